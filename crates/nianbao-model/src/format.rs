@@ -1,0 +1,951 @@
+//! The report format as data: parts, table layouts, rules and regional wording.
+//!
+//! The national 2021 format lives in `formats/national-2021.toml` and is the only place where a
+//! table layout, a label or a rule is written. Regional formats are [`FormatOverlay`]s applied on
+//! top of it (built into plugins, or read from JSON).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Severity;
+use crate::key::ValueKey;
+
+/// Id of the built-in national format.
+pub const NATIONAL_2021: &str = "national-2021";
+
+const NATIONAL_2021_TOML: &str = include_str!("../formats/national-2021.toml");
+
+/// A complete report format.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Format {
+    /// Stable id (`national-2021`, `shandong`, …).
+    pub id: String,
+    /// Display name in Chinese.
+    pub name: String,
+    pub version: String,
+    /// The nianbao versions this format is written for (a semver requirement, informative).
+    #[serde(default)]
+    pub nianbao_versions: String,
+    /// Id of the format this one was derived from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    pub title: TitleSpec,
+    /// Opening paragraph: a minijinja template over the metadata (`org`, `year`, `date`, `contact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening: Option<String>,
+    pub parts: Vec<PartSpec>,
+    pub tables: Vec<TableSpec>,
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    /// Signature and date block closing the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureSpec>,
+    #[serde(default)]
+    pub page_number: PageNumberStyle,
+    /// Labels of the 2019 format and how they map to this one.
+    #[serde(default)]
+    pub legacy_2019: LegacySpec,
+}
+
+/// How the title is built from the metadata.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TitleSpec {
+    /// `{org}{year}年政府信息公开工作年度报告`
+    pub pattern: String,
+    /// The second line when the title is set on two lines (`{year}年政府信息公开工作年度报告`).
+    pub second_line: String,
+}
+
+/// One of the six parts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PartSpec {
+    /// 1 to 6.
+    pub number: u8,
+    /// Stable key (`overview`, `proactive`, `applications`, `review_litigation`, `problems`, `other`).
+    pub key: String,
+    /// Official heading without its numeral (`总体情况`).
+    pub heading: String,
+    /// Other wordings accepted on import (normalised to `heading` with a warning).
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// The table this part holds, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Skeleton paragraphs for a new draft (minijinja over the metadata).
+    #[serde(default)]
+    pub skeleton: Vec<String>,
+    /// Numbered sub-items the format requires in this part, in order.
+    #[serde(default)]
+    pub items: Vec<ItemSpec>,
+    /// Words the part's text must contain.
+    #[serde(default)]
+    pub required_keywords: Vec<String>,
+}
+
+impl PartSpec {
+    /// The heading as printed: `一、总体情况`.
+    pub fn full_heading(&self) -> String {
+        format!(
+            "{}、{}",
+            chinese_numeral(self.number as usize),
+            self.heading
+        )
+    }
+}
+
+/// A numbered sub-item a format requires (e.g. Shandong's 六（一）信息处理费).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ItemSpec {
+    /// Sub-heading without its enumerator (`信息处理费`).
+    pub heading: String,
+    /// Skeleton text for a new draft (minijinja over the metadata).
+    #[serde(default)]
+    pub skeleton: String,
+    /// Words that must appear under this item.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// The signature and date block at the end.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SignatureSpec {
+    /// Whether a missing 成文日期 is an error (otherwise the block is printed when known).
+    #[serde(default)]
+    pub date_required: bool,
+}
+
+/// How page numbers are printed.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageNumberStyle {
+    /// `— 1 —`, odd pages right, even pages left (GB/T 9704).
+    #[default]
+    EmDashOddEven,
+    /// `— 1 —` centred on every page.
+    EmDashCentered,
+    /// `-1-` centred.
+    HyphenCentered,
+}
+
+/// The kind of number a field holds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    /// A whole, non-negative count.
+    #[default]
+    Count,
+    /// A non-negative decimal amount in 万元, kept exactly as given.
+    Amount,
+}
+
+/// One statistics table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TableSpec {
+    /// `table2`, `table3`, `table4`.
+    pub id: String,
+    /// Short name used in messages (`表三`).
+    pub name: String,
+    pub title: String,
+    pub grid_cols: usize,
+    /// Relative column widths (any unit); exporters scale them to the page.
+    pub col_widths: Vec<u32>,
+    /// How many leading grid rows form a header that repeats across pages.
+    #[serde(default)]
+    pub header_rows: usize,
+    pub fields: Vec<FieldSpec>,
+    pub rows: Vec<RowSpec>,
+    /// Text cells of the grid (headers, group labels, row labels).
+    pub cells: Vec<CellSpec>,
+    /// Runs of value cells.
+    pub values: Vec<ValueRunSpec>,
+}
+
+/// A value column (field) of a table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FieldSpec {
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub kind: ValueKind,
+    /// Header over several fields (`法人或其他组织`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// A value row of a table (a block, for table 4). Its label is the grid cell that names it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RowSpec {
+    pub key: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// What a text cell is.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CellRole {
+    /// A row label (or any plain label).
+    #[default]
+    Label,
+    /// A column header.
+    Header,
+    /// A group caption spanning several rows or the whole width.
+    Group,
+}
+
+/// A text cell of the grid, at its top-left position.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CellSpec {
+    pub r: usize,
+    pub c: usize,
+    #[serde(default = "one")]
+    pub rowspan: usize,
+    #[serde(default = "one")]
+    pub colspan: usize,
+    pub text: String,
+    #[serde(default)]
+    pub role: CellRole,
+    /// The row (or block) this cell labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    /// The field this header cell names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Value cells of one row placed from column `c` on, one per field, each `colspan` wide.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ValueRunSpec {
+    pub r: usize,
+    pub c: usize,
+    pub row: String,
+    /// The fields in column order; all of the table's fields when empty.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    #[serde(default = "one")]
+    pub colspan: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// A value cell placed on the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueCell {
+    pub key: ValueKey,
+    pub r: usize,
+    pub c: usize,
+    pub colspan: usize,
+}
+
+/// The 2019 format's labels and their mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LegacySpec {
+    /// Labels that only the 2019 format has.
+    #[serde(default)]
+    pub markers: Vec<String>,
+    #[serde(default)]
+    pub mappings: Vec<LegacyMapping>,
+    #[serde(default)]
+    pub unmapped: Vec<LegacyUnmapped>,
+}
+
+/// A 2019 label whose values go to a 2021 row or field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LegacyMapping {
+    pub table: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Why the mapping is not exact; `None` when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A 2019 label with no 2021 place.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LegacyUnmapped {
+    pub label: String,
+    pub note: String,
+}
+
+/// A declarative rule: `Σ sum  op  Σ equals`, for each value of `for_each`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleSpec {
+    /// Stable id (`t3.row_total`).
+    pub id: String,
+    pub severity: Severity,
+    /// What the rule checks, in Chinese.
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<ForEach>,
+    /// Terms `[-][prev:]row.field`, with `{var}` placeholders.
+    pub sum: Vec<String>,
+    pub equals: Vec<String>,
+    #[serde(default)]
+    pub op: CompareOp,
+    /// Message template: {sum} {equals} {equals_label} {sum_label} {var_label} {diff}.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// Iteration of a rule over row keys, field keys or an explicit list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ForEach {
+    pub var: String,
+    pub values: ForEachValues,
+}
+
+/// `"table3.rows"`, `"table3.fields"`, or an explicit list of keys.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ForEachValues {
+    Named(String),
+    List(Vec<String>),
+}
+
+/// The comparison a rule makes.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CompareOp {
+    #[default]
+    Eq,
+    /// sum ≤ equals
+    Le,
+    /// sum ≥ equals
+    Ge,
+}
+
+/// Errors in format data (built-in or from a plugin).
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("格式定义无法解析：{0}")]
+    Parse(String),
+    #[error("格式定义有误：{0}")]
+    Invalid(String),
+}
+
+impl Format {
+    /// The built-in 2021 national format.
+    pub fn national_2021() -> &'static Format {
+        static FORMAT: OnceLock<Format> = OnceLock::new();
+        FORMAT.get_or_init(|| {
+            // The data is compiled in and checked by the crate's tests, so a failure here is a
+            // build defect, never a user input problem.
+            #[allow(clippy::expect_used)]
+            Format::from_toml(NATIONAL_2021_TOML).expect("built-in national format is valid")
+        })
+    }
+
+    /// Parses and checks a format written in TOML.
+    pub fn from_toml(text: &str) -> Result<Format, FormatError> {
+        let format: Format = toml::from_str(text).map_err(|e| FormatError::Parse(e.to_string()))?;
+        format.check()?;
+        Ok(format)
+    }
+
+    /// Checks internal consistency: every key referenced exists, cells stay in the grid, no cell
+    /// overlaps another, rule terms name real values.
+    pub fn check(&self) -> Result<(), FormatError> {
+        let mut problems = Vec::new();
+        for table in &self.tables {
+            table.check(&mut problems);
+        }
+        for part in &self.parts {
+            if let Some(t) = &part.table
+                && self.table(t).is_none()
+            {
+                problems.push(format!("第{}部分引用了不存在的表格 {t}", part.number));
+            }
+        }
+        for rule in &self.rules {
+            match self.expand_rule(rule) {
+                Ok(instances) => {
+                    for inst in instances {
+                        for term in inst.sum.iter().chain(&inst.equals) {
+                            if self.locate(&term.key).is_none() {
+                                problems.push(format!(
+                                    "规则 {} 引用了不存在的数值 {}",
+                                    rule.id, term.key
+                                ));
+                            }
+                        }
+                    }
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(FormatError::Invalid(problems.join("；")))
+        }
+    }
+
+    pub fn table(&self, id: &str) -> Option<&TableSpec> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+
+    pub fn part(&self, number: u8) -> Option<&PartSpec> {
+        self.parts.iter().find(|p| p.number == number)
+    }
+
+    /// Every value key of the format, table by table in grid order.
+    pub fn value_keys(&self) -> Vec<ValueKey> {
+        self.tables
+            .iter()
+            .flat_map(|t| t.value_cells().into_iter().map(|v| v.key))
+            .collect()
+    }
+
+    /// The table and field spec of a value key.
+    pub fn locate(&self, key: &ValueKey) -> Option<(&TableSpec, &FieldSpec)> {
+        self.tables.iter().find_map(|t| {
+            if t.value_cells().iter().any(|v| &v.key == key) {
+                t.field(&key.field).map(|f| (t, f))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// A human label for a value: `表三（七）总计·自然人`.
+    pub fn value_label(&self, key: &ValueKey) -> String {
+        match self.locate(key) {
+            Some((table, field)) => {
+                let row = table.row_display(&key.row);
+                format!("{}{}·{}", table.name, row, field.label)
+            }
+            None => key.to_string(),
+        }
+    }
+
+    /// The title for an organisation and year.
+    pub fn title(&self, org: &str, year: i32) -> String {
+        self.title
+            .pattern
+            .replace("{org}", org)
+            .replace("{year}", &year.to_string())
+    }
+
+    /// The second title line (`2024年政府信息公开工作年度报告`).
+    pub fn title_second_line(&self, year: i32) -> String {
+        self.title.second_line.replace("{year}", &year.to_string())
+    }
+
+    /// Expands a rule's `for_each` into concrete instances.
+    pub fn expand_rule(&self, rule: &RuleSpec) -> Result<Vec<RuleInstance>, String> {
+        let bindings: Vec<Option<(String, String)>> = match &rule.for_each {
+            None => vec![None],
+            Some(each) => {
+                let values: Vec<String> = match &each.values {
+                    ForEachValues::List(list) => list.clone(),
+                    ForEachValues::Named(name) => {
+                        let (table_id, what) = name.split_once('.').ok_or_else(|| {
+                            format!(
+                                "规则 {} 的 for_each “{name}” 应为“表格.rows”或“表格.fields”",
+                                rule.id
+                            )
+                        })?;
+                        let table = self.table(table_id).ok_or_else(|| {
+                            format!("规则 {} 引用了不存在的表格 {table_id}", rule.id)
+                        })?;
+                        match what {
+                            "rows" => table.rows.iter().map(|r| r.key.clone()).collect(),
+                            "fields" => table.fields.iter().map(|f| f.key.clone()).collect(),
+                            _ => {
+                                return Err(format!(
+                                    "规则 {} 的 for_each “{name}” 应以 .rows 或 .fields 结尾",
+                                    rule.id
+                                ));
+                            }
+                        }
+                    }
+                };
+                values
+                    .into_iter()
+                    .map(|v| Some((each.var.clone(), v)))
+                    .collect()
+            }
+        };
+        bindings
+            .into_iter()
+            .map(|binding| {
+                let subst = |t: &String| -> Result<Term, String> {
+                    let text = match &binding {
+                        Some((var, value)) => t.replace(&format!("{{{var}}}"), value),
+                        None => t.clone(),
+                    };
+                    Term::parse(&text)
+                        .ok_or_else(|| format!("规则 {} 的项 “{text}” 无法解析", rule.id))
+                };
+                Ok(RuleInstance {
+                    binding: binding.as_ref().map(|(_, v)| v.clone()),
+                    sum: rule.sum.iter().map(subst).collect::<Result<_, _>>()?,
+                    equals: rule.equals.iter().map(subst).collect::<Result<_, _>>()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies a regional overlay, giving a new format.
+    pub fn with_overlay(&self, overlay: &FormatOverlay) -> Result<Format, FormatError> {
+        let mut f = self.clone();
+        f.base = Some(self.id.clone());
+        f.id = overlay.id.clone();
+        f.name = overlay.name.clone();
+        f.version = overlay.version.clone();
+        if let Some(v) = &overlay.nianbao_versions {
+            f.nianbao_versions = v.clone();
+        }
+        if let Some(opening) = &overlay.opening {
+            f.opening = Some(opening.clone());
+        }
+        if let Some(sig) = &overlay.signature {
+            f.signature = Some(sig.clone());
+        }
+        if let Some(style) = overlay.page_number {
+            f.page_number = style;
+        }
+        for po in &overlay.parts {
+            let part = f
+                .parts
+                .iter_mut()
+                .find(|p| p.number == po.number)
+                .ok_or_else(|| {
+                    FormatError::Invalid(format!("叠加格式引用了不存在的第{}部分", po.number))
+                })?;
+            if let Some(h) = &po.heading {
+                if *h != part.heading {
+                    let old = std::mem::replace(&mut part.heading, h.clone());
+                    part.variants.push(old);
+                }
+            }
+            part.variants.extend(po.variants.iter().cloned());
+            if let Some(items) = &po.items {
+                part.items = items.clone();
+            }
+            if let Some(sk) = &po.skeleton {
+                part.skeleton = sk.clone();
+            }
+            part.required_keywords
+                .extend(po.required_keywords.iter().cloned());
+        }
+        for alias in &overlay.label_aliases {
+            let table = f
+                .tables
+                .iter_mut()
+                .find(|t| t.id == alias.table)
+                .ok_or_else(|| {
+                    FormatError::Invalid(format!("叠加格式引用了不存在的表格 {}", alias.table))
+                })?;
+            if let Some(row) = table.rows.iter_mut().find(|r| r.key == alias.key) {
+                row.aliases.extend(alias.aliases.iter().cloned());
+            } else if let Some(field) = table.fields.iter_mut().find(|r| r.key == alias.key) {
+                field.aliases.extend(alias.aliases.iter().cloned());
+            } else {
+                return Err(FormatError::Invalid(format!(
+                    "叠加格式的别名引用了表格 {} 中不存在的键 {}",
+                    alias.table, alias.key
+                )));
+            }
+        }
+        for rule in &overlay.rules {
+            if f.rules.iter().any(|r| r.id == rule.id) {
+                return Err(FormatError::Invalid(format!(
+                    "叠加格式的规则 {} 与已有规则重名",
+                    rule.id
+                )));
+            }
+            f.rules.push(rule.clone());
+        }
+        f.check()?;
+        Ok(f)
+    }
+}
+
+/// A regional change on top of a base format. Only what is given changes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FormatOverlay {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// The base format's id (`national-2021`).
+    #[serde(default = "national_id")]
+    pub base: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nianbao_versions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening: Option<String>,
+    #[serde(default)]
+    pub parts: Vec<PartOverlay>,
+    #[serde(default)]
+    pub label_aliases: Vec<AliasOverlay>,
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_number: Option<PageNumberStyle>,
+    /// Whether the format also has a native check function (plugins only).
+    #[serde(default)]
+    pub native_check: bool,
+}
+
+fn national_id() -> String {
+    NATIONAL_2021.to_string()
+}
+
+/// Changes to one part.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PartOverlay {
+    pub number: u8,
+    /// A new official heading (the old one becomes an accepted variant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// Required numbered items, replacing the base's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemSpec>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skeleton: Option<Vec<String>>,
+    #[serde(default)]
+    pub required_keywords: Vec<String>,
+}
+
+/// Extra label spellings for a row or field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AliasOverlay {
+    pub table: String,
+    /// A row or field key.
+    pub key: String,
+    pub aliases: Vec<String>,
+}
+
+/// One term of a rule: a value, possibly negated, possibly from last year's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub key: ValueKey,
+    pub negative: bool,
+    pub previous: bool,
+}
+
+impl Term {
+    /// Parses `[-][prev:]row.field`.
+    pub fn parse(text: &str) -> Option<Term> {
+        let mut t = text.trim();
+        let negative = t.starts_with('-');
+        if negative {
+            t = &t[1..];
+        }
+        let previous = t.starts_with("prev:");
+        if previous {
+            t = &t[5..];
+        }
+        Some(Term {
+            key: ValueKey::parse(t)?,
+            negative,
+            previous,
+        })
+    }
+}
+
+/// A rule with its `for_each` variable bound.
+#[derive(Debug, Clone)]
+pub struct RuleInstance {
+    /// The value bound to the rule's variable, if it has one.
+    pub binding: Option<String>,
+    pub sum: Vec<Term>,
+    pub equals: Vec<Term>,
+}
+
+impl TableSpec {
+    pub fn field(&self, key: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn row(&self, key: &str) -> Option<&RowSpec> {
+        self.rows.iter().find(|r| r.key == key)
+    }
+
+    /// The official label of a row (or block): the text of the grid cell that names it.
+    pub fn row_label(&self, key: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|c| c.row.as_deref() == Some(key))
+            .map(|c| c.text.as_str())
+    }
+
+    /// The label cells to the left of a row's own label that span it (`三、本年度办理结果`,
+    /// `（三）不予公开`), outermost first.
+    pub fn row_ancestors(&self, key: &str) -> Vec<&CellSpec> {
+        let Some(own) = self.cells.iter().find(|c| c.row.as_deref() == Some(key)) else {
+            return Vec::new();
+        };
+        let mut ancestors: Vec<&CellSpec> = self
+            .cells
+            .iter()
+            .filter(|c| {
+                c.role == CellRole::Group
+                    && c.c < own.c
+                    && c.r <= own.r
+                    && own.r < c.r + c.rowspan
+                    && c.rowspan > 1
+            })
+            .collect();
+        ancestors.sort_by_key(|c| c.c);
+        ancestors
+    }
+
+    /// How a row is named in messages: its label with its nearest group when the label is a
+    /// numbered sub-item (`（三）不予公开 1.属于国家秘密`).
+    pub fn row_display(&self, key: &str) -> String {
+        let label = self.row_label(key).unwrap_or(key);
+        let starts_with_digit = label.chars().next().is_some_and(|c| c.is_ascii_digit());
+        match self.row_ancestors(key).last() {
+            Some(parent) if starts_with_digit => format!("{}{}", parent.text, label),
+            _ => label.to_string(),
+        }
+    }
+
+    /// Every value cell with its grid position.
+    pub fn value_cells(&self) -> Vec<ValueCell> {
+        let mut out = Vec::new();
+        for run in &self.values {
+            let fields: Vec<&str> = if run.fields.is_empty() {
+                self.fields.iter().map(|f| f.key.as_str()).collect()
+            } else {
+                run.fields.iter().map(String::as_str).collect()
+            };
+            for (i, field) in fields.into_iter().enumerate() {
+                out.push(ValueCell {
+                    key: ValueKey::new(&run.row, field),
+                    r: run.r,
+                    c: run.c + i * run.colspan,
+                    colspan: run.colspan,
+                });
+            }
+        }
+        out.sort_by_key(|v| (v.r, v.c));
+        out
+    }
+
+    /// Number of grid rows.
+    pub fn grid_rows(&self) -> usize {
+        let cells = self.cells.iter().map(|c| c.r + c.rowspan);
+        let values = self.values.iter().map(|v| v.r + 1);
+        cells.chain(values).max().unwrap_or(0)
+    }
+
+    /// The grid as a matrix of slots: what occupies each (row, column).
+    pub fn layout(&self) -> Vec<Vec<Slot>> {
+        let rows = self.grid_rows();
+        let mut grid = vec![vec![Slot::Empty; self.grid_cols]; rows];
+        for (i, cell) in self.cells.iter().enumerate() {
+            for r in cell.r..(cell.r + cell.rowspan).min(rows) {
+                for c in cell.c..(cell.c + cell.colspan).min(self.grid_cols) {
+                    grid[r][c] = if r == cell.r && c == cell.c {
+                        Slot::Text(i)
+                    } else {
+                        Slot::Covered
+                    };
+                }
+            }
+        }
+        for v in self.value_cells() {
+            for c in v.c..(v.c + v.colspan).min(self.grid_cols) {
+                if v.r < rows {
+                    grid[v.r][c] = if c == v.c {
+                        Slot::Value(v.key.clone())
+                    } else {
+                        Slot::Covered
+                    };
+                }
+            }
+        }
+        grid
+    }
+
+    fn check(&self, problems: &mut Vec<String>) {
+        let t = &self.id;
+        if self.col_widths.len() != self.grid_cols {
+            problems.push(format!("表格 {t} 的列宽个数与列数不符"));
+        }
+        let mut used: BTreeMap<(usize, usize), String> = BTreeMap::new();
+        let mut claim = |r: usize, c: usize, what: String, problems: &mut Vec<String>| {
+            if c >= self.grid_cols {
+                problems.push(format!("表格 {t} 的 {what} 超出网格"));
+            } else if let Some(prev) = used.insert((r, c), what.clone()) {
+                problems.push(format!("表格 {t} 的 {what} 与 {prev} 重叠"));
+            }
+        };
+        for cell in &self.cells {
+            if let Some(row) = &cell.row
+                && self.row(row).is_none()
+            {
+                problems.push(format!(
+                    "表格 {t} 的单元格“{}”引用了不存在的行 {row}",
+                    cell.text
+                ));
+            }
+            if let Some(field) = &cell.field
+                && self.field(field).is_none()
+            {
+                problems.push(format!(
+                    "表格 {t} 的单元格“{}”引用了不存在的列 {field}",
+                    cell.text
+                ));
+            }
+            for r in cell.r..cell.r + cell.rowspan {
+                for c in cell.c..cell.c + cell.colspan {
+                    claim(r, c, format!("“{}”", cell.text), problems);
+                }
+            }
+        }
+        for v in self.value_cells() {
+            if self.row(&v.key.row).is_none() || self.field(&v.key.field).is_none() {
+                problems.push(format!("表格 {t} 的数值 {} 未定义", v.key));
+            }
+            for c in v.c..v.c + v.colspan {
+                claim(v.r, c, format!("数值 {}", v.key), problems);
+            }
+        }
+        for row in &self.rows {
+            if self.row_label(&row.key).is_none() {
+                problems.push(format!("表格 {t} 的行 {} 没有标签单元格", row.key));
+            }
+        }
+    }
+}
+
+/// What occupies one slot of a table grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    /// Nothing (should not happen in a complete layout).
+    Empty,
+    /// The top-left of text cell `cells[i]`.
+    Text(usize),
+    /// The first column of a value cell.
+    Value(ValueKey),
+    /// Covered by a merge whose top-left is elsewhere.
+    Covered,
+}
+
+/// `1` → `一`, up to 99.
+pub fn chinese_numeral(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n].to_string(),
+        10 => "十".to_string(),
+        11..=19 => format!("十{}", DIGITS[n - 10]),
+        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_format_loads_and_has_210_values() {
+        let f = Format::national_2021();
+        assert_eq!(f.tables.len(), 3);
+        let counts: Vec<usize> = f.tables.iter().map(|t| t.value_cells().len()).collect();
+        assert_eq!(counts, vec![10, 175, 15]);
+        assert_eq!(f.value_keys().len(), 200);
+    }
+
+    #[test]
+    fn grids_are_fully_covered() {
+        for table in &Format::national_2021().tables {
+            for (r, row) in table.layout().iter().enumerate() {
+                for (c, slot) in row.iter().enumerate() {
+                    assert_ne!(slot, &Slot::Empty, "{} ({r},{c}) is empty", table.id);
+                }
+            }
+        }
+        let t3 = Format::national_2021()
+            .table("table3")
+            .map(|t| t.grid_rows());
+        assert_eq!(t3, Some(28));
+    }
+
+    #[test]
+    fn labels_read_from_grid() {
+        let f = Format::national_2021();
+        let key = ValueKey::new("processed_total", "natural_person");
+        assert_eq!(f.value_label(&key), "表三（七）总计·自然人");
+        let key = ValueKey::new("deny_state_secret", "total");
+        assert_eq!(f.value_label(&key), "表三（三）不予公开1.属于国家秘密·总计");
+        let key = ValueKey::new("review", "total");
+        assert_eq!(f.value_label(&key), "表四行政复议·总计");
+        assert_eq!(
+            f.part(4).map(|p| p.full_heading()).as_deref(),
+            Some("四、政府信息公开行政复议、行政诉讼情况")
+        );
+    }
+
+    #[test]
+    fn broken_format_is_refused_with_reasons() {
+        let mut text = NATIONAL_2021_TOML.replace("\"{row}.org_other\"]", "\"{row}.org_others\"]");
+        let err = Format::from_toml(&text)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("org_others"), "{err}");
+        text = NATIONAL_2021_TOML.replace(
+            "{ r = 2, c = 0, text = \"规章\"",
+            "{ r = 2, c = 1, text = \"规章\"",
+        );
+        let err = Format::from_toml(&text)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("重叠"), "{err}");
+    }
+
+    #[test]
+    fn overlay_changes_only_what_it_names() {
+        let overlay = FormatOverlay {
+            id: "test".into(),
+            name: "测试".into(),
+            version: "1".into(),
+            parts: vec![PartOverlay {
+                number: 6,
+                items: Some(vec![ItemSpec {
+                    heading: "信息处理费".into(),
+                    skeleton: String::new(),
+                    keywords: vec!["信息处理费".into()],
+                }]),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let base = Format::national_2021();
+        let f = base.with_overlay(&overlay).map_err(|e| e.to_string());
+        let f = f
+            .as_ref()
+            .map(|f| (f.part(6).map(|p| p.items.len()), f.tables == base.tables));
+        assert_eq!(f, Ok((Some(1), true)));
+    }
+
+    #[test]
+    fn numerals() {
+        assert_eq!(chinese_numeral(6), "六");
+        assert_eq!(chinese_numeral(12), "十二");
+        assert_eq!(chinese_numeral(25), "二十五");
+    }
+}

@@ -1,0 +1,31 @@
+//! The report model of nianbao (年报): everything about a 政府信息公开工作年度报告 that does not
+//! depend on a file format.
+//!
+//! - [`format`]: the report format as data. The 2021 national format (国办公开办函〔2021〕30号)
+//!   is built in from `formats/national-2021.toml`; regional formats are overlays on it.
+//! - [`report`]: the report itself: metadata, the prose of the six parts, the table values keyed
+//!   by stable [`ValueKey`]s, each with the [`Location`] it came from.
+//! - [`validate`]: every consistency rule (勾稽关系), the cross-year rules given last year's report,
+//!   and the prose and plausibility checks. It returns all findings and never stops at the first.
+//! - [`diagnostic`]: findings with a stable rule id, a severity, a Chinese message, locations and
+//!   a hint.
+//! - [`text`]: label normalisation shared by the importers.
+//!
+//! This crate does no IO: importers build a [`Report`], exporters read one.
+
+pub mod diagnostic;
+pub mod format;
+pub mod key;
+pub mod prose;
+pub mod report;
+pub mod text;
+pub mod validate;
+
+pub use diagnostic::{Counts, Finding, Location, Severity};
+pub use format::{Format, FormatOverlay, NATIONAL_2021};
+pub use key::ValueKey;
+pub use report::{
+    AdminLevel, Cell, CellValue, Metadata, Paragraph, ParagraphLevel, PartText, Report,
+};
+pub use rust_decimal::Decimal;
+pub use validate::{Validation, validate};

@@ -1,0 +1,344 @@
+//! Prose checks (warnings): the text must agree with the tables and with the format.
+//!
+//! Rule ids: `prose.part_missing`, `prose.part_order`, `prose.heading_wording`, `prose.part_empty`,
+//! `prose.keyword_missing`, `prose.item_missing`, `prose.fee_conflict`, `prose.number_mismatch`,
+//! `prose.year_mismatch`.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Finding, Location};
+use crate::format::Format;
+use crate::key::ValueKey;
+use crate::report::{Paragraph, ParagraphLevel, PartText, Report};
+use crate::text::normalize_label;
+
+/// Runs every prose check. Call only when the report has prose.
+pub fn check_prose(format: &Format, report: &Report) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    check_structure(format, report, &mut findings);
+    for part in &report.parts {
+        for p in &part.paragraphs {
+            check_numbers(format, report, p, &mut findings);
+            check_year(report, p, &mut findings);
+        }
+    }
+    findings
+}
+
+fn part_location(part: &PartText) -> Location {
+    part.source.clone().unwrap_or_default()
+}
+
+fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>) {
+    for spec in &format.parts {
+        let Some(part) = report.part(spec.number) else {
+            // Parts holding a table are printed from the tables; a draft need not write them.
+            if spec.table.is_none() {
+                findings.push(
+                    Finding::warning(
+                        "prose.part_missing",
+                        format!("缺少第{}部分“{}”", spec.number, spec.full_heading()),
+                    )
+                    .expected_found(spec.full_heading(), "（无）")
+                    .hint("按官方格式，报告须包含六个部分，标题用规范表述。"),
+                );
+            }
+            continue;
+        };
+        if let Some(written) = &part.heading_as_written
+            && normalize_label(written) != normalize_label(&spec.heading)
+        {
+            findings.push(
+                Finding::warning(
+                    "prose.heading_wording",
+                    format!(
+                        "第{}部分标题“{}”不是规范表述，已按“{}”处理",
+                        spec.number,
+                        written.trim(),
+                        spec.full_heading()
+                    ),
+                )
+                .at(part_location(part))
+                .expected_found(spec.full_heading(), written.trim()),
+            );
+        }
+        let text = part.text();
+        let trimmed = text.trim().trim_end_matches(['。', '.']);
+        if spec.table.is_none()
+            && (trimmed.is_empty() || ["无", "暂无", "没有", "本年度无"].contains(&trimmed))
+        {
+            findings.push(
+                Finding::warning(
+                    "prose.part_empty",
+                    format!("第{}部分“{}”没有实质内容", spec.number, spec.heading),
+                )
+                .at(part_location(part))
+                .expected_found(
+                    "具体情况说明",
+                    if trimmed.is_empty() {
+                        "（空）".to_string()
+                    } else {
+                        trimmed.to_string()
+                    },
+                )
+                .hint("即使没有相关事项，也应简要说明情况，例如“本年度未收取信息处理费”。"),
+            );
+        }
+        for keyword in &spec.required_keywords {
+            if !text.contains(keyword.as_str()) {
+                findings.push(
+                    Finding::warning(
+                        "prose.keyword_missing",
+                        format!("第{}部分“{}”未提及“{keyword}”", spec.number, spec.heading),
+                    )
+                    .at(part_location(part))
+                    .expected_found(format!("包含“{keyword}”"), "未提及")
+                    .hint(if keyword == "信息处理费" {
+                        "按《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），须说明本年度收取信息处理费的情况。"
+                    } else {
+                        "请按本地区格式要求补充。"
+                    }),
+                );
+            }
+        }
+        for item in &spec.items {
+            let want = normalize_label(&item.heading);
+            let found = part.paragraphs.iter().any(|p| {
+                let heading = match (&p.run_in, p.level) {
+                    (Some(r), _) => r.clone(),
+                    (None, ParagraphLevel::Sub1 | ParagraphLevel::Sub2) => p.text.clone(),
+                    _ => return false,
+                };
+                normalize_label(&heading).contains(&want)
+            });
+            if !found {
+                findings.push(
+                    Finding::warning(
+                        "prose.item_missing",
+                        format!(
+                            "第{}部分缺少本地区格式要求的事项“{}”",
+                            spec.number, item.heading
+                        ),
+                    )
+                    .at(part_location(part))
+                    .expected_found(item.heading.clone(), "（无）"),
+                );
+            }
+        }
+        if spec.key == "other" {
+            check_fee_conflict(format, report, part, &text, findings);
+        }
+    }
+    let numbers: Vec<u8> = report.parts.iter().map(|p| p.number).collect();
+    if numbers.windows(2).any(|w| w[0] >= w[1]) {
+        let written: Vec<String> = numbers
+            .iter()
+            .map(|n| crate::format::chinese_numeral(*n as usize))
+            .collect();
+        findings.push(
+            Finding::warning(
+                "prose.part_order",
+                format!("各部分顺序有误：{}", written.join("、")),
+            )
+            .expected_found("一、二、三、四、五、六", written.join("、")),
+        );
+    }
+}
+
+fn check_fee_conflict(
+    format: &Format,
+    report: &Report,
+    part: &PartText,
+    text: &str,
+    findings: &mut Vec<Finding>,
+) {
+    static NO_FEE: OnceLock<Regex> = OnceLock::new();
+    let no_fee = NO_FEE.get_or_init(|| regex(r"(未|没有|不|无)(收取|收费|产生)[^。；]{0,12}信息处理费|信息处理费[^。；]{0,6}(为0|为零|0元)"));
+    let key = ValueKey::new("other_no_fee_paid", "total");
+    if let Some(n) = report.number(&key)
+        && n > Decimal::ZERO
+        && no_fee.is_match(&compact(text))
+    {
+        findings.push(
+            Finding::warning(
+                "prose.fee_conflict",
+                format!(
+                    "第六部分称未收取信息处理费，但{}为 {n}，说明本年发出过收费通知",
+                    format.value_label(&key)
+                ),
+            )
+            .at(part_location(part))
+            .at(report
+                .values
+                .get(&key)
+                .and_then(|c| c.source.clone())
+                .unwrap_or_default()
+                .with_value(key.to_string(), format.value_label(&key)))
+            .hint("发出收费通知但申请人未缴费的，属于正常情形；请核对正文表述与表三是否一致。"),
+        );
+    }
+}
+
+fn regex(pattern: &str) -> Regex {
+    // Patterns are literals of this module, covered by its tests.
+    #[allow(clippy::expect_used)]
+    Regex::new(pattern).expect("valid built-in pattern")
+}
+
+/// Removes white space (pdftotext and Word drafts put spaces around numbers: `3119 件`).
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A kind of number the prose states, and the table values it must equal (any of the sums).
+struct Claim {
+    what: &'static str,
+    pattern: &'static str,
+    /// Each alternative is a list of keys whose numbers add up to an acceptable value.
+    accept: &'static [&'static [(&'static str, &'static str)]],
+}
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        what: "收到申请数",
+        pattern: r"(?:收到|受理|接收|新收)[^，。；,0-9]{0,20}?申请(?:共|总计|合计)?(\d+)件",
+        accept: &[
+            &[("new_received", "total")],
+            &[("new_received", "total"), ("carried_over", "total")],
+        ],
+    },
+    Claim {
+        what: "收到申请数",
+        pattern: r"(?:未|没有)(?:收到|受理|接收)[^，。；,0-9]{0,20}?申请()",
+        accept: &[&[("new_received", "total")]],
+    },
+    Claim {
+        what: "办结数",
+        pattern: r"(?:办结|答复|办理完毕|处理完毕)[^，。；,0-9]{0,12}?(\d+)件",
+        accept: &[&[("processed_total", "total")]],
+    },
+    Claim {
+        what: "上年结转数",
+        pattern: r"上年度?结转(?:的)?(?:政府信息公开)?(?:申请)?(\d+)件",
+        accept: &[&[("carried_over", "total")]],
+    },
+    Claim {
+        what: "结转下年度数",
+        pattern: r"(\d+)件[^，。；,0-9]{0,6}?(?:结转|顺延|转入)(?:到|至)?下一?年",
+        accept: &[&[("carried_forward", "total")]],
+    },
+    Claim {
+        what: "结转下年度数",
+        pattern: r"(?:结转|顺延|转入)(?:到|至)?下一?年度?(?:继续办理|办理|答复)?(?:的)?(?:申请)?(\d+)件",
+        accept: &[&[("carried_forward", "total")]],
+    },
+    Claim {
+        what: "行政复议数",
+        pattern: r"行政复议(?:案件)?(?:共|总计)?(\d+)件",
+        accept: &[&[("review", "total")]],
+    },
+    Claim {
+        what: "行政诉讼数",
+        pattern: r"行政诉讼(?:案件)?(?:共|总计)?(\d+)件",
+        accept: &[&[
+            ("litigation_direct", "total"),
+            ("litigation_after_review", "total"),
+        ]],
+    },
+];
+
+fn claim_regexes() -> &'static Vec<Regex> {
+    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
+    RES.get_or_init(|| CLAIMS.iter().map(|c| regex(c.pattern)).collect())
+}
+
+fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
+    let text = compact(&p.full_text());
+    for (claim, re) in CLAIMS.iter().zip(claim_regexes()) {
+        for caps in re.captures_iter(&text) {
+            let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
+                continue;
+            };
+            let stated: Decimal = if num.as_str().is_empty() {
+                Decimal::ZERO
+            } else {
+                match num.as_str().parse() {
+                    Ok(n) => n,
+                    Err(_) => continue,
+                }
+            };
+            let mut candidates: Vec<(Decimal, Vec<ValueKey>)> = Vec::new();
+            for alt in claim.accept {
+                let keys: Vec<ValueKey> = alt.iter().map(|(r, f)| ValueKey::new(r, f)).collect();
+                let sum: Option<Decimal> = keys.iter().map(|k| report.number(k)).sum();
+                if let Some(sum) = sum {
+                    candidates.push((sum, keys));
+                }
+            }
+            let Some((first_sum, first_keys)) = candidates.first().cloned() else {
+                continue;
+            };
+            if candidates.iter().any(|(sum, _)| *sum == stated) {
+                continue;
+            }
+            let names: Vec<String> = first_keys.iter().map(|k| format.value_label(k)).collect();
+            let mut f = Finding::warning(
+                "prose.number_mismatch",
+                format!(
+                    "正文所述{}与表格不一致：正文“{}”为 {stated}，{}为 {}",
+                    claim.what,
+                    whole.as_str(),
+                    names.join("＋"),
+                    crate::validate::show(first_sum)
+                ),
+            )
+            .expected_found(crate::validate::show(first_sum), stated.to_string())
+            .hint("请核对正文数字与统计表，二者应一致。");
+            if let Some(src) = &p.source {
+                f = f.at(src.clone());
+            }
+            for k in &first_keys {
+                let loc = report
+                    .values
+                    .get(k)
+                    .and_then(|c| c.source.clone())
+                    .unwrap_or_default();
+                f = f.at(loc.with_value(k.to_string(), format.value_label(k)));
+            }
+            findings.push(f);
+        }
+    }
+}
+
+fn check_year(report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
+    static YEAR: OnceLock<Regex> = OnceLock::new();
+    let re = YEAR.get_or_init(|| {
+        regex(r"(?:^|[。；！？：])(?:本(?:单位|机关|局|委|办|部门|镇|街道|区|县|市)?|我(?:单位|局|委|办|区|县|市|镇)?)?(\d{4})年度?[，,]|本(?:单位|机关|局|委|办|部门)(\d{4})年度")
+    });
+    let text = compact(&p.full_text());
+    let year = report.meta.year;
+    for caps in re.captures_iter(&text) {
+        let Some(m) = caps.get(1).or_else(|| caps.get(2)) else {
+            continue;
+        };
+        let Ok(y) = m.as_str().parse::<i32>() else {
+            continue;
+        };
+        // The report is written early in the next year and may announce that year's plans.
+        if y == year || y == year + 1 {
+            continue;
+        }
+        let mut f = Finding::warning(
+            "prose.year_mismatch",
+            format!("正文出现“{y}年”，与报告年度 {year} 年不符，可能沿用了往年文字"),
+        )
+        .expected_found(format!("{year}年"), format!("{y}年"));
+        if let Some(src) = &p.source {
+            f = f.at(src.clone());
+        }
+        findings.push(f);
+    }
+}

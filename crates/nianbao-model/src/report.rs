@@ -1,0 +1,448 @@
+//! The report: metadata, the prose of the six parts, and the table values with their sources.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Location;
+use crate::format::{Format, NATIONAL_2021};
+use crate::key::ValueKey;
+
+/// A whole report, as read from the office's files or a published report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub meta: Metadata,
+    /// Paragraphs before part 一 (the opening paragraph; not the title).
+    #[serde(default)]
+    pub opening: Vec<Paragraph>,
+    /// The six parts' text, in the order found.
+    #[serde(default)]
+    pub parts: Vec<PartText>,
+    /// Paragraphs after part 六 (signature, date, notes).
+    #[serde(default)]
+    pub closing: Vec<Paragraph>,
+    /// Table values keyed by `row.field`.
+    #[serde(default)]
+    pub values: BTreeMap<ValueKey, Cell>,
+    /// Units whose tables were added up into this report (for a summed report).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summed_from: Vec<String>,
+}
+
+/// Who reports, for which year, and how to reach them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// 机关名称.
+    pub org: String,
+    /// 年度 (the year reported on).
+    pub year: i32,
+    /// The format id (`national-2021`, `shandong`, …).
+    #[serde(default = "national")]
+    pub format: String,
+    /// 行政级别.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<AdminLevel>,
+    /// 地区 (`山东省威海市`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// 成文日期, ISO `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Contact lines (`地址：…`, `电话：…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact: Vec<String>,
+}
+
+fn national() -> String {
+    NATIONAL_2021.to_string()
+}
+
+impl Default for Metadata {
+    fn default() -> Self {
+        Metadata {
+            org: String::new(),
+            year: 0,
+            format: national(),
+            level: None,
+            region: None,
+            date: None,
+            contact: Vec::new(),
+        }
+    }
+}
+
+impl Metadata {
+    /// 成文日期 in Chinese (`2025年1月16日`), if known and well formed.
+    pub fn date_chinese(&self) -> Option<String> {
+        let date = self.date.as_deref()?;
+        let mut it = date.split('-').map(|p| p.parse::<u32>().ok());
+        match (it.next()??, it.next()??, it.next()??) {
+            (y, m, d) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
+                Some(format!("{y}年{m}月{d}日"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// 行政级别 of the reporting body: what it may plausibly report (only governments make 规章).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminLevel {
+    /// 省级人民政府
+    Province,
+    /// 设区的市人民政府
+    City,
+    /// 县级人民政府
+    County,
+    /// 乡镇人民政府、街道办事处
+    Town,
+    /// 政府部门
+    Department,
+}
+
+impl AdminLevel {
+    /// Parses English or Chinese names (`department`, `部门`, `乡镇`, `街道`, …).
+    pub fn parse(text: &str) -> Option<AdminLevel> {
+        Some(match text.trim() {
+            "province" | "省级" | "省" => AdminLevel::Province,
+            "city" | "市级" | "市" | "设区的市" => AdminLevel::City,
+            "county" | "县级" | "县" | "区县" | "县区" => AdminLevel::County,
+            "town" | "乡镇" | "街道" | "乡镇街道" | "镇" | "乡" => AdminLevel::Town,
+            "department" | "部门" | "政府部门" => AdminLevel::Department,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AdminLevel::Province => "省级",
+            AdminLevel::City => "市级",
+            AdminLevel::County => "县级",
+            AdminLevel::Town => "乡镇（街道）",
+            AdminLevel::Department => "部门",
+        }
+    }
+
+    /// Whether a body at this level can make 规章 (only province and city governments).
+    pub fn may_make_regulations(self) -> bool {
+        matches!(self, AdminLevel::Province | AdminLevel::City)
+    }
+}
+
+/// The text of one of the six parts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartText {
+    /// 1 to 6.
+    pub number: u8,
+    /// The heading as written in the source (`四、政府信息公开行政复议及行政诉讼情况`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_as_written: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+impl PartText {
+    /// All of the part's text, paragraphs joined by newlines.
+    pub fn text(&self) -> String {
+        self.paragraphs
+            .iter()
+            .map(Paragraph::full_text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A paragraph of prose; headings are paragraphs of their own level.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Paragraph {
+    pub level: ParagraphLevel,
+    /// A run-in sub-heading that starts the paragraph (`（一）主动公开情况。`), printed in the
+    /// heading's face, followed by `text` in the body face.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_in: Option<String>,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
+}
+
+impl Paragraph {
+    pub fn body(text: impl Into<String>) -> Paragraph {
+        Paragraph {
+            level: ParagraphLevel::Body,
+            run_in: None,
+            text: text.into(),
+            source: None,
+        }
+    }
+
+    pub fn heading(level: ParagraphLevel, text: impl Into<String>) -> Paragraph {
+        Paragraph {
+            level,
+            run_in: None,
+            text: text.into(),
+            source: None,
+        }
+    }
+
+    /// The paragraph as printed: run-in heading and text.
+    pub fn full_text(&self) -> String {
+        match &self.run_in {
+            Some(r) => format!("{r}{}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// The level of a paragraph in the official numbering scheme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParagraphLevel {
+    /// Body text.
+    #[default]
+    Body,
+    /// `（一）` sub-heading (楷体).
+    Sub1,
+    /// `1.` sub-heading (仿宋).
+    Sub2,
+    /// `（1）` sub-heading (仿宋).
+    Sub3,
+}
+
+/// One table value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    pub value: CellValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
+}
+
+impl Cell {
+    pub fn number(n: Decimal, source: Option<Location>) -> Cell {
+        Cell {
+            value: CellValue::Number(n),
+            source,
+        }
+    }
+
+    pub fn number_value(&self) -> Option<Decimal> {
+        match self.value {
+            CellValue::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// A table value: a number, or no value (blank, `/`), or text that is not a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "raw", rename_all = "lowercase")]
+pub enum CellValue {
+    /// An exact number (counts are whole; amounts keep every decimal place given).
+    Number(Decimal),
+    /// Blank or a "no value" marker (`/`, `-`, `—`, `不适用`): not zero.
+    Empty(String),
+    /// Text that is not a number (reported by the importer).
+    Unreadable(String),
+}
+
+/// Reads a value as written in a cell or a document: `3`, ` 3 `, `3.0`, `5件`, `12元`, `1,234`,
+/// full-width digits; blank and `/ - — 不适用 无` as no value.
+pub fn parse_value_text(raw: &str) -> CellValue {
+    let normal: String = raw
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' | '−' => '-',
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
+        .collect();
+    if normal.is_empty() {
+        return CellValue::Empty(raw.trim().to_string());
+    }
+    const EMPTY_MARKERS: [&str; 9] = ["/", "／", "-", "—", "——", "–", "不适用", "无", "\\"];
+    if EMPTY_MARKERS.contains(&normal.as_str()) {
+        return CellValue::Empty(raw.trim().to_string());
+    }
+    let number_part = ["万元", "件", "元", "个", "项", "条", "次"]
+        .iter()
+        .find_map(|unit| normal.strip_suffix(unit))
+        .unwrap_or(&normal);
+    match number_part.parse::<Decimal>() {
+        Ok(d) => CellValue::Number(d.normalize()),
+        Err(_) => CellValue::Unreadable(raw.trim().to_string()),
+    }
+}
+
+impl Report {
+    /// A report with metadata and no content.
+    pub fn new(org: impl Into<String>, year: i32) -> Report {
+        Report {
+            meta: Metadata {
+                org: org.into(),
+                year,
+                ..Metadata::default()
+            },
+            ..Report::default()
+        }
+    }
+
+    /// The number held by a value, if it has one.
+    pub fn number(&self, key: &ValueKey) -> Option<Decimal> {
+        self.values.get(key).and_then(Cell::number_value)
+    }
+
+    /// Sets a value from a number.
+    pub fn set(&mut self, key: ValueKey, n: Decimal, source: Option<Location>) {
+        self.values.insert(key, Cell::number(n, source));
+    }
+
+    pub fn part(&self, number: u8) -> Option<&PartText> {
+        self.parts.iter().find(|p| p.number == number)
+    }
+
+    /// Whether any prose was read (drafts and published reports have it; a workbook alone not).
+    pub fn has_prose(&self) -> bool {
+        self.parts.iter().any(|p| !p.paragraphs.is_empty())
+    }
+
+    /// The title under a format.
+    pub fn title(&self, format: &Format) -> String {
+        format.title(&self.meta.org, self.meta.year)
+    }
+
+    /// Values as plain numbers (missing ones omitted), for placeholders and JSON.
+    pub fn numbers(&self) -> BTreeMap<ValueKey, Decimal> {
+        self.values
+            .iter()
+            .filter_map(|(k, c)| c.number_value().map(|n| (k.clone(), n)))
+            .collect()
+    }
+
+    /// The context that placeholders in drafts and format templates see: `org`, `year`, `date`
+    /// (Chinese), `contact`, `region`, and every value as `row.field` (`{{ new_received.total }}`).
+    /// Whole numbers are numbers; amounts with decimals are strings, so they print exactly.
+    pub fn template_context(&self) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let mut root = Map::new();
+        root.insert("org".into(), Value::from(self.meta.org.clone()));
+        root.insert("year".into(), Value::from(self.meta.year));
+        root.insert(
+            "date".into(),
+            self.meta
+                .date_chinese()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        root.insert(
+            "region".into(),
+            self.meta
+                .region
+                .clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        root.insert("contact".into(), Value::from(self.meta.contact.clone()));
+        for (key, n) in self.numbers() {
+            let value = if n.fract().is_zero() {
+                rust_decimal::prelude::ToPrimitive::to_i64(&n)
+                    .map(Value::from)
+                    .unwrap_or_else(|| Value::from(n.to_string()))
+            } else {
+                Value::from(n.normalize().to_string())
+            };
+            let row = root
+                .entry(key.row.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(fields) = row {
+                fields.insert(key.field.clone(), value);
+            }
+        }
+        Value::Object(root)
+    }
+
+    /// Adds up the tables of several units into one report's tables. A value missing in a unit
+    /// counts as 0 in the sum; the units' names are kept in `summed_from`.
+    pub fn sum_tables<'a>(
+        format: &Format,
+        meta: Metadata,
+        units: impl IntoIterator<Item = &'a Report>,
+    ) -> Report {
+        let mut out = Report {
+            meta,
+            ..Report::default()
+        };
+        let keys = format.value_keys();
+        let mut totals: BTreeMap<ValueKey, Decimal> =
+            keys.iter().map(|k| (k.clone(), Decimal::ZERO)).collect();
+        for unit in units {
+            out.summed_from.push(unit.meta.org.clone());
+            for key in &keys {
+                if let (Some(n), Some(total)) = (unit.number(key), totals.get_mut(key)) {
+                    *total += n;
+                }
+            }
+        }
+        for (key, n) in totals {
+            let source = Location {
+                key: Some(key.to_string()),
+                label: Some(format!("{}个单位合计", out.summed_from.len())),
+                ..Location::default()
+            };
+            out.set(key, n.normalize(), Some(source));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(s: &str) -> CellValue {
+        CellValue::Number(s.parse().unwrap_or_default())
+    }
+
+    #[test]
+    fn value_text_forms() {
+        assert_eq!(parse_value_text("3"), num("3"));
+        assert_eq!(parse_value_text(" 3 "), num("3"));
+        assert_eq!(parse_value_text("3.0"), num("3"));
+        assert_eq!(parse_value_text("5件"), num("5"));
+        assert_eq!(parse_value_text("１２"), num("12"));
+        assert_eq!(parse_value_text("1,234"), num("1234"));
+        assert_eq!(parse_value_text("9.088667"), num("9.088667"));
+        assert_eq!(parse_value_text("-2"), num("-2"));
+        assert_eq!(parse_value_text(""), CellValue::Empty(String::new()));
+        assert_eq!(parse_value_text("/"), CellValue::Empty("/".into()));
+        assert_eq!(
+            parse_value_text("不适用"),
+            CellValue::Empty("不适用".into())
+        );
+        assert_eq!(parse_value_text("三"), CellValue::Unreadable("三".into()));
+        assert_eq!(parse_value_text("约5"), CellValue::Unreadable("约5".into()));
+    }
+
+    #[test]
+    fn amounts_stay_exact() {
+        let a = parse_value_text("0.1");
+        let b = parse_value_text("0.2");
+        if let (CellValue::Number(a), CellValue::Number(b)) = (a, b) {
+            assert_eq!((a + b).to_string(), "0.3");
+        } else {
+            panic!("not numbers");
+        }
+    }
+
+    #[test]
+    fn chinese_date() {
+        let mut m = Metadata::default();
+        m.date = Some("2025-01-16".into());
+        assert_eq!(m.date_chinese().as_deref(), Some("2025年1月16日"));
+        m.date = Some("2025-13-01".into());
+        assert_eq!(m.date_chinese(), None);
+    }
+}

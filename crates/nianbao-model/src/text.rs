@@ -1,0 +1,190 @@
+//! Text normalisation shared by every importer: labels drift in width, spacing, punctuation,
+//! quote style and enumerators; matching happens on a normal form.
+
+/// Converts full-width ASCII to half-width and the ideographic space to a space.
+pub fn to_half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Splits a leading enumerator off a label: `一、`, `（一）`, `(一)`, `1.`, `1、`, `1．`, `（1）`.
+/// Returns the enumerator as written (trimmed) and the rest.
+pub fn split_enumerator(s: &str) -> (Option<&str>, &str) {
+    let t = s.trim_start();
+    let offset = s.len() - t.len();
+    let end = enumerator_len(t);
+    if end == 0 {
+        (None, s)
+    } else {
+        (Some(s[offset..offset + end].trim()), t[end..].trim_start())
+    }
+}
+
+fn is_cn_digit(c: char) -> bool {
+    "一二三四五六七八九十".contains(c)
+}
+
+/// Byte length of a leading enumerator (0 when there is none).
+fn enumerator_len(t: &str) -> usize {
+    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    let end_at = |i: usize| chars.get(i).map(|(b, _)| *b).unwrap_or(t.len());
+    let skip_spaces = |mut i: usize| {
+        while chars
+            .get(i)
+            .is_some_and(|(_, c)| *c == ' ' || *c == '\u{3000}')
+        {
+            i += 1;
+        }
+        i
+    };
+    // （一） (一) （1） (1)
+    if let Some((_, open)) = chars.first()
+        && (*open == '（' || *open == '(')
+    {
+        let mut i = skip_spaces(1);
+        let start = i;
+        let cn = chars.get(i).is_some_and(|(_, c)| is_cn_digit(*c));
+        while chars.get(i).is_some_and(|(_, c)| {
+            if cn {
+                is_cn_digit(*c)
+            } else {
+                c.is_ascii_digit() || ('０'..='９').contains(c)
+            }
+        }) {
+            i += 1;
+        }
+        if i > start && i - start <= 3 {
+            let j = skip_spaces(i);
+            if chars.get(j).is_some_and(|(_, c)| *c == '）' || *c == ')') {
+                return end_at(j + 1);
+            }
+        }
+        return 0;
+    }
+    // 一、  1.  1、  1．
+    let mut i = 0;
+    let cn = chars.first().is_some_and(|(_, c)| is_cn_digit(*c));
+    while chars.get(i).is_some_and(|(_, c)| {
+        if cn {
+            is_cn_digit(*c)
+        } else {
+            c.is_ascii_digit() || ('０'..='９').contains(c)
+        }
+    }) {
+        i += 1;
+    }
+    if i == 0 || i > 3 {
+        return 0;
+    }
+    let j = skip_spaces(i);
+    match chars.get(j).map(|(_, c)| *c) {
+        Some('、') => end_at(j + 1),
+        Some('.') | Some('．') if !cn => {
+            // `1.5` is a number, not an enumerator.
+            if chars.get(j + 1).is_some_and(|(_, c)| c.is_ascii_digit()) {
+                0
+            } else {
+                end_at(j + 1)
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// The normal form used to compare labels: half-width, no enumerator, no white space, no
+/// punctuation or quotes. `（二）部分公开（区分处理的，…）` and `(二) 部分公开 (区分处理的, …)`
+/// normalise alike.
+pub fn normalize_label(s: &str) -> String {
+    let half = to_half_width(s);
+    let (_, rest) = split_enumerator(&half);
+    rest.chars()
+        .filter(|c| !c.is_whitespace() && !is_punctuation(*c))
+        .collect()
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(
+            c,
+            '“' | '”'
+                | '‘'
+                | '’'
+                | '「'
+                | '」'
+                | '『'
+                | '』'
+                | '、'
+                | '，'
+                | '。'
+                | '：'
+                | '；'
+                | '（'
+                | '）'
+                | '《'
+                | '》'
+                | '〈'
+                | '〉'
+                | '【'
+                | '】'
+                | '—'
+                | '–'
+                | '·'
+                | '…'
+                | '\u{200B}'
+                | '\u{FEFF}'
+        )
+}
+
+/// Whether two labels are the same after normalisation.
+pub fn same_label(a: &str, b: &str) -> bool {
+    normalize_label(a) == normalize_label(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enumerators() {
+        assert_eq!(split_enumerator("一、总体情况"), (Some("一、"), "总体情况"));
+        assert_eq!(
+            split_enumerator("（一）主动公开"),
+            (Some("（一）"), "主动公开")
+        );
+        assert_eq!(
+            split_enumerator("(二) 部分公开"),
+            (Some("(二)"), "部分公开")
+        );
+        assert_eq!(
+            split_enumerator("1.属于国家秘密"),
+            (Some("1."), "属于国家秘密")
+        );
+        assert_eq!(split_enumerator("1、申请人"), (Some("1、"), "申请人"));
+        assert_eq!(split_enumerator("1. 属于"), (Some("1."), "属于"));
+        assert_eq!(split_enumerator("（1）细项"), (Some("（1）"), "细项"));
+        assert_eq!(split_enumerator("2024年"), (None, "2024年"));
+        assert_eq!(split_enumerator("1.5万元"), (None, "1.5万元"));
+        assert_eq!(split_enumerator("（本列数据）"), (None, "（本列数据）"));
+    }
+
+    #[test]
+    fn labels_normalise_alike() {
+        assert!(same_label(
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+            "(二) 部分公开 (区分处理的, 只计这一情形, 不计其他情形)"
+        ));
+        assert!(same_label(
+            "3.危及“三安全一稳定”",
+            "3、危及\"三安全一稳定\""
+        ));
+        assert!(same_label("商业企业", "商业\n企业"));
+        assert!(same_label("第二十条第（一）项", "第二十条 第(一)项"));
+        assert!(same_label("本年度办理结果", "本年度办 理结果"));
+        assert!(!same_label("规章", "行政规范性文件"));
+    }
+}

@@ -1,0 +1,364 @@
+//! Validation: every rule of the format over a report, plus value, metadata, plausibility and
+//! prose checks. All findings are returned; nothing stops at the first.
+//!
+//! Rule ids are stable (they are a public interface):
+//! - `values.missing`, `values.unreadable`, `values.negative`, `values.not_whole`: single values.
+//! - the format's declarative rules (`t3.row_total`, `t3.results_total`, `t3.balance`,
+//!   `t4.block_total`, `y.carry_over`, `y.document_stock`, `p.after_review_exceeds_review`, and
+//!   whatever a regional format adds).
+//! - `meta.org_missing`, `meta.year_invalid`, `meta.date_missing`: metadata.
+//! - `p.regulations_by_non_government`, `p.nothing_granted`: plausibility (code rules).
+//! - `prose.*`: see [`crate::prose`].
+
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Finding, Location, Severity, sort_findings};
+use crate::format::{CompareOp, Format, RuleInstance, RuleSpec, Term, ValueKind};
+use crate::key::ValueKey;
+use crate::report::{AdminLevel, CellValue, Report};
+
+/// The inputs of a validation run.
+pub struct Validation<'a> {
+    pub format: &'a Format,
+    pub report: &'a Report,
+    /// Last year's report, for the cross-year rules (`prev:` terms).
+    pub previous: Option<&'a Report>,
+}
+
+/// Validates a report against a format (and last year's report, if given). Findings come sorted:
+/// errors first.
+pub fn validate(format: &Format, report: &Report, previous: Option<&Report>) -> Vec<Finding> {
+    Validation {
+        format,
+        report,
+        previous,
+    }
+    .run()
+}
+
+impl Validation<'_> {
+    pub fn run(&self) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        self.check_metadata(&mut findings);
+        self.check_values(&mut findings);
+        for rule in &self.format.rules {
+            self.check_rule(rule, &mut findings);
+        }
+        self.check_plausibility(&mut findings);
+        if self.report.has_prose() {
+            findings.extend(crate::prose::check_prose(self.format, self.report));
+        }
+        sort_findings(&mut findings);
+        findings
+    }
+
+    /// Where a value is, for a finding: its source cell if known, always with its key and label.
+    fn value_location(&self, report: &Report, key: &ValueKey) -> Location {
+        let label = self.format.value_label(key);
+        let base = report
+            .values
+            .get(key)
+            .and_then(|c| c.source.clone())
+            .unwrap_or_default();
+        base.with_value(key.to_string(), label)
+    }
+
+    fn check_metadata(&self, findings: &mut Vec<Finding>) {
+        let meta = &self.report.meta;
+        if meta.org.trim().is_empty() {
+            findings.push(
+                Finding::error("meta.org_missing", "未填写机关名称")
+                    .hint("在 report.toml 中填写 org，或用 --org 指定机关名称。"),
+            );
+        }
+        if !(2008..=2100).contains(&meta.year) {
+            findings.push(
+                Finding::error(
+                    "meta.year_invalid",
+                    format!("年度 {} 不是有效的报告年度", meta.year),
+                )
+                .expected_found("2008 至 2100 之间的年份", meta.year.to_string())
+                .hint("在 report.toml 中填写 year，或用 --year 指定年度。"),
+            );
+        }
+        if self
+            .format
+            .signature
+            .as_ref()
+            .is_some_and(|s| s.date_required)
+            && meta.date_chinese().is_none()
+        {
+            findings.push(
+                Finding::error(
+                    "meta.date_missing",
+                    format!(
+                        "格式“{}”要求落款成文日期，但未填写或格式有误",
+                        self.format.name
+                    ),
+                )
+                .expected_found(
+                    "YYYY-MM-DD",
+                    meta.date.clone().unwrap_or_else(|| "（未填写）".into()),
+                )
+                .hint("在 report.toml 中填写 date = \"2025-01-16\"。"),
+            );
+        }
+    }
+
+    fn check_values(&self, findings: &mut Vec<Finding>) {
+        let mut missing: Vec<(String, Location)> = Vec::new();
+        for table in &self.format.tables {
+            for vc in table.value_cells() {
+                let key = &vc.key;
+                let kind = table.field(&key.field).map(|f| f.kind).unwrap_or_default();
+                let loc = || self.value_location(self.report, key);
+                let label = || self.format.value_label(key);
+                match self.report.values.get(key).map(|c| &c.value) {
+                    None | Some(CellValue::Empty(_)) => missing.push((table.name.clone(), loc())),
+                    Some(CellValue::Unreadable(raw)) => findings.push(
+                        Finding::error(
+                            "values.unreadable",
+                            format!("{}：“{raw}”不是数字", label()),
+                        )
+                        .at(loc())
+                        .expected_found(expected_kind(kind), raw.clone())
+                        .hint("请填写阿拉伯数字；没有发生的填 0。"),
+                    ),
+                    Some(CellValue::Number(n)) => {
+                        if n.is_sign_negative() && !n.is_zero() {
+                            findings.push(
+                                Finding::error(
+                                    "values.negative",
+                                    format!("{}：填报为负数 {n}", label()),
+                                )
+                                .at(loc())
+                                .expected_found(expected_kind(kind), n.to_string()),
+                            );
+                        }
+                        if kind == ValueKind::Count && !n.fract().is_zero() {
+                            findings.push(
+                                Finding::error(
+                                    "values.not_whole",
+                                    format!("{}：件数应为整数，填报为 {n}", label()),
+                                )
+                                .at(loc())
+                                .expected_found("整数", n.to_string()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let total = self.format.value_keys().len();
+        let message = if missing.len() == total {
+            format!("全部 {total} 个数值均未填写（空白或“/”等）")
+        } else {
+            let mut per_table: Vec<(String, usize)> = Vec::new();
+            for (table, _) in &missing {
+                match per_table.iter_mut().find(|(t, _)| t == table) {
+                    Some((_, n)) => *n += 1,
+                    None => per_table.push((table.clone(), 1)),
+                }
+            }
+            let detail: Vec<String> = per_table
+                .iter()
+                .map(|(t, n)| format!("{t} {n} 个"))
+                .collect();
+            format!(
+                "有 {} 个数值未填写（空白或“/”等）：{}；未填写的数值不参与勾稽检查",
+                missing.len(),
+                detail.join("、")
+            )
+        };
+        findings.push(
+            Finding::warning("values.missing", message)
+                .at_all(missing.into_iter().map(|(_, l)| l))
+                .expected_found("数字（没有发生的填 0）", "空白")
+                .hint("按官方要求，没有发生的事项应明确填写 0，不应留空或填“/”。"),
+        );
+    }
+
+    fn check_rule(&self, rule: &RuleSpec, findings: &mut Vec<Finding>) {
+        let instances = match self.format.expand_rule(rule) {
+            Ok(i) => i,
+            Err(e) => {
+                findings.push(Finding::error("format.rule_invalid", e));
+                return;
+            }
+        };
+        for inst in instances {
+            self.check_instance(rule, &inst, findings);
+        }
+    }
+
+    fn term_value(&self, term: &Term) -> Option<Decimal> {
+        let report = if term.previous {
+            self.previous?
+        } else {
+            self.report
+        };
+        let n = report.number(&term.key)?;
+        Some(if term.negative { -n } else { n })
+    }
+
+    fn check_instance(&self, rule: &RuleSpec, inst: &RuleInstance, findings: &mut Vec<Finding>) {
+        let sum_values: Option<Vec<Decimal>> =
+            inst.sum.iter().map(|t| self.term_value(t)).collect();
+        let equals_values: Option<Vec<Decimal>> =
+            inst.equals.iter().map(|t| self.term_value(t)).collect();
+        // A missing value (or no previous report) is reported elsewhere; the rule cannot be judged.
+        let (Some(sum_values), Some(equals_values)) = (sum_values, equals_values) else {
+            return;
+        };
+        let sum: Decimal = sum_values.iter().sum();
+        let equals: Decimal = equals_values.iter().sum();
+        let holds = match rule.op {
+            CompareOp::Eq => sum == equals,
+            CompareOp::Le => sum <= equals,
+            CompareOp::Ge => sum >= equals,
+        };
+        if holds {
+            return;
+        }
+        let label_of = |terms: &[Term]| -> String {
+            terms
+                .iter()
+                .map(|t| {
+                    let prefix = if t.previous { "上年" } else { "" };
+                    format!("{prefix}{}", self.format.value_label(&t.key))
+                })
+                .collect::<Vec<_>>()
+                .join("＋")
+        };
+        let var_label = inst
+            .binding
+            .as_deref()
+            .map(|b| self.binding_label(&inst.equals, b))
+            .unwrap_or_default();
+        let message = rule
+            .message
+            .replace("{sum}", &show(sum))
+            .replace("{equals}", &show(equals))
+            .replace("{diff}", &show(equals - sum))
+            .replace("{equals_label}", &label_of(&inst.equals))
+            .replace("{sum_label}", &label_of(&inst.sum))
+            .replace("{var_label}", &var_label);
+        let mut locations = Vec::new();
+        for term in inst.equals.iter().chain(&inst.sum) {
+            let loc = match (term.previous, self.previous) {
+                (true, Some(prev)) => {
+                    let mut l = self.value_location(prev, &term.key);
+                    l.label = l.label.map(|x| format!("上年报告 {x}"));
+                    l
+                }
+                _ => self.value_location(self.report, &term.key),
+            };
+            if !locations.contains(&loc) {
+                locations.push(loc);
+            }
+        }
+        let op = match rule.op {
+            CompareOp::Eq => "",
+            CompareOp::Le => "不小于 ",
+            CompareOp::Ge => "不大于 ",
+        };
+        let mut finding = Finding::new(rule.id.clone(), rule.severity, message)
+            .at_all(locations)
+            .expected_found(format!("{op}{}", show(sum)), show(equals));
+        if let Some(h) = &rule.hint {
+            finding = finding.hint(h.clone());
+        }
+        findings.push(finding);
+    }
+
+    /// A readable name for a rule's bound variable: a field label (`自然人`) or a row label.
+    fn binding_label(&self, terms: &[Term], binding: &str) -> String {
+        let table = terms
+            .first()
+            .and_then(|t| self.format.locate(&t.key))
+            .map(|(t, _)| t);
+        let tables = table.into_iter().chain(self.format.tables.iter());
+        for t in tables {
+            if let Some(f) = t.field(binding) {
+                return f.label.clone();
+            }
+            if t.row(binding).is_some() {
+                return t.row_display(binding);
+            }
+        }
+        binding.to_string()
+    }
+
+    fn check_plausibility(&self, findings: &mut Vec<Finding>) {
+        let r = self.report;
+        let n = |row: &str, field: &str| r.number(&ValueKey::new(row, field));
+        if let Some(level) = r.meta.level
+            && !level.may_make_regulations()
+        {
+            let keys: Vec<ValueKey> = ["made", "repealed", "valid"]
+                .iter()
+                .map(|f| ValueKey::new("regulations", f))
+                .filter(|k| r.number(k).is_some_and(|v| v > Decimal::ZERO))
+                .collect();
+            if !keys.is_empty() {
+                findings.push(
+                    Finding::warning(
+                        "p.regulations_by_non_government",
+                        format!(
+                            "表二“规章”填有数值，但本机关为{}，无权制定规章",
+                            level.label()
+                        ),
+                    )
+                    .at_all(keys.iter().map(|k| self.value_location(r, k)))
+                    .expected_found("0", "大于 0")
+                    .hint(match level {
+                        AdminLevel::Department => "政府部门制发的文件一般计入“行政规范性文件”；规章由省、设区的市人民政府制定。",
+                        _ => "规章由省、设区的市人民政府制定；本机关制发的文件一般计入“行政规范性文件”。",
+                    }),
+                );
+            }
+        }
+        if let (Some(received), Some(granted), Some(partial)) = (
+            n("new_received", "total"),
+            n("granted", "total"),
+            n("partial", "total"),
+        ) && received >= Decimal::from(20)
+            && granted.is_zero()
+            && partial.is_zero()
+        {
+            let keys = [
+                ValueKey::new("new_received", "total"),
+                ValueKey::new("granted", "total"),
+            ];
+            findings.push(
+                Finding::warning(
+                    "p.nothing_granted",
+                    format!(
+                        "表三：本年新收申请 {received} 件，但“予以公开”和“部分公开”均为 0，请核实"
+                    ),
+                )
+                .at_all(keys.iter().map(|k| self.value_location(r, k))),
+            );
+        }
+    }
+}
+
+fn expected_kind(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Count => "不小于 0 的整数",
+        ValueKind::Amount => "不小于 0 的金额（万元）",
+    }
+}
+
+/// Prints a number without trailing zeros (`3`, `9.088667`).
+pub fn show(n: Decimal) -> String {
+    n.normalize().to_string()
+}
+
+/// Whether findings include an error.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
