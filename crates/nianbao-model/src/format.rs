@@ -525,11 +525,11 @@ impl Format {
                 .ok_or_else(|| {
                     FormatError::Invalid(format!("叠加格式引用了不存在的第{}部分", po.number))
                 })?;
-            if let Some(h) = &po.heading {
-                if *h != part.heading {
-                    let old = std::mem::replace(&mut part.heading, h.clone());
-                    part.variants.push(old);
-                }
+            if let Some(h) = &po.heading
+                && *h != part.heading
+            {
+                let old = std::mem::replace(&mut part.heading, h.clone());
+                part.variants.push(old);
             }
             part.variants.extend(po.variants.iter().cloned());
             if let Some(items) = &po.items {
@@ -753,9 +753,11 @@ impl TableSpec {
         let rows = self.grid_rows();
         let mut grid = vec![vec![Slot::Empty; self.grid_cols]; rows];
         for (i, cell) in self.cells.iter().enumerate() {
-            for r in cell.r..(cell.r + cell.rowspan).min(rows) {
-                for c in cell.c..(cell.c + cell.colspan).min(self.grid_cols) {
-                    grid[r][c] = if r == cell.r && c == cell.c {
+            let row_end = (cell.r + cell.rowspan).min(rows);
+            for (r, grid_row) in grid.iter_mut().enumerate().take(row_end).skip(cell.r) {
+                let col_end = (cell.c + cell.colspan).min(self.grid_cols);
+                for (c, slot) in grid_row.iter_mut().enumerate().take(col_end).skip(cell.c) {
+                    *slot = if r == cell.r && c == cell.c {
                         Slot::Text(i)
                     } else {
                         Slot::Covered
@@ -764,14 +766,16 @@ impl TableSpec {
             }
         }
         for v in self.value_cells() {
-            for c in v.c..(v.c + v.colspan).min(self.grid_cols) {
-                if v.r < rows {
-                    grid[v.r][c] = if c == v.c {
-                        Slot::Value(v.key.clone())
-                    } else {
-                        Slot::Covered
-                    };
-                }
+            let Some(grid_row) = grid.get_mut(v.r) else {
+                continue;
+            };
+            let col_end = (v.c + v.colspan).min(self.grid_cols);
+            for (c, slot) in grid_row.iter_mut().enumerate().take(col_end).skip(v.c) {
+                *slot = if c == v.c {
+                    Slot::Value(v.key.clone())
+                } else {
+                    Slot::Covered
+                };
             }
         }
         grid
@@ -849,7 +853,7 @@ pub fn chinese_numeral(n: usize) -> String {
         0..=9 => DIGITS[n].to_string(),
         10 => "十".to_string(),
         11..=19 => format!("十{}", DIGITS[n - 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", DIGITS[n / 10]),
         20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
         _ => n.to_string(),
     }

@@ -156,7 +156,7 @@ fn check_fee_conflict(
     findings: &mut Vec<Finding>,
 ) {
     static NO_FEE: OnceLock<Regex> = OnceLock::new();
-    let no_fee = NO_FEE.get_or_init(|| regex(r"(未|没有|不|无)(收取|收费|产生)[^。；]{0,12}信息处理费|信息处理费[^。；]{0,6}(为0|为零|0元)"));
+    let no_fee = NO_FEE.get_or_init(|| regex(r"(未|没有|不|无)(收取|收费|产生)[^。；]{0,12}信息处理费|信息处理费(?:共|合计)?(?:为)?(?:0|零)元?(?:[^0-9.]|$)"));
     let key = ValueKey::new("other_no_fee_paid", "total");
     if let Some(n) = report.number(&key)
         && n > Decimal::ZERO

@@ -439,8 +439,10 @@ mod tests {
 
     #[test]
     fn chinese_date() {
-        let mut m = Metadata::default();
-        m.date = Some("2025-01-16".into());
+        let mut m = Metadata {
+            date: Some("2025-01-16".into()),
+            ..Metadata::default()
+        };
         assert_eq!(m.date_chinese().as_deref(), Some("2025年1月16日"));
         m.date = Some("2025-13-01".into());
         assert_eq!(m.date_chinese(), None);
