@@ -19,6 +19,7 @@ const NATIONAL_2021_TOML: &str = include_str!("../formats/national-2021.toml");
 
 /// A complete report format.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Format {
     /// Stable id (`national-2021`, `shandong`, …).
     pub id: String,
@@ -51,6 +52,7 @@ pub struct Format {
 
 /// How the title is built from the metadata.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TitleSpec {
     /// `{org}{year}年政府信息公开工作年度报告`
     pub pattern: String,
@@ -60,6 +62,7 @@ pub struct TitleSpec {
 
 /// One of the six parts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PartSpec {
     /// 1 to 6.
     pub number: u8,
@@ -97,6 +100,7 @@ impl PartSpec {
 
 /// A numbered sub-item a format requires (e.g. Shandong's 六（一）信息处理费).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ItemSpec {
     /// Sub-heading without its enumerator (`信息处理费`).
     pub heading: String,
@@ -108,8 +112,23 @@ pub struct ItemSpec {
     pub keywords: Vec<String>,
 }
 
+impl ItemSpec {
+    /// The heading as printed in a given report. A heading may use the metadata placeholders of
+    /// [`crate::Report::template_context`] (Beijing's `{{ year }}年度政务公开工作要点落实情况`);
+    /// one that does not render is used as written.
+    pub fn heading_for(&self, context: &serde_json::Value) -> String {
+        if !self.heading.contains("{{") {
+            return self.heading.clone();
+        }
+        minijinja::Environment::new()
+            .render_str(&self.heading, context)
+            .unwrap_or_else(|_| self.heading.clone())
+    }
+}
+
 /// The signature and date block at the end.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct SignatureSpec {
     /// Whether a missing 成文日期 is an error (otherwise the block is printed when known).
     #[serde(default)]
@@ -142,6 +161,7 @@ pub enum ValueKind {
 
 /// One statistics table.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TableSpec {
     /// `table2`, `table3`, `table4`.
     pub id: String,
@@ -164,6 +184,7 @@ pub struct TableSpec {
 
 /// A value column (field) of a table.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     pub key: String,
     pub label: String,
@@ -178,6 +199,7 @@ pub struct FieldSpec {
 
 /// A value row of a table (a block, for table 4). Its label is the grid cell that names it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RowSpec {
     pub key: String,
     #[serde(default)]
@@ -199,6 +221,7 @@ pub enum CellRole {
 
 /// A text cell of the grid, at its top-left position.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct CellSpec {
     pub r: usize,
     pub c: usize,
@@ -219,6 +242,7 @@ pub struct CellSpec {
 
 /// Value cells of one row placed from column `c` on, one per field, each `colspan` wide.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ValueRunSpec {
     pub r: usize,
     pub c: usize,
@@ -245,6 +269,7 @@ pub struct ValueCell {
 
 /// The 2019 format's labels and their mapping.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct LegacySpec {
     /// Labels that only the 2019 format has.
     #[serde(default)]
@@ -257,6 +282,7 @@ pub struct LegacySpec {
 
 /// A 2019 label whose values go to a 2021 row or field.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct LegacyMapping {
     pub table: String,
     pub label: String,
@@ -271,6 +297,7 @@ pub struct LegacyMapping {
 
 /// A 2019 label with no 2021 place.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct LegacyUnmapped {
     pub label: String,
     pub note: String,
@@ -278,6 +305,7 @@ pub struct LegacyUnmapped {
 
 /// A declarative rule: `Σ sum  op  Σ equals`, for each value of `for_each`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Stable id (`t3.row_total`).
     pub id: String,
@@ -301,6 +329,7 @@ pub struct RuleSpec {
 
 /// Iteration of a rule over row keys, field keys or an explicit list.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ForEach {
     pub var: String,
     pub values: ForEachValues,
@@ -576,6 +605,7 @@ impl Format {
 
 /// A regional change on top of a base format. Only what is given changes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FormatOverlay {
     pub id: String,
     pub name: String,
@@ -608,6 +638,7 @@ fn national_id() -> String {
 
 /// Changes to one part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PartOverlay {
     pub number: u8,
     /// A new official heading (the old one becomes an accepted variant).
@@ -626,6 +657,7 @@ pub struct PartOverlay {
 
 /// Extra label spellings for a row or field.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct AliasOverlay {
     pub table: String,
     /// A row or field key.
@@ -870,6 +902,9 @@ mod tests {
         let counts: Vec<usize> = f.tables.iter().map(|t| t.value_cells().len()).collect();
         assert_eq!(counts, vec![10, 175, 15]);
         assert_eq!(f.value_keys().len(), 200);
+        let opening = f.opening.as_deref().unwrap_or_default();
+        assert!(opening.contains("国办公开办函〔2021〕30号"), "{opening}");
+        assert_eq!(f.page_number, PageNumberStyle::EmDashOddEven);
     }
 
     #[test]

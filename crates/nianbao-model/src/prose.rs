@@ -104,8 +104,9 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                 );
             }
         }
+        let context = report.template_context();
         for item in &spec.items {
-            let want = normalize_label(&item.heading);
+            let want = normalize_label(&item.heading_for(&context));
             let found = part.paragraphs.iter().any(|p| {
                 let heading = match (&p.run_in, p.level) {
                     (Some(r), _) => r.clone(),
@@ -120,11 +121,12 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                         "prose.item_missing",
                         format!(
                             "第{}部分缺少本地区格式要求的事项“{}”",
-                            spec.number, item.heading
+                            spec.number,
+                            item.heading_for(&context)
                         ),
                     )
                     .at(part_location(part))
-                    .expected_found(item.heading.clone(), "（无）"),
+                    .expected_found(item.heading_for(&context), "（无）"),
                 );
             }
         }

@@ -247,6 +247,15 @@ pub enum CellValue {
     Unreadable(String),
 }
 
+/// A whole decimal as `i64`, if it is whole and fits.
+pub fn decimal_to_i64(n: Decimal) -> Option<i64> {
+    if n.fract().is_zero() {
+        rust_decimal::prelude::ToPrimitive::to_i64(&n)
+    } else {
+        None
+    }
+}
+
 /// Reads a value as written in a cell or a document: `3`, ` 3 `, `3.0`, `5件`, `12元`, `1,234`,
 /// full-width digits; blank and `/ - — 不适用 无` as no value.
 pub fn parse_value_text(raw: &str) -> CellValue {

@@ -1,0 +1,415 @@
+//! The filing document of nianbao (年报): a DOCX of the 政府信息公开工作年度报告 typeset to
+//! GB/T 9704-2012, and the draft skeleton that `nianbao init` hands to an office.
+//!
+//! What the document holds, in order: the title (方正小标宋简体 二号, on two centred lines —
+//! 机关名称 / `2024年政府信息公开工作年度报告` — unless it fits one line of 20 characters), the
+//! opening paragraph, the six parts under their official headings (`PartSpec::full_heading`,
+//! never the wording a draft used), the statistics tables after parts 二, 三 and 四, and the
+//! closing signature and date when the format asks for one or the report has closing lines.
+//!
+//! Typesetting: A4, margins 37/35/28/26 mm, body 仿宋_GB2312 三号 with a two-character
+//! first-line indent and exact 28 pt lines, `一、` headings 黑体, `（一）` headings 楷体_GB2312,
+//! Latin and digits in Times New Roman, all text black; tables 宋体 (小四 up to four columns,
+//! 五号 beyond) on a fixed grid of 156 mm with the official merges, header rows repeated across
+//! pages and rows that never split; page numbers `— 1 —` in 四号 宋体, odd pages right and
+//! even pages left. The official faces are named; the font table gives each a fallback
+//! (`w:altName`: 仿宋, 楷体, 宋体) for machines without them.
+//!
+//! Values print exactly as held (`96171.6`, `3119`); a missing value prints as an empty cell,
+//! never as 0: the validator has already warned about it, and the document must not state a
+//! figure the office did not give.
+//!
+//! Output is byte-identical for the same input: docx-rs builds the body, and a post-processing
+//! pass (module `package`) puts properties in schema order, removes docx-rs's process-global ids, adds
+//! what docx-rs cannot write, and re-zips with a fixed order and timestamp. [`render`] converts
+//! a DOCX to PDF and PNG pages with LibreOffice for visual checks.
+
+mod package;
+pub mod render;
+mod table;
+mod typeset;
+mod xmltree;
+
+use docx_rs::{Docx, PageMargin, Paragraph as DocxParagraph};
+use nianbao_model::format::PartSpec;
+use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
+
+use crate::typeset::{
+    FANGSONG, KAITI, SIZE_BODY, blank_line, closing_line, heading_face, indented_paragraph,
+    part_heading, run, title_line,
+};
+
+/// Why a document could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum DocxError {
+    /// A template of the format (opening paragraph, skeleton) could not be expanded.
+    #[error("格式“{format}”的{what}模板无法展开：{message}")]
+    Template {
+        format: String,
+        what: String,
+        message: String,
+    },
+    /// The DOCX package could not be assembled.
+    #[error("生成 DOCX 文件失败：{0}")]
+    Package(String),
+    /// The post-processing pass met XML it could not read (a defect, not a user error).
+    #[error("生成 DOCX 文件时内部处理出错：{0}")]
+    Internal(String),
+    /// Rendering with LibreOffice or poppler failed.
+    #[error("排版预览失败：{0}")]
+    Render(String),
+}
+
+/// Options for writing the document.
+#[derive(Debug, Clone)]
+pub struct DocxOptions {
+    /// Name a fallback face for each official face in the font table (`仿宋_GB2312` → `仿宋`),
+    /// so machines without the official faces still show Chinese text in a similar style.
+    /// Default: true.
+    pub fallback_fonts: bool,
+}
+
+impl Default for DocxOptions {
+    fn default() -> Self {
+        DocxOptions {
+            fallback_fonts: true,
+        }
+    }
+}
+
+/// The filing DOCX of a report under a format. Byte-identical for the same input.
+pub fn write_report_docx(
+    format: &Format,
+    report: &Report,
+    options: &DocxOptions,
+) -> Result<Vec<u8>, DocxError> {
+    let mut doc = Document::new(format, &report.meta);
+    doc.title();
+    if report.opening.is_empty() {
+        if let Some(template) = &format.opening {
+            let text = render_template(format, "开头段", template, &report.template_context())?;
+            doc.body_text(&text);
+        }
+    } else {
+        for p in &report.opening {
+            doc.paragraph(p);
+        }
+    }
+    for part in sorted_parts(format) {
+        doc.push(part_heading(&part.full_heading()));
+        if let Some(text) = report.part(part.number) {
+            for p in &text.paragraphs {
+                doc.paragraph(p);
+            }
+        }
+        if let Some(spec) = part.table.as_deref().and_then(|id| format.table(id)) {
+            doc.table(spec, Some(report));
+        }
+    }
+    if !report.closing.is_empty() {
+        doc.push(blank_line());
+        for p in &report.closing {
+            for line in p.full_text().lines().filter(|l| !l.trim().is_empty()) {
+                doc.push(closing_line(line.trim()));
+            }
+        }
+    } else if format.signature.is_some() {
+        doc.signature();
+    }
+    doc.finish(options)
+}
+
+/// A narrative draft skeleton for `nianbao init`: the title, the opening, the six part headings
+/// (parts with a table carry a note that the table comes from the workbook and an example
+/// placeholder such as `{{ new_received.total }}`), each part's skeleton paragraphs and the
+/// format's required items. Same typesetting as the filing document.
+pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>, DocxError> {
+    let context = Report {
+        meta: meta.clone(),
+        ..Report::default()
+    }
+    .template_context();
+    let mut doc = Document::new(format, meta);
+    doc.title();
+    if let Some(template) = &format.opening {
+        doc.body_text(&render_skeleton(template, &context));
+    }
+    for part in sorted_parts(format) {
+        doc.push(part_heading(&part.full_heading()));
+        if let Some(spec) = part.table.as_deref().and_then(|id| format.table(id)) {
+            doc.body_text(&format!(
+                "（本部分表格“{}”由统计表自动生成，无需在此填写。）",
+                spec.title
+            ));
+            if let Some(example) = example_placeholder(spec) {
+                doc.body_text(&example);
+            }
+        }
+        for text in &part.skeleton {
+            doc.skeleton_text(&render_skeleton(text, &context));
+        }
+        for (i, item) in part.items.iter().enumerate() {
+            let heading = format!(
+                "（{}）{}",
+                nianbao_model::format::chinese_numeral(i + 1),
+                item.heading
+            );
+            doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, heading));
+            if !item.skeleton.is_empty() {
+                doc.body_text(&render_skeleton(&item.skeleton, &context));
+            }
+        }
+    }
+    if format.signature.is_some() {
+        doc.signature();
+    }
+    doc.finish(&DocxOptions::default())
+}
+
+/// A sentence showing how prose refers to a table value: the first value of the table's last
+/// field (its total, for tables 3 and 4), e.g. `{{ new_received.total }}`.
+fn example_placeholder(spec: &nianbao_model::format::TableSpec) -> Option<String> {
+    let last_field = spec.fields.last()?;
+    let cells = spec.value_cells();
+    let cell = cells
+        .iter()
+        .find(|v| v.key.field == last_field.key)
+        .or(cells.first())?;
+    let row = spec.row_display(&cell.key.row);
+    let field = spec.field(&cell.key.field).map(|f| f.label.as_str())?;
+    Some(format!(
+        "正文引用表中数值可写作 {{{{ {key} }}}}（即“{row}·{field}”），生成报告时自动替换为统计表中的数。",
+        key = cell.key
+    ))
+}
+
+fn sorted_parts(format: &Format) -> Vec<&PartSpec> {
+    let mut parts: Vec<&PartSpec> = format.parts.iter().collect();
+    parts.sort_by_key(|p| p.number);
+    parts
+}
+
+fn render_template(
+    format: &Format,
+    what: &str,
+    template: &str,
+    context: &serde_json::Value,
+) -> Result<String, DocxError> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.render_str(template, context)
+        .map_err(|e| DocxError::Template {
+            format: format.id.clone(),
+            what: what.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// Skeleton text over the metadata. Text that refers to values the draft does not have yet
+/// (`{{ new_received.total }}`) stays as written: it is a placeholder for the report.
+fn render_skeleton(template: &str, context: &serde_json::Value) -> String {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.render_str(template, context)
+        .unwrap_or_else(|_| template.to_string())
+}
+
+/// The document being built: docx-rs paragraphs and tables in order, plus what the
+/// post-processing pass needs to know about them.
+struct Document<'a> {
+    format: &'a Format,
+    meta: &'a Metadata,
+    docx: Docx,
+    /// Header rows of each table, in document order.
+    header_rows: Vec<usize>,
+}
+
+impl<'a> Document<'a> {
+    fn new(format: &'a Format, meta: &'a Metadata) -> Document<'a> {
+        let docx = Docx::new()
+            .page_size(typeset::PAGE_WIDTH, typeset::PAGE_HEIGHT)
+            .page_margin(
+                PageMargin::new()
+                    .top(typeset::MARGIN_TOP)
+                    .bottom(typeset::MARGIN_BOTTOM)
+                    .left(typeset::MARGIN_LEFT)
+                    .right(typeset::MARGIN_RIGHT)
+                    .header(typeset::HEADER_DISTANCE)
+                    .footer(typeset::FOOTER_DISTANCE)
+                    .gutter(0),
+            );
+        Document {
+            format,
+            meta,
+            docx,
+            header_rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, p: DocxParagraph) {
+        let docx = std::mem::take(&mut self.docx);
+        self.docx = docx.add_paragraph(p);
+    }
+
+    /// The title on one line when it is short, else 机关名称 / second line; then a blank line.
+    fn title(&mut self) {
+        let year = self.meta.year;
+        let full = self.format.title(&self.meta.org, year);
+        if typeset::display_width(&full) <= typeset::TITLE_ONE_LINE_MAX
+            || self.meta.org.trim().is_empty()
+        {
+            self.push(title_line(&full));
+        } else {
+            self.push(title_line(&self.meta.org));
+            self.push(title_line(&self.format.title_second_line(year)));
+        }
+        self.push(blank_line());
+    }
+
+    /// Body text; a line break in the text starts a new paragraph (one `w:p` per paragraph).
+    fn body_text(&mut self, text: &str) {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            self.push(indented_paragraph().add_run(run(line, &FANGSONG, SIZE_BODY)));
+        }
+    }
+
+    /// Skeleton text: a line that starts with an enumerator is a heading in its face.
+    fn skeleton_text(&mut self, text: &str) {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let face = heading_face(line);
+            self.push(indented_paragraph().add_run(run(line, face, SIZE_BODY)));
+        }
+    }
+
+    /// A paragraph of the report: the run-in heading in its face, then the text in 仿宋; a
+    /// heading paragraph in the face of its level.
+    fn paragraph(&mut self, p: &Paragraph) {
+        let text_face = match p.level {
+            ParagraphLevel::Sub1 if p.run_in.is_none() => &KAITI,
+            _ => &FANGSONG,
+        };
+        let mut first = true;
+        let lines: Vec<&str> = p.text.lines().collect();
+        let lines = if lines.is_empty() { vec![""] } else { lines };
+        for line in lines {
+            let run_in = if first { p.run_in.as_deref() } else { None };
+            first = false;
+            if line.trim().is_empty() && run_in.is_none_or(|r| r.trim().is_empty()) {
+                continue;
+            }
+            let mut para = indented_paragraph();
+            if p.level == ParagraphLevel::Sub1 {
+                para = para.outline_lvl(1);
+            }
+            if p.level != ParagraphLevel::Body && run_in.is_none() {
+                para = para.keep_next(true);
+            }
+            if let Some(heading) = run_in {
+                let face = match p.level {
+                    ParagraphLevel::Sub1 => &KAITI,
+                    ParagraphLevel::Sub2 | ParagraphLevel::Sub3 => &FANGSONG,
+                    ParagraphLevel::Body => heading_face(heading),
+                };
+                para = para.add_run(run(heading, face, SIZE_BODY));
+            }
+            if !line.is_empty() {
+                para = para.add_run(run(line, text_face, SIZE_BODY));
+            }
+            self.push(para);
+        }
+    }
+
+    fn table(&mut self, spec: &nianbao_model::format::TableSpec, report: Option<&Report>) {
+        let table = table::build_table(spec, report);
+        self.header_rows.push(spec.header_rows);
+        let docx = std::mem::take(&mut self.docx);
+        self.docx = docx.add_table(table);
+    }
+
+    /// 机关名称 and 成文日期, right-aligned, after a blank line.
+    fn signature(&mut self) {
+        self.push(blank_line());
+        if !self.meta.org.trim().is_empty() {
+            self.push(closing_line(self.meta.org.trim()));
+        }
+        if let Some(date) = self.meta.date_chinese() {
+            self.push(closing_line(&date));
+        }
+    }
+
+    fn finish(self, options: &DocxOptions) -> Result<Vec<u8>, DocxError> {
+        let (odd, even) = typeset::page_number_footers(self.format.page_number);
+        let mut docx = self.docx.footer(odd);
+        let even_and_odd = even.is_some();
+        if let Some(even) = even {
+            docx = docx.even_footer(even);
+        }
+        let built = docx.build();
+        let document = package::normalize_part(&built.document, &self.header_rows)?;
+        let footers = built
+            .footers
+            .iter()
+            .map(|f| package::normalize_part(f, &[]))
+            .collect::<Result<Vec<_>, _>>()?;
+        let title = self.format.title(&self.meta.org, self.meta.year);
+        let timestamp = document_timestamp(self.meta);
+        package::assemble(
+            &package::PackageInfo {
+                title: &title,
+                creator: &self.meta.org,
+                timestamp: &timestamp,
+                even_and_odd,
+                fallback_fonts: options.fallback_fonts,
+                faces: &typeset::ALL_FACES,
+            },
+            document,
+            footers,
+        )
+    }
+}
+
+/// The document's created/modified time: the 成文日期 when known, else 1 January of the year
+/// after the reported year (when reports are written). Never the clock.
+fn document_timestamp(meta: &Metadata) -> String {
+    if meta.date_chinese().is_some()
+        && let Some(date) = meta.date.as_deref()
+    {
+        let mut it = date.split('-').filter_map(|p| p.parse::<u32>().ok());
+        if let (Some(y), Some(m), Some(d)) = (it.next(), it.next(), it.next()) {
+            return format!("{y:04}-{m:02}-{d:02}T00:00:00Z");
+        }
+    }
+    format!(
+        "{:04}-01-01T00:00:00Z",
+        meta.year.saturating_add(1).clamp(0, 9999)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_comes_from_the_date_or_the_year() {
+        let mut meta = Metadata {
+            org: "某局".into(),
+            year: 2024,
+            ..Metadata::default()
+        };
+        assert_eq!(document_timestamp(&meta), "2025-01-01T00:00:00Z");
+        meta.date = Some("2025-1-16".into());
+        assert_eq!(document_timestamp(&meta), "2025-01-16T00:00:00Z");
+        meta.date = Some("2025-13-16".into());
+        assert_eq!(document_timestamp(&meta), "2025-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn skeleton_keeps_value_placeholders() {
+        let ctx = Report::new("某局", 2024).template_context();
+        assert_eq!(render_skeleton("{{ year }}年", &ctx), "2024年");
+        assert_eq!(
+            render_skeleton("共{{ new_received.total }}件", &ctx),
+            "共{{ new_received.total }}件"
+        );
+    }
+}
