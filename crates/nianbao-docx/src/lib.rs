@@ -152,7 +152,7 @@ pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>,
             let heading = format!(
                 "（{}）{}",
                 nianbao_model::format::chinese_numeral(i + 1),
-                item.heading
+                item.heading_for(&context)
             );
             doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, heading));
             if !item.skeleton.is_empty() {
