@@ -1,0 +1,1044 @@
+//! Finding tables 2–4 in worksheets by their labels and reading their values.
+//!
+//! Nothing here depends on cell positions: row labels, column headers and table 4's block
+//! headers are matched after [`normalize_label`], with the aliases the format declares. A row
+//! label counts only where column headers of its fields stand above and to the right of it,
+//! which tells the row `（七）总计` from the column header `总计`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nianbao_model::format::{LegacyMapping, TableSpec};
+use nianbao_model::text::normalize_label;
+use nianbao_model::{
+    AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
+};
+
+use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
+use crate::value::{SumResult, a1, cell_value, evaluate_sum};
+
+/// Name of the metadata sheet written by the template.
+pub const META_SHEET: &str = "基本信息";
+/// Name of the findings sheet of the report workbook (never read back as data).
+pub const FINDINGS_SHEET: &str = "检查结果";
+
+/// Labels of the metadata sheet, in order.
+pub const META_LABELS: [&str; 6] = [
+    "机关名称",
+    "年度",
+    "行政级别",
+    "地区",
+    "成文日期",
+    "联系方式",
+];
+
+/// How far above a row its column headers may stand.
+const HEADER_REACH: u32 = 40;
+
+/// A text cell with its normal form.
+#[derive(Debug, Clone)]
+struct TextCell {
+    r: u32,
+    c: u32,
+    norm: String,
+}
+
+/// A label matched to a row or field key; `legacy` names the 2019 mapping it came through.
+#[derive(Debug, Clone)]
+struct Hit {
+    r: u32,
+    c: u32,
+    key: String,
+    legacy: Option<usize>,
+}
+
+/// Normalised labels of a set of keys, with their 2019 spellings.
+struct Labels {
+    /// (normal form, key, legacy mapping index)
+    entries: Vec<(String, String, Option<usize>)>,
+    /// Whether a long label may match as the prefix of a longer cell text.
+    prefixes: bool,
+}
+
+impl Labels {
+    fn find(&self, norm: &str) -> Option<(String, Option<usize>)> {
+        if norm.is_empty() {
+            return None;
+        }
+        // An exact spelling wins; a 2021 spelling wins over a 2019 one.
+        let exact = self
+            .entries
+            .iter()
+            .filter(|(label, _, _)| label == norm)
+            .min_by_key(|(_, _, legacy)| legacy.is_some());
+        if let Some((_, key, legacy)) = exact {
+            return Some((key.clone(), *legacy));
+        }
+        if !self.prefixes {
+            return None;
+        }
+        // Provincial notes are often appended to a label: accept a long label as a prefix.
+        self.entries
+            .iter()
+            .filter(|(label, _, _)| label.chars().count() >= 4 && norm.starts_with(label.as_str()))
+            .max_by_key(|(label, _, legacy)| (label.len(), legacy.is_none()))
+            .map(|(_, key, legacy)| (key.clone(), *legacy))
+    }
+}
+
+fn row_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
+    let mut entries = Vec::new();
+    for row in &table.rows {
+        if let Some(label) = table.row_label(&row.key) {
+            entries.push((normalize_label(label), row.key.clone(), None));
+        }
+        for alias in &row.aliases {
+            entries.push((normalize_label(alias), row.key.clone(), None));
+        }
+    }
+    for (i, m) in legacy.iter().enumerate() {
+        if m.table == table.id
+            && let Some(row) = &m.row
+        {
+            let norm = normalize_label(&m.label);
+            // A 2021 spelling that is also a 2019 one is marked so the mapping note is given.
+            entries.retain(|(l, k, _)| !(l == &norm && k == row));
+            entries.push((norm, row.clone(), Some(i)));
+        }
+    }
+    Labels {
+        entries,
+        prefixes: true,
+    }
+}
+
+fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
+    let mut entries = Vec::new();
+    for field in &table.fields {
+        entries.push((normalize_label(&field.label), field.key.clone(), None));
+        for alias in &field.aliases {
+            entries.push((normalize_label(alias), field.key.clone(), None));
+        }
+    }
+    for (i, m) in legacy.iter().enumerate() {
+        if m.table == table.id
+            && let Some(field) = &m.field
+        {
+            let norm = normalize_label(&m.label);
+            entries.retain(|(l, k, _)| !(l == &norm && k == field));
+            entries.push((norm, field.clone(), Some(i)));
+        }
+    }
+    Labels {
+        entries,
+        prefixes: true,
+    }
+}
+
+fn text_cells(grid: &Grid) -> Vec<TextCell> {
+    grid.cells
+        .iter()
+        .filter_map(|(&(r, c), cell)| match &cell.value {
+            Raw::Text(s) => {
+                let norm = normalize_label(s);
+                (!norm.is_empty()).then_some(TextCell { r, c, norm })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Header hits, including headers whose text is split over two stacked cells (`商业` / `企业`).
+fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
+    let by_pos: BTreeMap<(u32, u32), &str> = cells
+        .iter()
+        .map(|t| ((t.r, t.c), t.norm.as_str()))
+        .collect();
+    let mut hits = Vec::new();
+    for t in cells {
+        if let Some((key, legacy)) = labels.find(&t.norm) {
+            hits.push(Hit {
+                r: t.r,
+                c: t.c,
+                key,
+                legacy,
+            });
+            continue;
+        }
+        let below = grid.merge_at(t.r, t.c).map(|m| m.r1 + 1).unwrap_or(t.r + 1);
+        if let Some(next) = by_pos.get(&(below, t.c)) {
+            let joined = format!("{}{next}", t.norm);
+            if let Some((key, legacy)) = labels.find(&joined) {
+                hits.push(Hit {
+                    r: t.r,
+                    c: t.c,
+                    key,
+                    legacy,
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// The fields of a table row, in column order.
+fn row_fields<'a>(table: &'a TableSpec, row: &str) -> Vec<&'a str> {
+    let mut cells: Vec<_> = table
+        .value_cells()
+        .into_iter()
+        .filter(|v| v.key.row == row)
+        .collect();
+    cells.sort_by_key(|v| v.c);
+    cells
+        .into_iter()
+        .filter_map(|v| table.field(&v.key.field).map(|f| f.key.as_str()))
+        .collect()
+}
+
+/// A table found on a sheet: where each value is.
+#[derive(Debug, Clone, Default)]
+struct Placement {
+    /// Value key → (row, column) of the cell under its header.
+    values: BTreeMap<ValueKey, (u32, u32)>,
+    /// Keys reached through a 2019 label, with the mapping used.
+    legacy: BTreeMap<ValueKey, usize>,
+    /// Rows of the format not found.
+    missing_rows: Vec<String>,
+    /// Fields whose header was not found for some row.
+    missing_fields: BTreeSet<String>,
+    /// Label cells of rows that are not in the format but hold numbers (or are 小计 rows).
+    ignored: Vec<(u32, u32, String)>,
+    /// Rows found twice on the sheet.
+    duplicates: usize,
+    score: usize,
+}
+
+fn place_row_table(
+    grid: &Grid,
+    cells: &[TextCell],
+    table: &TableSpec,
+    legacy: &[LegacyMapping],
+) -> Placement {
+    let rows = row_labels(table, legacy);
+    let fields = field_labels(table, legacy);
+    let headers = header_hits(grid, cells, &fields);
+    let run_fields: BTreeMap<&str, Vec<&str>> = table
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), row_fields(table, &r.key)))
+        .collect();
+
+    let has_header = |hits: &[Hit], field: &str, r: u32, c: u32| {
+        hits.iter()
+            .any(|h| h.key == field && h.r < r && r - h.r <= HEADER_REACH && h.c > c)
+    };
+    // Row candidates backed by column headers above and to the right.
+    let mut accepted: BTreeMap<u32, Hit> = BTreeMap::new();
+    for t in cells {
+        let Some((key, legacy_idx)) = rows.find(&t.norm) else {
+            continue;
+        };
+        let Some(wanted) = run_fields.get(key.as_str()) else {
+            continue;
+        };
+        let backed = wanted
+            .iter()
+            .filter(|f| has_header(&headers, f, t.r, t.c))
+            .count();
+        let needed = if wanted.len() <= 3 { 1 } else { 2 };
+        if backed < needed {
+            continue;
+        }
+        let hit = Hit {
+            r: t.r,
+            c: t.c,
+            key,
+            legacy: legacy_idx,
+        };
+        // The row's own label is the rightmost one; group labels stand to its left.
+        match accepted.get(&t.r) {
+            Some(prev) if prev.c > t.c => {}
+            _ => {
+                accepted.insert(t.r, hit);
+            }
+        }
+    }
+    let mut placement = Placement::default();
+    let mut found: BTreeMap<String, Hit> = BTreeMap::new();
+    for hit in accepted.values() {
+        if found.contains_key(&hit.key) {
+            placement.duplicates += 1;
+        } else {
+            found.insert(hit.key.clone(), hit.clone());
+        }
+    }
+    placement.score = found.len();
+    if found.is_empty() {
+        return placement;
+    }
+    // Headers standing in a row that holds a row label are labels, not headers.
+    let label_rows: BTreeSet<u32> = accepted.keys().copied().collect();
+    let headers: Vec<Hit> = headers
+        .into_iter()
+        .filter(|h| !label_rows.contains(&h.r))
+        .collect();
+
+    let mut value_cols = BTreeSet::new();
+    for row in &table.rows {
+        let Some(hit) = found.get(&row.key) else {
+            placement.missing_rows.push(row.key.clone());
+            continue;
+        };
+        for field in run_fields.get(row.key.as_str()).into_iter().flatten() {
+            let header = headers
+                .iter()
+                .filter(|h| {
+                    h.key == *field && h.r < hit.r && hit.r - h.r <= HEADER_REACH && h.c > hit.c
+                })
+                .max_by_key(|h| (h.r, std::cmp::Reverse(h.c)));
+            let Some(header) = header else {
+                placement.missing_fields.insert((*field).to_string());
+                continue;
+            };
+            let key = ValueKey::new(&row.key, field);
+            value_cols.insert(header.c);
+            placement.values.insert(key.clone(), (hit.r, header.c));
+            if let Some(i) = hit.legacy.or(header.legacy) {
+                placement.legacy.insert(key, i);
+            }
+        }
+    }
+    // Rows between the first and last found label that are not in the format.
+    let first = found.values().map(|h| h.r).min().unwrap_or(0);
+    let last = found.values().map(|h| h.r).max().unwrap_or(0);
+    let min_value_col = value_cols.iter().next().copied().unwrap_or(0);
+    for r in first..=last {
+        if label_rows.contains(&r) {
+            continue;
+        }
+        let label = cells
+            .iter()
+            .filter(|t| t.r == r && t.c < min_value_col)
+            .max_by_key(|t| t.c);
+        let Some(label) = label else { continue };
+        let holds_number = value_cols.iter().any(|&c| {
+            grid.get(r, c)
+                .is_some_and(|cell| matches!(cell_value(&cell.value), CellValue::Number(_)))
+        });
+        if holds_number || label.norm.contains("小计") || label.norm.contains("合计") {
+            placement.ignored.push((r, label.c, grid.text(r, label.c)));
+        }
+    }
+    placement
+}
+
+fn place_table4(grid: &Grid, cells: &[TextCell], table: &TableSpec) -> Placement {
+    // Block names are short and also occur in the part heading above the table
+    // (`四、政府信息公开行政复议、行政诉讼情况`): only whole-cell matches count.
+    let blocks = Labels {
+        prefixes: false,
+        ..row_labels(table, &[])
+    };
+    let fields = field_labels(table, &[]);
+    let field_hits = header_hits(grid, cells, &fields);
+    let block_hits: Vec<Hit> = cells
+        .iter()
+        .filter_map(|t| {
+            blocks.find(&t.norm).map(|(key, _)| Hit {
+                r: t.r,
+                c: t.c,
+                key,
+                legacy: None,
+            })
+        })
+        .collect();
+    let mut placement = Placement::default();
+    let mut found: BTreeMap<String, Vec<(String, u32, u32)>> = BTreeMap::new();
+    let mut header_bottom = 0u32;
+    for block in &block_hits {
+        if found.contains_key(&block.key) {
+            placement.duplicates += 1;
+            continue;
+        }
+        let next_block = block_hits
+            .iter()
+            .filter(|b| b.c > block.c && b.r.abs_diff(block.r) <= 2)
+            .map(|b| b.c)
+            .min();
+        let merge_end = grid
+            .merge_at(block.r, block.c)
+            .filter(|m| m.c1 > block.c)
+            .map(|m| m.c1 + 1);
+        let end = merge_end
+            .or(next_block)
+            .unwrap_or(block.c + table.fields.len() as u32 + 1);
+        let mut columns = Vec::new();
+        for field in &table.fields {
+            let hit = field_hits
+                .iter()
+                .filter(|h| {
+                    h.key == field.key
+                        && h.r > block.r
+                        && h.r <= block.r + 3
+                        && h.c >= block.c
+                        && h.c < end
+                })
+                .min_by_key(|h| (h.c, h.r));
+            if let Some(h) = hit {
+                columns.push((field.key.clone(), h.r, h.c));
+            }
+        }
+        if columns.len() * 2 <= table.fields.len() {
+            continue;
+        }
+        for (_, r, c) in &columns {
+            let bottom = grid.merge_at(*r, *c).map(|m| m.r1).unwrap_or(*r);
+            header_bottom = header_bottom.max(bottom);
+        }
+        found.insert(block.key.clone(), columns);
+    }
+    placement.score = found.len();
+    if found.is_empty() {
+        return placement;
+    }
+    let value_row = header_bottom + 1;
+    for row in &table.rows {
+        let Some(columns) = found.get(&row.key) else {
+            placement.missing_rows.push(row.key.clone());
+            continue;
+        };
+        for field in &table.fields {
+            match columns.iter().find(|(f, _, _)| *f == field.key) {
+                Some((_, _, c)) => {
+                    placement
+                        .values
+                        .insert(ValueKey::new(&row.key, &field.key), (value_row, *c));
+                }
+                None => {
+                    placement.missing_fields.insert(field.key.clone());
+                }
+            }
+        }
+    }
+    placement
+}
+
+/// Reads the metadata sheet's label/value rows.
+fn read_meta(grid: &Grid) -> Metadata {
+    let mut meta = Metadata::default();
+    let cells = text_cells(grid);
+    for t in &cells {
+        let Some(label) = META_LABELS.iter().find(|l| normalize_label(l) == t.norm) else {
+            continue;
+        };
+        // The value is the next non-empty cell to the right.
+        let value = (t.c + 1..(t.c + 4).min(MAX_COLS))
+            .find_map(|c| grid.get(t.r, c).filter(|cell| cell.value != Raw::Empty));
+        let Some(value) = value else { continue };
+        let text = match &value.value {
+            Raw::Int(i) => i.to_string(),
+            Raw::Number(f) => crate::value::decimal_from_float(*f)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            Raw::Text(s) | Raw::Other(s) => s.trim().to_string(),
+            Raw::Empty => String::new(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        match *label {
+            "机关名称" => meta.org = text,
+            "年度" => {
+                let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+                meta.year = digits.parse().unwrap_or(0);
+            }
+            "行政级别" => {
+                meta.level = AdminLevel::parse(&text).or_else(|| {
+                    AdminLevel::parse(&normalize_label(&text))
+                        .or_else(|| AdminLevel::parse(&text.replace(['（', '）', '(', ')'], "")))
+                });
+            }
+            "地区" => meta.region = Some(text),
+            "成文日期" => meta.date = Some(iso_date(&value.value, &text)),
+            "联系方式" => {
+                meta.contact = text
+                    .split(['；', ';', '\n'])
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    meta
+}
+
+/// 成文日期 as ISO: a date typed as text stays as written (`2025年1月16日` → `2025-01-16`); an
+/// Excel date serial is converted.
+fn iso_date(raw: &Raw, text: &str) -> String {
+    if let Raw::Number(serial) = raw
+        && let Some(date) = date_from_serial(*serial)
+    {
+        return date;
+    }
+    let parts: Vec<u32> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    match parts.as_slice() {
+        [y, m, d] if *y > 1900 => format!("{y:04}-{m:02}-{d:02}"),
+        _ => text.to_string(),
+    }
+}
+
+/// Excel 1900 date serial to `YYYY-MM-DD` (serials after 1900-03-01).
+fn date_from_serial(serial: f64) -> Option<String> {
+    if !(61.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    // Days since 1970-01-01; Excel's day 25569 is 1970-01-01.
+    let days = serial.floor() as i64 - 25_569;
+    // Civil-from-days (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// Everything the importer found in a workbook.
+pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec<Finding>) {
+    let mut report = Report::default();
+    let mut findings = Vec::new();
+    let data_grids: Vec<&Grid> = grids.iter().filter(|g| g.name != FINDINGS_SHEET).collect();
+    let texts: Vec<Vec<TextCell>> = data_grids.iter().map(|g| text_cells(g)).collect();
+
+    for grid in &data_grids {
+        if let Some((rows, cols)) = grid.capped {
+            findings.push(
+                Finding::warning(
+                    "import.sheet_too_large",
+                    format!(
+                        "工作表“{}”声明或包含的范围过大（约 {rows} 行 × {cols} 列），只读取了前 {MAX_ROWS} 行、前 {MAX_COLS} 列",
+                        grid.name
+                    ),
+                )
+                .at(sheet_location(file, &grid.name))
+                .expected_found(
+                    format!("不超过 {MAX_ROWS} 行 × {MAX_COLS} 列"),
+                    format!("{rows} 行 × {cols} 列"),
+                )
+                .hint("请删除表格以外的空行空列或整列格式后重新保存。"),
+            );
+        }
+    }
+    if let Some(meta_grid) = data_grids.iter().find(|g| g.name.trim() == META_SHEET) {
+        report.meta = read_meta(meta_grid);
+    }
+
+    let legacy = &format.legacy_2019.mappings;
+    let mut legacy_used = false;
+    let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
+    for table in &format.tables {
+        let is_block_table = table.id == "table4" || table_has_no_row_labels(table);
+        let placements: Vec<Placement> = data_grids
+            .iter()
+            .zip(&texts)
+            .map(|(g, t)| {
+                if is_block_table {
+                    place_table4(g, t, table)
+                } else {
+                    place_row_table(g, t, table, legacy)
+                }
+            })
+            .collect();
+        let best = placements
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.score > 0)
+            .max_by_key(|(i, p)| (p.score, std::cmp::Reverse(*i)));
+        let Some((best_index, placement)) = best else {
+            findings.push(
+                Finding::error(
+                    "import.table_missing",
+                    format!("工作簿中未找到{}（{}）", table.name, table.title),
+                )
+                .at(Location::file(file))
+                .expected_found(
+                    format!("含有{}各行标签和列标题的表格", table.name),
+                    "未找到",
+                )
+                .hint("请检查表格标签是否与官方格式一致，或使用 nianbao init 生成的模板填写。"),
+            );
+            continue;
+        };
+        let grid = data_grids[best_index];
+        let threshold = (table.rows.len() / 2).max(1);
+        let others: Vec<&str> = placements
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i != best_index && p.score >= threshold)
+            .map(|(i, _)| data_grids[i].name.as_str())
+            .collect();
+        if !others.is_empty() || placement.duplicates >= threshold {
+            let mut places: Vec<String> = vec![grid.name.clone()];
+            places.extend(others.iter().map(|s| s.to_string()));
+            findings.push(
+                Finding::warning(
+                    "import.duplicate_table",
+                    format!(
+                        "{}在工作簿中出现不止一次（工作表：{}），已采用工作表“{}”中的第一份",
+                        table.name,
+                        places.join("、"),
+                        grid.name
+                    ),
+                )
+                .at_all(places.iter().map(|s| sheet_location(file, s)))
+                .hint("请删除多余的表格，只保留本年度的一份。"),
+            );
+        }
+        read_placement(
+            file,
+            grid,
+            table,
+            placement,
+            &mut report,
+            &mut findings,
+            &mut legacy_notes,
+        );
+        if placement
+            .legacy
+            .values()
+            .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
+        {
+            legacy_used = true;
+        }
+    }
+
+    // The 2019 layout: markers anywhere, or values read through a 2019 label.
+    let markers: Vec<String> = format
+        .legacy_2019
+        .markers
+        .iter()
+        .map(|m| normalize_label(m))
+        .collect();
+    let mut marker_cells = Vec::new();
+    for (grid, cells) in data_grids.iter().zip(&texts) {
+        for t in cells {
+            if markers.contains(&t.norm) {
+                marker_cells.push(Location::sheet_cell(file, &grid.name, a1(t.r, t.c)));
+            }
+        }
+    }
+    if !marker_cells.is_empty() || legacy_used {
+        findings.push(
+            Finding::warning(
+                "import.legacy_2019",
+                "工作簿采用2019年版年度报告格式，已按2021年版格式（国办公开办函〔2021〕30号）对应导入，对应关系不完全一致的数值另行提示",
+            )
+            .at_all(marker_cells.into_iter().take(5))
+            .expected_found("2021年版格式", "2019年版格式")
+            .hint("请改用2021年版格式填报（可用 nianbao init 生成模板）。"),
+        );
+        legacy_notes.sort_by_key(|(_, location, _)| {
+            (
+                location.sheet.clone(),
+                location.cell.as_deref().map(a1_sort_key),
+            )
+        });
+        for (key, location, index) in legacy_notes {
+            if let Some(note) = legacy.get(index).and_then(|m| m.note.clone()) {
+                findings.push(
+                    Finding::warning(
+                        "import.legacy_mapped",
+                        format!("{}：{note}", format.value_label(&key)),
+                    )
+                    .at(location.with_value(key.to_string(), format.value_label(&key))),
+                );
+            }
+        }
+        for (grid, cells) in data_grids.iter().zip(&texts) {
+            unmapped_findings(file, grid, cells, format, &mut findings);
+        }
+    }
+    (report, findings)
+}
+
+/// Whether a 2019 label is also accepted as a 2021 spelling (then it says nothing about the
+/// layout's age).
+fn also_2021_label(table: &TableSpec, mapping: &LegacyMapping) -> bool {
+    let norm = normalize_label(&mapping.label);
+    let row_spellings = mapping
+        .row
+        .as_deref()
+        .and_then(|k| table.row(k))
+        .map(|row| {
+            let mut all: Vec<String> = row.aliases.iter().map(|a| normalize_label(a)).collect();
+            all.extend(table.row_label(&row.key).map(normalize_label));
+            all
+        });
+    let field_spellings = mapping
+        .field
+        .as_deref()
+        .and_then(|k| table.field(k))
+        .map(|f| {
+            let mut all: Vec<String> = f.aliases.iter().map(|a| normalize_label(a)).collect();
+            all.push(normalize_label(&f.label));
+            all
+        });
+    row_spellings
+        .into_iter()
+        .chain(field_spellings)
+        .flatten()
+        .any(|s| s == norm)
+}
+
+fn table_has_no_row_labels(table: &TableSpec) -> bool {
+    // A table whose row keys are named only by header cells (table 4's blocks).
+    table.rows.iter().all(|r| {
+        table
+            .cells
+            .iter()
+            .filter(|c| c.row.as_deref() == Some(r.key.as_str()))
+            .all(|c| c.role == nianbao_model::format::CellRole::Header)
+    })
+}
+
+fn sheet_location(file: &str, sheet: &str) -> Location {
+    Location {
+        file: Some(file.to_string()),
+        sheet: Some(sheet.to_string()),
+        ..Location::default()
+    }
+}
+
+fn read_placement(
+    file: &str,
+    grid: &Grid,
+    table: &TableSpec,
+    placement: &Placement,
+    report: &mut Report,
+    findings: &mut Vec<Finding>,
+    legacy_notes: &mut Vec<(ValueKey, Location, usize)>,
+) {
+    let mut recomputed = Vec::new();
+    for (key, &(r, c)) in &placement.values {
+        let (ar, ac) = grid.anchor(r, c);
+        let address = a1(ar, ac);
+        let location = Location::sheet_cell(file, &grid.name, &address);
+        let value = match grid.get(ar, ac) {
+            None => CellValue::Empty(String::new()),
+            Some(cell) => match &cell.formula {
+                None => cell_value(&cell.value),
+                Some(formula) => match evaluate_sum(grid, formula) {
+                    SumResult::AllBlank => CellValue::Empty(String::new()),
+                    SumResult::Number(n) => {
+                        if cell.value == Raw::Empty {
+                            recomputed.push((address.clone(), formula.clone(), n));
+                            CellValue::Number(n)
+                        } else {
+                            cell_value(&cell.value)
+                        }
+                    }
+                    SumResult::Unknown => {
+                        if cell.value == Raw::Empty {
+                            findings.push(
+                                Finding::warning(
+                                    "import.formula_no_value",
+                                    format!(
+                                        "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，且无法重新计算（不是简单求和公式，或所加的单元格本身无法读取）",
+                                        table.name
+                                    ),
+                                )
+                                .at(location.clone())
+                                .expected_found("数字或已保存计算结果的公式", format!("={formula}"))
+                                .hint("请在 Excel 或 WPS 中打开该文件、重新计算后保存，或直接填写数字。"),
+                            );
+                            CellValue::Empty(format!("={formula}"))
+                        } else {
+                            cell_value(&cell.value)
+                        }
+                    }
+                },
+            },
+        };
+        if let Some(&index) = placement.legacy.get(key) {
+            legacy_notes.push((key.clone(), location.clone(), index));
+        }
+        report.values.insert(
+            key.clone(),
+            Cell {
+                value,
+                source: Some(location),
+            },
+        );
+    }
+    if !recomputed.is_empty() {
+        // In sheet order (row, then column), as a reader scans the table.
+        recomputed.sort_by_key(|(address, _, _)| a1_sort_key(address));
+        let list: Vec<String> = recomputed
+            .iter()
+            .map(|(a, f, n)| format!("{a}（={f}，得 {n}）"))
+            .collect();
+        findings.push(
+            Finding::info(
+                "import.formula_recomputed",
+                format!(
+                    "{}：{} 个公式单元格没有保存计算结果，已按求和公式重新计算：{}",
+                    table.name,
+                    recomputed.len(),
+                    list.join("、")
+                ),
+            )
+            .at_all(
+                recomputed
+                    .iter()
+                    .map(|(a, _, _)| Location::sheet_cell(file, &grid.name, a)),
+            ),
+        );
+    }
+    if !placement.missing_rows.is_empty() {
+        let labels: Vec<String> = placement
+            .missing_rows
+            .iter()
+            .map(|k| format!("“{}”", table.row_display(k)))
+            .collect();
+        findings.push(
+            Finding::warning(
+                "import.row_missing",
+                format!(
+                    "工作表“{}”中的{}缺少 {} 行：{}；这些数值按未填写处理",
+                    grid.name,
+                    table.name,
+                    labels.len(),
+                    labels.join("、")
+                ),
+            )
+            .at(sheet_location(file, &grid.name))
+            .expected_found(
+                format!("{}的全部 {} 行", table.name, table.rows.len()),
+                format!("缺少 {} 行", labels.len()),
+            )
+            .hint("请按官方格式补齐缺少的行，没有发生的事项填 0。"),
+        );
+    }
+    if !placement.missing_fields.is_empty() {
+        let labels: Vec<String> = table
+            .fields
+            .iter()
+            .filter(|f| placement.missing_fields.contains(&f.key))
+            .map(|f| format!("“{}”", f.label))
+            .collect();
+        findings.push(
+            Finding::warning(
+                "import.column_missing",
+                format!(
+                    "工作表“{}”中的{}找不到列标题：{}；对应数值按未填写处理",
+                    grid.name,
+                    table.name,
+                    labels.join("、")
+                ),
+            )
+            .at(sheet_location(file, &grid.name))
+            .hint("请按官方格式填写列标题。"),
+        );
+    }
+    if !placement.ignored.is_empty() {
+        let list: Vec<String> = placement
+            .ignored
+            .iter()
+            .map(|(r, c, text)| format!("{}“{}”", a1(*r, *c), text.replace('\n', "")))
+            .collect();
+        findings.push(
+            Finding::info(
+                "import.row_ignored",
+                format!(
+                    "{}中以下行不属于官方格式，未导入：{}",
+                    table.name,
+                    list.join("、")
+                ),
+            )
+            .at_all(
+                placement
+                    .ignored
+                    .iter()
+                    .map(|(r, c, _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
+            ),
+        );
+    }
+}
+
+/// (row, column) of an A1 address, for sorting addresses in sheet order.
+fn a1_sort_key(address: &str) -> (u32, usize, String) {
+    let split = address
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(address.len());
+    let (letters, digits) = address.split_at(split);
+    (
+        digits.parse().unwrap_or(0),
+        letters.len(),
+        letters.to_string(),
+    )
+}
+
+/// 2019 items with no 2021 place that hold numbers below their header.
+fn unmapped_findings(
+    file: &str,
+    grid: &Grid,
+    cells: &[TextCell],
+    format: &Format,
+    findings: &mut Vec<Finding>,
+) {
+    for item in &format.legacy_2019.unmapped {
+        let norm = normalize_label(&item.label);
+        for t in cells.iter().filter(|t| t.norm == norm) {
+            let below = grid.merge_at(t.r, t.c).map(|m| m.r1).unwrap_or(t.r);
+            let numbers: Vec<String> = (below + 1..(below + 16).min(MAX_ROWS))
+                .filter_map(|r| {
+                    let cell = grid.get(r, t.c)?;
+                    match cell_value(&cell.value) {
+                        CellValue::Number(n) if !n.is_zero() => Some(format!("{}={n}", a1(r, t.c))),
+                        _ => None,
+                    }
+                })
+                .collect();
+            if numbers.is_empty() {
+                continue;
+            }
+            findings.push(
+                Finding::warning("import.legacy_unmapped", item.note.clone())
+                    .at(Location::sheet_cell(file, &grid.name, a1(t.r, t.c)))
+                    .expected_found("2021年版格式中的对应项", numbers.join("、")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::{RawCell, read_grids};
+
+    fn grid(name: &str, cells: &[(u32, u32, &str)]) -> Grid {
+        let mut g = Grid {
+            name: name.into(),
+            ..Grid::default()
+        };
+        for &(r, c, text) in cells {
+            let value = match text.parse::<i64>() {
+                Ok(n) => Raw::Int(n),
+                Err(_) => Raw::Text(text.into()),
+            };
+            g.cells.insert(
+                (r, c),
+                RawCell {
+                    value,
+                    formula: None,
+                },
+            );
+        }
+        g
+    }
+
+    #[test]
+    fn header_split_over_two_cells_is_joined() {
+        // 本年制发 / 件数 on two rows, a 序号 column first, table 2 alone on the sheet.
+        let g = grid(
+            "主动公开",
+            &[
+                (0, 0, "序号"),
+                (0, 1, "信息内容"),
+                (0, 2, "本年制发"),
+                (1, 2, "件数"),
+                (0, 3, "本年废止件数"),
+                (0, 4, "现行有效件数"),
+                (2, 0, "1"),
+                (2, 1, "规章"),
+                (2, 2, "3"),
+                (2, 3, "1"),
+                (2, 4, "9"),
+            ],
+        );
+        let format = Format::national_2021();
+        let (report, findings) = import_grids("表.xlsx", &[g], format);
+        let made = report.values.get(&ValueKey::new("regulations", "made"));
+        assert_eq!(made.map(|c| &c.value), Some(&CellValue::Number(3.into())));
+        assert_eq!(
+            made.and_then(|c| c.source.as_ref()).map(|l| l.to_string()),
+            Some("表.xlsx › 主动公开 › C3".to_string())
+        );
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            vec![
+                "import.row_missing",
+                "import.table_missing",
+                "import.table_missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_found_twice_is_reported_and_the_first_used() {
+        let format = Format::national_2021();
+        let bytes = crate::write_template(format, &Metadata::default()).unwrap();
+        let mut grids = read_grids("统计表.xlsx", &bytes).unwrap();
+        let mut copy = grids.iter().find(|g| g.name == "表三").unwrap().clone();
+        copy.name = "表三（旧）".into();
+        grids.push(copy);
+        let (report, findings) = import_grids("统计表.xlsx", &grids, format);
+        let dup: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.rule == "import.duplicate_table")
+            .collect();
+        assert_eq!(dup.len(), 1, "{findings:#?}");
+        assert!(
+            dup[0].message.contains("表三、表三（旧）"),
+            "{}",
+            dup[0].message
+        );
+        let source = report
+            .values
+            .get(&ValueKey::new("granted", "total"))
+            .and_then(|c| c.source.clone());
+        assert_eq!(source.and_then(|l| l.sheet).as_deref(), Some("表三"));
+    }
+
+    #[test]
+    fn a_workbook_without_tables_says_which_are_missing() {
+        let g = grid(
+            "Sheet1",
+            &[(0, 0, "本单位2024年度工作总结"), (1, 0, "规章")],
+        );
+        let (report, findings) = import_grids("总结.xlsx", &[g], Format::national_2021());
+        assert!(report.values.is_empty());
+        let messages: Vec<String> = findings.iter().map(|f| f.message.clone()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "工作簿中未找到表二（主动公开政府信息情况）",
+                "工作簿中未找到表三（收到和处理政府信息公开申请情况）",
+                "工作簿中未找到表四（政府信息公开行政复议、行政诉讼情况）",
+            ]
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == nianbao_model::Severity::Error)
+        );
+    }
+
+    #[test]
+    fn excel_serials_become_iso_dates() {
+        assert_eq!(date_from_serial(45673.0).as_deref(), Some("2025-01-16"));
+        assert_eq!(
+            iso_date(&Raw::Text("2025年1月6日".into()), "2025年1月6日"),
+            "2025-01-06"
+        );
+    }
+}

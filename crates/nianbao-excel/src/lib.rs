@@ -1,0 +1,131 @@
+//! Excel side of nianbao (年报): reads the statistics tables 2–4 of a 政府信息公开工作年度报告
+//! from an office's own workbook, and writes the official-layout workbook.
+//!
+//! # Import
+//!
+//! [`import_workbook`] / [`import_workbook_bytes`] accept `.xlsx`, `.xls` (old GBK files too),
+//! `.ods` and WPS `.et` files that are xls/xlsx inside; the container is recognised from the
+//! bytes, not the name. Tables are found by their labels, never by fixed positions
+//! (`import` module): row labels and column headers are matched after
+//! [`nianbao_model::text::normalize_label`] with the aliases of the [`Format`], in any sheet,
+//! in any order, starting anywhere. Table 4, which has no row labels, is found by its block
+//! headers (行政复议 / 未经复议直接起诉 / 复议后起诉) and their field headers.
+//!
+//! Every value keeps its provenance (`统计表.xlsx › 表三 › F12`). Blank and `/`-like cells are
+//! [`CellValue::Empty`](nianbao_model::CellValue::Empty), other text that is not a number is
+//! [`CellValue::Unreadable`](nianbao_model::CellValue::Unreadable); the validator reports both.
+//! The importer's own findings have rule ids `import.*`:
+//! `import.table_missing`, `import.row_missing`, `import.column_missing`, `import.row_ignored`,
+//! `import.duplicate_table`, `import.formula_recomputed`, `import.formula_no_value`,
+//! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped`,
+//! `import.sheet_too_large`.
+//!
+//! Importing never panics: sizes are capped (5,000 rows × 200 columns a sheet, 64 MiB a file),
+//! the xlsx cells are streamed rather than loaded as a dense range, and calamine runs under
+//! `catch_unwind`. Files that cannot be read give one [`ExcelError`] naming the file.
+//!
+//! # Export
+//!
+//! [`write_template`] and [`write_report_workbook`] draw each table from
+//! [`TableSpec::layout`](nianbao_model::format::TableSpec::layout)'s data (cells, merges, value
+//! runs) on a sheet of its own (`表二`, `表三`, `表四`), after a `基本信息` sheet. Totals are
+//! formulas with cached results, derived from the format's equality rules. Output bytes are
+//! deterministic.
+
+mod import;
+mod sheet;
+mod value;
+mod write;
+
+use std::path::Path;
+
+use nianbao_model::{Finding, Format, Report};
+
+pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
+pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
+pub use write::{write_report_workbook, write_template};
+
+/// What a workbook gave: the report's values (and metadata, if the workbook has a `基本信息`
+/// sheet) and the findings of the import itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub report: Report,
+    pub findings: Vec<Finding>,
+}
+
+/// Why a workbook could not be read or written. Every message names the file and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ExcelError {
+    #[error("无法读取文件“{file}”：{reason}")]
+    Io { file: String, reason: String },
+    #[error(
+        "“{file}”不是电子表格文件（{what}），请用 Excel 或 WPS 打开原表格后另存为 .xlsx 格式再导入"
+    )]
+    NotSpreadsheet { file: String, what: String },
+    #[error(
+        "“{file}”设置了打开密码（已加密），无法读取；请在 Excel 或 WPS 中取消密码后另存为 .xlsx 格式再导入"
+    )]
+    Encrypted { file: String },
+    #[error(
+        "“{file}”已损坏或不完整（{detail}），请重新导出，或用 Excel、WPS 打开后另存为 .xlsx 格式再导入"
+    )]
+    Damaged { file: String, detail: String },
+    #[error("“{file}”是 WPS 表格专有格式（.et），无法直接读取；请在 WPS 中另存为 .xlsx 格式再导入")]
+    UnsupportedEt { file: String },
+    #[error(
+        "“{file}”过大（{size} 字节，上限 {limit} 字节），不像是统计表；请只保留统计表所在的工作表后另存"
+    )]
+    TooLarge {
+        file: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("生成 Excel 工作簿失败：{0}")]
+    Write(String),
+}
+
+/// Reads tables 2–4 (and the metadata sheet, if present) from a workbook file. Findings name
+/// the file by its file name.
+pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelError> {
+    let display_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let size = std::fs::metadata(path)
+        .map_err(|e| io_error(&display_name, &e))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(ExcelError::TooLarge {
+            file: display_name,
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(&display_name, &e))?;
+    import_workbook_bytes(&display_name, &bytes, format)
+}
+
+fn io_error(file: &str, e: &std::io::Error) -> ExcelError {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".to_string(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
+        std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".to_string(),
+        _ => e.to_string(),
+    };
+    ExcelError::Io {
+        file: file.to_string(),
+        reason,
+    }
+}
+
+/// Reads tables 2–4 (and the metadata sheet, if present) from a workbook given as bytes.
+/// `display_name` is how the file is named in findings (e.g. `统计表.xlsx`).
+pub fn import_workbook_bytes(
+    display_name: &str,
+    bytes: &[u8],
+    format: &Format,
+) -> Result<Imported, ExcelError> {
+    let grids = sheet::read_grids(display_name, bytes)?;
+    let (report, findings) = import::import_grids(display_name, &grids, format);
+    Ok(Imported { report, findings })
+}

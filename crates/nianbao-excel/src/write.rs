@@ -1,0 +1,547 @@
+//! The official-layout workbook, drawn from the format's grids: the blank template an office
+//! fills in, and the filled report workbook with a sheet of findings.
+//!
+//! Layout: one sheet per table, named by the table (`表二`, `表三`, `表四`), each with the
+//! heading of its part as a title row; a `基本信息` sheet first; `检查结果` last in the report
+//! workbook. One sheet per table lets each table keep its own column widths and print on A4
+//! fitted to the page width.
+
+use std::collections::BTreeMap;
+
+use nianbao_model::format::{CellRole, CompareOp, TableSpec, ValueKind};
+use nianbao_model::{CellValue, Finding, Format, Metadata, Report, ValueKey};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format as CellFormat,
+    FormatAlign, FormatBorder, Formula, Workbook, Worksheet,
+};
+
+use crate::ExcelError;
+use crate::import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
+use crate::value::a1;
+
+/// Sheet rows above each table's grid (the title row).
+const GRID_TOP: u32 = 1;
+/// Font of every cell: 宋体 with the GB2312 character set, as Chinese offices expect.
+const FONT: &str = "宋体";
+const CHARSET_GB2312: u8 = 134;
+/// A4 in Excel's paper size codes.
+const PAPER_A4: u8 = 9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Template,
+    Report,
+}
+
+/// The blank input template.
+pub fn write_template(format: &Format, meta: &Metadata) -> Result<Vec<u8>, ExcelError> {
+    let report = Report {
+        meta: meta.clone(),
+        ..Report::default()
+    };
+    write_workbook(format, &report, None, Mode::Template)
+}
+
+/// The filled report workbook with its findings.
+pub fn write_report_workbook(
+    format: &Format,
+    report: &Report,
+    findings: &[Finding],
+) -> Result<Vec<u8>, ExcelError> {
+    write_workbook(format, report, Some(findings), Mode::Report)
+}
+
+fn werr(e: rust_xlsxwriter::XlsxError) -> ExcelError {
+    ExcelError::Write(e.to_string())
+}
+
+struct Formats {
+    title: CellFormat,
+    header: CellFormat,
+    label: CellFormat,
+    value_locked: CellFormat,
+    value_input: CellFormat,
+    text: CellFormat,
+    text_input: CellFormat,
+    heading: CellFormat,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let base = CellFormat::new()
+            .set_font_name(FONT)
+            .set_font_charset(CHARSET_GB2312)
+            .set_font_size(10.5);
+        let boxed = base
+            .clone()
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::VerticalCenter);
+        Formats {
+            title: base
+                .clone()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::VerticalCenter),
+            header: boxed.clone().set_align(FormatAlign::Center),
+            label: boxed.clone().set_align(FormatAlign::Left),
+            value_locked: boxed.clone().set_align(FormatAlign::Center),
+            value_input: boxed
+                .clone()
+                .set_align(FormatAlign::Center)
+                .set_unlocked()
+                .set_background_color(Color::RGB(0xFFFDE7)),
+            text: base.clone().set_text_wrap().set_align(FormatAlign::Top),
+            text_input: base
+                .clone()
+                .set_border(FormatBorder::Thin)
+                .set_unlocked()
+                .set_num_format("@")
+                .set_background_color(Color::RGB(0xFFFDE7)),
+            heading: base
+                .set_bold()
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_background_color(Color::RGB(0xEEEEEE)),
+        }
+    }
+}
+
+fn write_workbook(
+    format: &Format,
+    report: &Report,
+    findings: Option<&[Finding]>,
+    mode: Mode,
+) -> Result<Vec<u8>, ExcelError> {
+    let formats = Formats::new();
+    let mut workbook = Workbook::new();
+    // A fixed creation time keeps the bytes identical for the same input.
+    let created = ExcelDateTime::from_ymd(2021, 1, 1).map_err(werr)?;
+    let properties = DocProperties::new()
+        .set_title("政府信息公开工作年度报告统计表")
+        .set_author("nianbao")
+        .set_creation_datetime(&created);
+    workbook.set_properties(&properties);
+
+    write_meta_sheet(workbook.add_worksheet(), &report.meta, &formats, mode)?;
+    let totals = total_formulas(format);
+    for table in &format.tables {
+        let heading = format
+            .parts
+            .iter()
+            .find(|p| p.table.as_deref() == Some(table.id.as_str()))
+            .map(|p| p.full_heading())
+            .unwrap_or_else(|| table.title.clone());
+        let sheet = workbook.add_worksheet();
+        write_table_sheet(sheet, table, &heading, report, &totals, &formats, mode)?;
+    }
+    if let Some(findings) = findings {
+        write_findings_sheet(workbook.add_worksheet(), findings, &formats)?;
+    }
+    workbook.save_to_buffer().map_err(werr)
+}
+
+/// Which values are totals, and of what: the single `equals` term of every equality rule
+/// within one table of this year's values whose `sum` terms are all added (t3.row_total,
+/// t3.results_total, t4.block_total in the national format). The first rule naming a total wins.
+fn total_formulas(format: &Format) -> BTreeMap<ValueKey, Vec<ValueKey>> {
+    let mut totals: BTreeMap<ValueKey, Vec<ValueKey>> = BTreeMap::new();
+    let table_of = |key: &ValueKey| format.locate(key).map(|(t, _)| t.id.clone());
+    for rule in &format.rules {
+        if rule.op != CompareOp::Eq {
+            continue;
+        }
+        let Ok(instances) = format.expand_rule(rule) else {
+            continue;
+        };
+        for inst in instances {
+            let [total] = inst.equals.as_slice() else {
+                continue;
+            };
+            if total.negative || total.previous {
+                continue;
+            }
+            let same_table = table_of(&total.key);
+            let plain = !inst.sum.is_empty()
+                && inst.sum.iter().all(|t| {
+                    !t.negative
+                        && !t.previous
+                        && t.key != total.key
+                        && table_of(&t.key) == same_table
+                });
+            if plain && same_table.is_some() {
+                totals
+                    .entry(total.key.clone())
+                    .or_insert_with(|| inst.sum.iter().map(|t| t.key.clone()).collect());
+            }
+        }
+    }
+    totals
+}
+
+/// `SUM(D5:I5)` for a run of adjacent cells, `SUM(D5,F7)` otherwise.
+fn sum_formula(cells: &[(u32, u32)]) -> String {
+    let same_row = cells
+        .windows(2)
+        .all(|w| w[0].0 == w[1].0 && w[1].1 == w[0].1 + 1);
+    let same_col = cells
+        .windows(2)
+        .all(|w| w[0].1 == w[1].1 && w[1].0 == w[0].0 + 1);
+    match (cells.first(), cells.last()) {
+        (Some(&(r0, c0)), Some(&(r1, c1))) if cells.len() > 1 && (same_row || same_col) => {
+            format!("SUM({}:{})", a1(r0, c0), a1(r1, c1))
+        }
+        _ => {
+            let refs: Vec<String> = cells.iter().map(|&(r, c)| a1(r, c)).collect();
+            format!("SUM({})", refs.join(","))
+        }
+    }
+}
+
+fn decimal_f64(n: Decimal) -> f64 {
+    // Through text, so the nearest double of the decimal is chosen (and written back exactly).
+    n.to_string()
+        .parse::<f64>()
+        .ok()
+        .or_else(|| n.to_f64())
+        .unwrap_or(0.0)
+}
+
+fn write_table_sheet(
+    sheet: &mut Worksheet,
+    table: &TableSpec,
+    heading: &str,
+    report: &Report,
+    totals: &BTreeMap<ValueKey, Vec<ValueKey>>,
+    f: &Formats,
+    mode: Mode,
+) -> Result<(), ExcelError> {
+    sheet.set_name(&table.name).map_err(werr)?;
+    let last_col = table.grid_cols.saturating_sub(1) as u16;
+    sheet
+        .merge_range(0, 0, 0, last_col, heading, &f.title)
+        .map_err(werr)?;
+    sheet.set_row_height(0, 28).map_err(werr)?;
+
+    // Column widths: the format's relative widths scaled to about 9 units a column (4½ Han
+    // characters), so a table fits A4 when printed fitted to the page width.
+    let total_rel: u32 = table.col_widths.iter().sum::<u32>().max(1);
+    let total_width = 11.0 * table.grid_cols as f64;
+    let widths: Vec<f64> = table
+        .col_widths
+        .iter()
+        .map(|rel| (f64::from(*rel) / f64::from(total_rel) * total_width).max(8.0))
+        .collect();
+    for (c, width) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *width).map_err(werr)?;
+    }
+    // Spreadsheet programs do not grow rows for wrapped text written by a library: give each
+    // grid row the height its longest single-row label needs.
+    let mut lines_per_row: BTreeMap<u32, usize> = BTreeMap::new();
+    for cell in table.cells.iter().filter(|c| c.rowspan == 1) {
+        let width: f64 = widths.iter().skip(cell.c).take(cell.colspan).sum();
+        let lines = (text_width(&cell.text) / (width - 1.0).max(1.0))
+            .ceil()
+            .max(1.0) as usize;
+        let entry = lines_per_row.entry(GRID_TOP + cell.r as u32).or_insert(1);
+        *entry = (*entry).max(lines);
+    }
+    for (row, lines) in lines_per_row {
+        if lines > 1 {
+            sheet
+                .set_row_height(row, 14.0 * lines as f64 + 2.0)
+                .map_err(werr)?;
+        }
+    }
+
+    for cell in &table.cells {
+        let r0 = GRID_TOP + cell.r as u32;
+        let c0 = cell.c as u16;
+        let fmt = match cell.role {
+            CellRole::Header | CellRole::Group => &f.header,
+            CellRole::Label => &f.label,
+        };
+        if cell.rowspan > 1 || cell.colspan > 1 {
+            let r1 = r0 + cell.rowspan as u32 - 1;
+            let c1 = c0 + cell.colspan as u16 - 1;
+            sheet
+                .merge_range(r0, c0, r1, c1, &cell.text, fmt)
+                .map_err(werr)?;
+        } else {
+            sheet
+                .write_string_with_format(r0, c0, &cell.text, fmt)
+                .map_err(werr)?;
+        }
+    }
+
+    let cells = table.value_cells();
+    let position: BTreeMap<&ValueKey, (u32, u32)> = cells
+        .iter()
+        .map(|v| (&v.key, (GRID_TOP + v.r as u32, v.c as u32)))
+        .collect();
+    for v in &cells {
+        let row = GRID_TOP + v.r as u32;
+        let col = v.c as u16;
+        let kind = table
+            .field(&v.key.field)
+            .map(|f| f.kind)
+            .unwrap_or_default();
+        let terms: Option<Vec<(u32, u32)>> = totals
+            .get(&v.key)
+            .and_then(|keys| keys.iter().map(|k| position.get(k).copied()).collect());
+        let formula = terms
+            .as_ref()
+            .and_then(|cells| total_cell_formula(cells, totals.get(&v.key), &v.key, report, mode));
+        let fmt = if formula.is_some() || mode == Mode::Report {
+            &f.value_locked
+        } else {
+            &f.value_input
+        };
+        if v.colspan > 1 {
+            sheet
+                .merge_range(row, col, row, col + v.colspan as u16 - 1, "", fmt)
+                .map_err(werr)?;
+        }
+        match formula {
+            Some(formula) => {
+                sheet
+                    .write_formula_with_format(row, col, formula, fmt)
+                    .map_err(werr)?;
+            }
+            None => {
+                write_value(
+                    sheet,
+                    row,
+                    col,
+                    report.values.get(&v.key).map(|c| &c.value),
+                    fmt,
+                )?;
+                if mode == Mode::Template {
+                    let last = col + v.colspan as u16 - 1;
+                    sheet
+                        .add_data_validation(row, col, row, last, &validation(kind)?)
+                        .map_err(werr)?;
+                }
+            }
+        }
+    }
+
+    sheet.set_paper_size(PAPER_A4);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
+    if table.grid_cols > 10 {
+        sheet.set_landscape();
+    }
+    if mode == Mode::Template {
+        sheet.protect();
+    }
+    Ok(())
+}
+
+/// Width of a text in column-width units: a Han character takes two, ASCII one.
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+        .sum()
+}
+
+/// The formula of a total cell, or `None` when the report's value must be written as given
+/// (it differs from the sum of its terms, or a term is not a number: the workbook shows what
+/// was reported and `检查结果` says what is wrong).
+fn total_cell_formula(
+    cells: &[(u32, u32)],
+    term_keys: Option<&Vec<ValueKey>>,
+    key: &ValueKey,
+    report: &Report,
+    mode: Mode,
+) -> Option<Formula> {
+    let text = sum_formula(cells);
+    if mode == Mode::Template {
+        return Some(Formula::new(text).set_result("0"));
+    }
+    let mut sum = Decimal::ZERO;
+    for k in term_keys? {
+        sum += report.number(k)?;
+    }
+    let sum = sum.normalize();
+    match report.number(key) {
+        Some(n) if n == sum => Some(Formula::new(text).set_result(sum.to_string())),
+        _ => None,
+    }
+}
+
+fn write_value(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: Option<&CellValue>,
+    fmt: &CellFormat,
+) -> Result<(), ExcelError> {
+    match value {
+        Some(CellValue::Number(n)) => {
+            sheet
+                .write_number_with_format(row, col, decimal_f64(*n), fmt)
+                .map_err(werr)?;
+        }
+        Some(CellValue::Empty(raw)) | Some(CellValue::Unreadable(raw)) if !raw.is_empty() => {
+            sheet
+                .write_string_with_format(row, col, raw, fmt)
+                .map_err(werr)?;
+        }
+        _ => {
+            sheet.write_blank(row, col, fmt).map_err(werr)?;
+        }
+    }
+    Ok(())
+}
+
+fn validation(kind: ValueKind) -> Result<DataValidation, ExcelError> {
+    let dv = match kind {
+        ValueKind::Count => DataValidation::new()
+            .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0))
+            .set_error_title("数值有误")
+            .map_err(werr)?
+            .set_error_message("此处应填写大于或等于 0 的整数；没有发生的事项请填 0。")
+            .map_err(werr)?,
+        ValueKind::Amount => DataValidation::new()
+            .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+            .set_error_title("数值有误")
+            .map_err(werr)?
+            .set_error_message(
+                "此处应填写大于或等于 0 的金额（单位：万元，可有小数）；没有收费请填 0。",
+            )
+            .map_err(werr)?,
+    };
+    Ok(dv)
+}
+
+fn write_meta_sheet(
+    sheet: &mut Worksheet,
+    meta: &Metadata,
+    f: &Formats,
+    mode: Mode,
+) -> Result<(), ExcelError> {
+    sheet.set_name(META_SHEET).map_err(werr)?;
+    sheet.set_column_width(0, 14).map_err(werr)?;
+    sheet.set_column_width(1, 60).map_err(werr)?;
+    sheet
+        .merge_range(0, 0, 0, 1, "基本信息", &f.title)
+        .map_err(werr)?;
+    let values: [String; 6] = [
+        meta.org.clone(),
+        if meta.year > 0 {
+            meta.year.to_string()
+        } else {
+            String::new()
+        },
+        meta.level
+            .map(|l| l.label().to_string())
+            .unwrap_or_default(),
+        meta.region.clone().unwrap_or_default(),
+        meta.date.clone().unwrap_or_default(),
+        meta.contact.join("；"),
+    ];
+    let input = if mode == Mode::Template {
+        &f.text_input
+    } else {
+        &f.label
+    };
+    for (i, (label, value)) in META_LABELS.iter().zip(values.iter()).enumerate() {
+        let row = 1 + i as u32;
+        sheet
+            .write_string_with_format(row, 0, *label, &f.heading)
+            .map_err(werr)?;
+        if value.is_empty() {
+            sheet.write_blank(row, 1, input).map_err(werr)?;
+        } else {
+            sheet
+                .write_string_with_format(row, 1, value, input)
+                .map_err(werr)?;
+        }
+    }
+    sheet
+        .merge_range(
+            8,
+            0,
+            8,
+            1,
+            "填写说明：年度填四位数字；行政级别填省级、市级、县级、乡镇（街道）或部门；成文日期按 2025-01-16 格式填写；联系方式可填多项，用“；”分隔。表二至表四的浅黄色单元格为填写区，没有发生的事项请填 0，总计由公式自动计算。",
+            &f.text,
+        )
+        .map_err(werr)?;
+    sheet.set_row_height(8, 60).map_err(werr)?;
+    sheet.set_paper_size(PAPER_A4);
+    if mode == Mode::Template {
+        sheet.protect();
+    }
+    Ok(())
+}
+
+fn write_findings_sheet(
+    sheet: &mut Worksheet,
+    findings: &[Finding],
+    f: &Formats,
+) -> Result<(), ExcelError> {
+    sheet.set_name(FINDINGS_SHEET).map_err(werr)?;
+    let headers = ["级别", "规则", "说明", "位置", "应为", "实为", "建议"];
+    let widths = [6.0, 22.0, 60.0, 40.0, 20.0, 20.0, 40.0];
+    for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
+        sheet.set_column_width(c as u16, w).map_err(werr)?;
+        sheet
+            .write_string_with_format(0, c as u16, *h, &f.heading)
+            .map_err(werr)?;
+    }
+    if findings.is_empty() {
+        sheet
+            .merge_range(1, 0, 1, 6, "未发现问题。", &f.label)
+            .map_err(werr)?;
+    }
+    for (i, finding) in findings.iter().enumerate() {
+        let row = 1 + i as u32;
+        let locations: Vec<String> = finding.locations.iter().map(|l| l.to_string()).collect();
+        let columns = [
+            finding.severity.label().to_string(),
+            finding.rule.clone(),
+            finding.message.clone(),
+            locations.join("\n"),
+            finding.expected.clone().unwrap_or_default(),
+            finding.found.clone().unwrap_or_default(),
+            finding.hint.clone().unwrap_or_default(),
+        ];
+        for (c, text) in columns.iter().enumerate() {
+            sheet
+                .write_string_with_format(row, c as u16, text, &f.label)
+                .map_err(werr)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(werr)?;
+    sheet.set_paper_size(PAPER_A4);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_come_from_the_rules() {
+        let totals = total_formulas(Format::national_2021());
+        // 25 row totals of table 3, 6 more column totals in （七）, 3 block totals of table 4.
+        assert_eq!(totals.len(), 25 + 6 + 3);
+        let processed = totals.get(&ValueKey::new("processed_total", "natural_person"));
+        assert_eq!(processed.map(Vec::len), Some(21));
+        assert!(!totals.contains_key(&ValueKey::new("carried_forward", "natural_person")));
+    }
+
+    #[test]
+    fn sum_formulas() {
+        assert_eq!(sum_formula(&[(4, 3), (4, 4), (4, 5)]), "SUM(D5:F5)");
+        assert_eq!(sum_formula(&[(4, 3), (5, 3)]), "SUM(D5:D6)");
+        assert_eq!(sum_formula(&[(4, 3), (6, 4)]), "SUM(D5,E7)");
+    }
+}
