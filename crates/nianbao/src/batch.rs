@@ -1,0 +1,390 @@
+//! `nianbao batch`: every unit of a folder checked and built in parallel; a summary workbook, a
+//! findings JSON, and a one-screen summary. One unit's failure never stops the others, and the
+//! results are the same bytes at any thread count (units are processed independently and
+//! collected in name order).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use nianbao_model::validate::has_errors;
+use nianbao_model::{Counts, Finding, ValueKey};
+use rayon::prelude::*;
+use rust_xlsxwriter::{Format as XlsxFormat, FormatAlign, FormatBorder, Workbook};
+use serde::Serialize;
+
+use crate::EXIT_FINDINGS;
+use crate::commands::Context;
+use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
+use crate::output::{JSON_SCHEMA, output_path, write_atomic};
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// 各单位所在的文件夹：每个子文件夹是一个单位，或同名的统计表与文稿（如 卫东区.xlsx 和 卫东区.docx）
+    #[arg(value_name = "文件夹")]
+    dir: PathBuf,
+    /// 输出文件夹
+    #[arg(short = 'o', long = "output", value_name = "输出文件夹")]
+    output: PathBuf,
+    /// 并行线程数（默认为处理器核数）
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// 上一年度各单位报告所在的文件夹（按单位名称对应），用于跨年度核对
+    #[arg(long, value_name = "文件夹")]
+    previous_dir: Option<PathBuf>,
+    /// 有错误的单位也生成 DOCX
+    #[arg(long)]
+    allow_errors: bool,
+    /// 覆盖输出文件夹中已存在的文件
+    #[arg(long)]
+    force: bool,
+}
+
+/// Key figures shown per unit in 汇总.xlsx: (column title, value key).
+const KEY_FIGURES: [(&str, &str, &str); 7] = [
+    ("本年新收", "new_received", "total"),
+    ("上年结转", "carried_over", "total"),
+    ("办结（总计）", "processed_total", "total"),
+    ("结转下年度", "carried_forward", "total"),
+    ("行政复议", "review", "total"),
+    ("行政诉讼（直接起诉）", "litigation_direct", "total"),
+    ("行政诉讼（复议后起诉）", "litigation_after_review", "total"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+struct UnitResult {
+    name: String,
+    org: String,
+    year: i32,
+    /// 通过 / 有警告 / 有错误 / 无法读取
+    status: &'static str,
+    counts: Counts,
+    figures: BTreeMap<String, Option<String>>,
+    findings: Vec<Finding>,
+    outputs: Vec<String>,
+    /// Why the unit could not be read at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+}
+
+/// Finds the units of a batch folder, in name order.
+fn discover_units(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let mut units: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for path in entries {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            units.entry(name).or_default().push(path);
+        } else if classify(&path).is_some() {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or(name);
+            units.entry(stem).or_default().push(path);
+        }
+    }
+    Ok(units.into_iter().collect())
+}
+
+fn previous_for(previous_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
+    let dir = previous_dir?;
+    let folder = dir.join(name);
+    if folder.is_dir() {
+        return Some(folder);
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_stem().is_some_and(|s| s.to_string_lossy() == name) && classify(p).is_some()
+        })
+        .collect();
+    candidates.sort();
+    // A workbook holds the numbers most reliably; a published document also works.
+    candidates.sort_by_key(|p| classify(p) != Some(FileKind::Workbook));
+    candidates.into_iter().next()
+}
+
+fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) -> UnitResult {
+    let failed = |msg: String| UnitResult {
+        name: name.to_string(),
+        org: String::new(),
+        year: 0,
+        status: "无法读取",
+        counts: Counts {
+            errors: 1,
+            warnings: 0,
+            infos: 0,
+        },
+        figures: BTreeMap::new(),
+        findings: vec![Finding::error("batch.unit_failed", msg.clone())],
+        outputs: Vec::new(),
+        failure: Some(msg),
+    };
+    let attempt =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<UnitResult> {
+            let unit = Unit::from_paths(paths)?;
+            let overrides = Overrides {
+                previous: previous_for(args.previous_dir.as_deref(), name),
+                ..Overrides::default()
+            };
+            let checked = check_unit(&unit, &overrides, &ctx.registry)?;
+            let errors = has_errors(&checked.findings);
+            let mut outputs = Vec::new();
+            if !errors || args.allow_errors {
+                let docx = nianbao_docx::write_report_docx(
+                    &checked.format,
+                    &checked.report,
+                    &nianbao_docx::DocxOptions::default(),
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let docx_path = output_path(&args.output, name, "docx");
+                write_atomic(&docx_path, &docx, args.force, &unit.input_files())?;
+                outputs.push(docx_path.display().to_string());
+            }
+            let xlsx = nianbao_excel::write_report_workbook(
+                &checked.format,
+                &checked.report,
+                &checked.findings,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let xlsx_path = output_path(&args.output, name, "xlsx");
+            write_atomic(&xlsx_path, &xlsx, args.force, &unit.input_files())?;
+            outputs.push(xlsx_path.display().to_string());
+            let counts = Counts::of(&checked.findings);
+            let figures = KEY_FIGURES
+                .iter()
+                .map(|(title, row, field)| {
+                    let v = checked
+                        .report
+                        .number(&ValueKey::new(row, field))
+                        .map(|n| n.to_string());
+                    (title.to_string(), v)
+                })
+                .collect();
+            Ok(UnitResult {
+                name: name.to_string(),
+                org: checked.report.meta.org.clone(),
+                year: checked.report.meta.year,
+                status: if counts.errors > 0 {
+                    "有错误"
+                } else if counts.warnings > 0 {
+                    "有警告"
+                } else {
+                    "通过"
+                },
+                counts,
+                figures,
+                findings: checked.findings,
+                outputs,
+                failure: None,
+            })
+        }));
+    match attempt {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => failed(format!("{e:#}")),
+        Err(_) => failed(
+            "处理该单位时发生内部错误（已跳过，其他单位不受影响），请将文件提供给维护人员"
+                .to_string(),
+        ),
+    }
+}
+
+pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
+    if !args.dir.is_dir() {
+        bail!("{} 不是文件夹", args.dir.display());
+    }
+    let units = discover_units(&args.dir)?;
+    if units.is_empty() {
+        bail!(
+            "文件夹 {} 中没有找到任何单位（子文件夹或统计表）",
+            args.dir.display()
+        );
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(units.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = args.jobs {
+        pool = pool.num_threads(j.max(1));
+    }
+    let pool = pool.build().context("无法创建线程池")?;
+    let results: Vec<UnitResult> = pool.install(|| {
+        units
+            .par_iter()
+            .map(|(name, paths)| {
+                let r = process_unit(ctx, &args, name, paths);
+                progress.inc(1);
+                r
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+
+    let summary = summary_workbook(&results)?;
+    write_atomic(&args.output.join("汇总.xlsx"), &summary, args.force, &[])?;
+    let json = serde_json::json!({
+        "schema": JSON_SCHEMA,
+        "tool": { "name": "nianbao", "version": env!("CARGO_PKG_VERSION") },
+        "units": results,
+    });
+    let json_bytes = serde_json::to_vec_pretty(&json)?;
+    write_atomic(
+        &args.output.join("检查结果.json"),
+        &json_bytes,
+        args.force,
+        &[],
+    )?;
+
+    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "共 {} 个单位：通过 {}，有警告 {}，有错误 {}，无法读取 {}",
+        results.len(),
+        count("通过"),
+        count("有警告"),
+        count("有错误"),
+        count("无法读取")
+    )?;
+    for r in results.iter().filter(|r| r.counts.errors > 0) {
+        let first = r
+            .findings
+            .iter()
+            .find(|f| f.severity == nianbao_model::Severity::Error);
+        let msg = first
+            .map(|f| format!("[{}] {}", f.rule, f.message))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}（{}）：错误 {} 项，如 {}",
+            r.name, r.status, r.counts.errors, msg
+        )?;
+    }
+    writeln!(out, "汇总表：{}", args.output.join("汇总.xlsx").display())?;
+    writeln!(
+        out,
+        "检查结果：{}",
+        args.output.join("检查结果.json").display()
+    )?;
+    Ok(if results.iter().any(|r| r.counts.errors > 0) {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+/// 汇总.xlsx: one row per unit, and every finding with its unit.
+fn summary_workbook(results: &[UnitResult]) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let mut props = rust_xlsxwriter::DocProperties::new().set_title("政府信息公开工作年度报告汇总");
+    if let Ok(dt) = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1) {
+        props = props.set_creation_datetime(&dt);
+    }
+    wb.set_properties(&props);
+    let head = XlsxFormat::new()
+        .set_bold()
+        .set_font_name("宋体")
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let cell = XlsxFormat::new()
+        .set_font_name("宋体")
+        .set_border(FormatBorder::Thin);
+    let sheet = wb.add_worksheet().set_name("汇总")?;
+    let mut headers: Vec<String> = ["单位", "机关名称", "年度", "状态", "错误", "警告", "提示"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    headers.extend(KEY_FIGURES.iter().map(|(t, _, _)| t.to_string()));
+    headers.push("输出文件".into());
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, h.as_str(), &head)?;
+        sheet.set_column_width(c as u16, if c < 2 { 28 } else { 11 })?;
+    }
+    for (i, r) in results.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_with_format(row, 0, r.name.as_str(), &cell)?;
+        sheet.write_with_format(row, 1, r.org.as_str(), &cell)?;
+        sheet.write_with_format(row, 2, r.year, &cell)?;
+        sheet.write_with_format(row, 3, r.status, &cell)?;
+        sheet.write_with_format(row, 4, r.counts.errors as u32, &cell)?;
+        sheet.write_with_format(row, 5, r.counts.warnings as u32, &cell)?;
+        sheet.write_with_format(row, 6, r.counts.infos as u32, &cell)?;
+        for (j, (title, _, _)) in KEY_FIGURES.iter().enumerate() {
+            let col = 7 + j as u16;
+            match r
+                .figures
+                .get(*title)
+                .cloned()
+                .flatten()
+                .and_then(|s| s.parse::<f64>().ok())
+            {
+                Some(n) => sheet.write_with_format(row, col, n, &cell)?,
+                None => sheet.write_with_format(row, col, "", &cell)?,
+            };
+        }
+        sheet.write_with_format(
+            row,
+            7 + KEY_FIGURES.len() as u16,
+            r.outputs.join("\n"),
+            &cell,
+        )?;
+    }
+    sheet.set_freeze_panes(1, 1)?;
+    sheet.autofilter(0, 0, results.len() as u32, headers.len() as u16 - 1)?;
+
+    let issues = wb.add_worksheet().set_name("问题清单")?;
+    for (c, h) in [
+        "单位", "级别", "规则", "说明", "位置", "应为", "实为", "建议",
+    ]
+    .iter()
+    .enumerate()
+    {
+        issues.write_with_format(0, c as u16, *h, &head)?;
+    }
+    for (c, w) in [20, 6, 22, 60, 40, 12, 12, 40].iter().enumerate() {
+        issues.set_column_width(c as u16, *w)?;
+    }
+    let mut row = 1u32;
+    for r in results {
+        for f in &r.findings {
+            let locations: Vec<String> = f.locations.iter().map(|l| l.to_string()).collect();
+            let values = [
+                r.name.as_str(),
+                f.severity.label(),
+                f.rule.as_str(),
+                f.message.as_str(),
+                &locations.join("\n"),
+                f.expected.as_deref().unwrap_or(""),
+                f.found.as_deref().unwrap_or(""),
+                f.hint.as_deref().unwrap_or(""),
+            ];
+            for (c, v) in values.iter().enumerate() {
+                issues.write_with_format(row, c as u16, *v, &cell)?;
+            }
+            row += 1;
+        }
+    }
+    issues.set_freeze_panes(1, 0)?;
+    Ok(wb.save_to_buffer()?)
+}

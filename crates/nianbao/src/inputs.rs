@@ -1,0 +1,370 @@
+//! From paths on the command line to a checked report: find the files of a unit, import them,
+//! merge what they say, render placeholders, validate.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use nianbao_model::{Finding, Format, Location, Report, validate};
+use nianbao_plugins::Registry;
+
+use crate::config::{CONFIG_FILE, ReportConfig};
+
+/// What a file is, by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Workbook,
+    Document,
+}
+
+pub fn classify(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_string_lossy();
+    // Office lock files (`~$统计表.xlsx`) and hidden files are never inputs.
+    if name.starts_with("~$") || name.starts_with('.') {
+        return None;
+    }
+    let ext = path.extension()?.to_string_lossy().to_lowercase();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "ods" | "et" => Some(FileKind::Workbook),
+        "docx" | "doc" | "wps" | "html" | "htm" | "md" | "txt" => Some(FileKind::Document),
+        _ => None,
+    }
+}
+
+/// One report's inputs: a folder with `report.toml`, a workbook and a draft, or loose files.
+#[derive(Debug, Clone, Default)]
+pub struct Unit {
+    /// How the unit is named in batch summaries (folder name or file stem).
+    pub name: String,
+    pub dir: Option<PathBuf>,
+    pub config: ReportConfig,
+    pub workbook: Option<PathBuf>,
+    pub documents: Vec<PathBuf>,
+}
+
+impl Unit {
+    /// A unit from the command line's paths: one folder, or files (a workbook and/or documents).
+    pub fn from_paths(paths: &[PathBuf]) -> Result<Unit> {
+        match paths {
+            [] => bail!("请指定报告文件夹或文件"),
+            [dir] if dir.is_dir() => Unit::from_dir(dir),
+            files => {
+                let mut unit = Unit::default();
+                for f in files {
+                    if f.is_dir() {
+                        bail!(
+                            "{} 是文件夹；检查一个文件夹时请只给出这一个路径",
+                            f.display()
+                        );
+                    }
+                    if !f.exists() {
+                        bail!("找不到文件 {}", f.display());
+                    }
+                    if f.file_name().is_some_and(|n| n == CONFIG_FILE) {
+                        unit.config = ReportConfig::read(f)?;
+                        continue;
+                    }
+                    match classify(f) {
+                        Some(FileKind::Workbook) if unit.workbook.is_none() => {
+                            unit.workbook = Some(f.clone())
+                        }
+                        Some(FileKind::Workbook) => {
+                            bail!("给出了多个统计表（{}），一次只能检查一份报告", f.display())
+                        }
+                        Some(FileKind::Document) => unit.documents.push(f.clone()),
+                        None => bail!(
+                            "无法识别的文件类型：{}（支持 xlsx、xls、ods、et、docx、html、md、txt）",
+                            f.display()
+                        ),
+                    }
+                }
+                unit.name = files
+                    .first()
+                    .and_then(|f| f.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Ok(unit)
+            }
+        }
+    }
+
+    /// A report folder: `report.toml` (optional) names the files; otherwise the one workbook and
+    /// the one document in it are used.
+    pub fn from_dir(dir: &Path) -> Result<Unit> {
+        let config_path = dir.join(CONFIG_FILE);
+        let config = if config_path.exists() {
+            ReportConfig::read(&config_path)?
+        } else {
+            ReportConfig::default()
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        let workbook = match &config.workbook {
+            Some(w) => Some(dir.join(w)),
+            None => {
+                let found: Vec<&PathBuf> = files
+                    .iter()
+                    .filter(|f| classify(f) == Some(FileKind::Workbook))
+                    .collect();
+                if found.len() > 1 {
+                    bail!(
+                        "文件夹 {} 中有多个统计表（{}），请在 report.toml 中用 workbook = \"…\" 指定",
+                        dir.display(),
+                        names(&found)
+                    );
+                }
+                found.first().map(|p| (*p).clone())
+            }
+        };
+        let documents = match &config.draft {
+            Some(d) => vec![dir.join(d)],
+            None => {
+                let found: Vec<&PathBuf> = files
+                    .iter()
+                    .filter(|f| classify(f) == Some(FileKind::Document))
+                    .collect();
+                // A folder made by `nianbao init` has the draft twice (DOCX and Markdown): prefer DOCX.
+                let docx: Vec<&PathBuf> = found
+                    .iter()
+                    .copied()
+                    .filter(|f| has_ext(f, "docx"))
+                    .collect();
+                let chosen = if docx.len() == 1 { docx } else { found };
+                if chosen.len() > 1 {
+                    bail!(
+                        "文件夹 {} 中有多个文稿（{}），请在 report.toml 中用 draft = \"…\" 指定",
+                        dir.display(),
+                        names(&chosen)
+                    );
+                }
+                chosen.into_iter().cloned().collect()
+            }
+        };
+        for f in workbook.iter().chain(&documents) {
+            if !f.exists() {
+                bail!("report.toml 指定的文件不存在：{}", f.display());
+            }
+        }
+        Ok(Unit {
+            name: dir
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "报告".into()),
+            dir: Some(dir.to_path_buf()),
+            config,
+            workbook,
+            documents,
+        })
+    }
+
+    /// Every input file of the unit (outputs must never overwrite one of these).
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        self.workbook
+            .iter()
+            .chain(&self.documents)
+            .cloned()
+            .collect()
+    }
+}
+
+fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+fn names(paths: &[&PathBuf]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Settings from the command line; they win over report.toml, which wins over the files.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub org: Option<String>,
+    pub year: Option<i32>,
+    pub format: Option<String>,
+    pub previous: Option<PathBuf>,
+}
+
+/// A checked report.
+pub struct Checked {
+    pub report: Report,
+    pub format: Format,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads a unit into a report (no validation).
+pub fn read_unit(
+    unit: &Unit,
+    overrides: &Overrides,
+    registry: &Registry,
+) -> Result<(Report, Format, Vec<Finding>)> {
+    let format_id = overrides
+        .format
+        .clone()
+        .or_else(|| unit.config.format.clone())
+        .unwrap_or_else(|| nianbao_model::NATIONAL_2021.to_string());
+    let format = registry.format(&format_id).cloned().with_context(|| {
+        let known: Vec<String> = registry.formats().into_iter().map(|f| f.id).collect();
+        format!(
+            "未找到格式“{format_id}”。可用的格式：{}（用 nianbao formats 查看）",
+            known.join("、")
+        )
+    })?;
+
+    let mut report = Report::default();
+    let mut findings = Vec::new();
+    let mut have_values = false;
+    if let Some(path) = &unit.workbook {
+        let imported =
+            nianbao_excel::import_workbook(path, &format).map_err(|e| anyhow::anyhow!("{e}"))?;
+        take_meta(&mut report, &imported.report);
+        report.values = imported.report.values;
+        findings.extend(imported.findings);
+        have_values = !report.values.is_empty();
+    }
+    for path in &unit.documents {
+        let imported =
+            nianbao_docs::read_document(path, &format).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let doc = imported.report;
+        findings.extend(imported.findings);
+        take_meta(&mut report, &doc);
+        if doc.has_prose() || !doc.opening.is_empty() {
+            report.opening = doc.opening;
+            report.parts = doc.parts;
+            report.closing = doc.closing;
+        }
+        if !doc.values.is_empty() {
+            if have_values {
+                findings.push(
+                    Finding::info(
+                        "input.values_ignored",
+                        format!(
+                            "{} 中的表格数值未采用：以统计表中的数值为准",
+                            display_name(path)
+                        ),
+                    )
+                    .at(Location::file(display_name(path))),
+                );
+            } else {
+                report.values = doc.values;
+                have_values = true;
+            }
+        }
+    }
+    if !have_values {
+        findings.push(
+            Finding::error(
+                "input.no_tables",
+                "没有读到统计表数值：请提供统计表（xlsx/xls/ods）或含表格的报告",
+            )
+            .hint("用 nianbao init 生成统计表模板，填写后放在报告文件夹中。"),
+        );
+    }
+    unit.config.apply(&mut report.meta)?;
+    if let Some(org) = &overrides.org {
+        report.meta.org = org.trim().to_string();
+    }
+    if let Some(year) = overrides.year {
+        report.meta.year = year;
+    }
+    report.meta.format = format.id.clone();
+    findings.extend(nianbao_docs::render_placeholders(&mut report));
+    Ok((report, format, findings))
+}
+
+/// Metadata read from a file fills what is still unknown.
+fn take_meta(into: &mut Report, from: &Report) {
+    let m = &from.meta;
+    if into.meta.org.is_empty() && !m.org.is_empty() {
+        into.meta.org = m.org.clone();
+    }
+    if into.meta.year == 0 && m.year != 0 {
+        into.meta.year = m.year;
+    }
+    if into.meta.level.is_none() {
+        into.meta.level = m.level;
+    }
+    if into.meta.region.is_none() {
+        into.meta.region = m.region.clone();
+    }
+    if into.meta.date.is_none() {
+        into.meta.date = m.date.clone();
+    }
+    if into.meta.contact.is_empty() {
+        into.meta.contact = m.contact.clone();
+    }
+}
+
+/// Reads, merges and validates a unit, with last year's report when one is named.
+pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Result<Checked> {
+    let (report, format, mut findings) = read_unit(unit, overrides, registry)?;
+    let previous_path = overrides.previous.clone().or_else(|| {
+        let p = unit.config.previous.as_ref()?;
+        Some(
+            unit.dir
+                .as_ref()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|| p.clone()),
+        )
+    });
+    let previous = match previous_path {
+        Some(path) => {
+            let prev_unit = if path.is_dir() {
+                Unit::from_dir(&path)?
+            } else {
+                Unit::from_paths(std::slice::from_ref(&path))?
+            };
+            let prev_overrides = Overrides {
+                format: Some(format.id.clone()),
+                ..Overrides::default()
+            };
+            let (prev, _, prev_findings) = read_unit(&prev_unit, &prev_overrides, registry)
+                .with_context(|| format!("无法读取上年报告 {}", path.display()))?;
+            if prev_findings.iter().any(|f| f.rule == "input.no_tables") {
+                bail!(
+                    "上年报告 {} 中没有读到统计表数值，无法进行跨年度核对",
+                    path.display()
+                );
+            }
+            if prev.meta.year != 0
+                && report.meta.year != 0
+                && prev.meta.year != report.meta.year - 1
+            {
+                findings.push(
+                    Finding::warning(
+                        "input.previous_year",
+                        format!(
+                            "作为上年报告给出的是 {} 年度报告，本报告为 {} 年度",
+                            prev.meta.year, report.meta.year
+                        ),
+                    )
+                    .at(Location::file(display_name(&path))),
+                );
+            }
+            Some(prev)
+        }
+        None => None,
+    };
+    findings.extend(validate(&format, &report, previous.as_ref()));
+    findings.extend(registry.native_check(&format.id, &report));
+    nianbao_model::diagnostic::sort_findings(&mut findings);
+    Ok(Checked {
+        report,
+        format,
+        findings,
+    })
+}
+
+/// The file name as shown in messages.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}

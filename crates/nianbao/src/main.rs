@@ -1,0 +1,113 @@
+//! `nianbao` (年报): the one command an office runs to check its 政府信息公开工作年度报告 and
+//! produce the filing DOCX and the tables workbook; and the one a county 政务公开办 runs over all
+//! its departments.
+//!
+//! Commands: `init` (a new report folder), `check`, `build`, `batch`, `sum`, `formats`. Exit codes:
+//! 0 no errors, 1 the report has errors (findings of severity 错误), 2 usage or file problems.
+//! The work is done by the library crates; this crate resolves inputs, merges what they say, and
+//! writes outputs safely.
+
+mod batch;
+mod commands;
+mod config;
+mod inputs;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Lang;
+
+/// Exit code: the report (or a unit of the batch) has errors.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage error, unreadable input, or an output that could not be written.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nianbao",
+    version,
+    about = "政府信息公开工作年度报告：检查统计表与文稿，生成报送用的 DOCX 和统计表 XLSX",
+    long_about = "nianbao（年报）读取本机关的统计表（xlsx/xls/ods）和文稿（docx/md/txt），按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）检查各表勾稽关系、正文与表格是否一致，并生成符合 GB/T 9704 的 DOCX 报告。\n\n退出码：0 无错误；1 报告有错误；2 用法或文件问题。",
+    disable_help_subcommand = true,
+    help_template = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}",
+    next_help_heading = "选项"
+)]
+#[command(disable_help_flag = true, disable_version_flag = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    global: GlobalArgs,
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// 另外加载地区格式插件的文件夹（可多次指定）
+    #[arg(long = "plugin-dir", global = true, value_name = "文件夹")]
+    plugin_dirs: Vec<PathBuf>,
+    /// 界面语言（检查结果的说明文字始终为中文）
+    #[arg(long, global = true, value_enum, default_value_t = Lang::Zh, value_name = "zh|en")]
+    lang: Lang,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// 新建报告文件夹：report.toml、空白统计表、文稿模板（DOCX 和 Markdown）
+    Init(commands::InitArgs),
+    /// 检查报告：读取统计表和文稿，列出全部问题
+    Check(commands::CheckArgs),
+    /// 检查并生成报告 DOCX（以及 --xlsx 统计表）
+    Build(commands::BuildArgs),
+    /// 批量检查并生成一个文件夹下所有单位的报告，输出汇总表
+    Batch(batch::BatchArgs),
+    /// 汇总多个单位的统计表（本级政府报告用），可与上级报告核对
+    Sum(commands::SumArgs),
+    /// 列出可用的报告格式（内置格式和地区插件）
+    Formats,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let (registry, problems) = nianbao_plugins::Registry::discover(&cli.global.plugin_dirs);
+    for p in &problems {
+        eprintln!("警告：插件 {} 未能加载：{}", p.file.display(), p.message);
+    }
+    let ctx = commands::Context {
+        registry,
+        lang: cli.global.lang,
+    };
+    match cli.command {
+        Command::Init(args) => commands::init(&ctx, args),
+        Command::Check(args) => commands::check(&ctx, args),
+        Command::Build(args) => commands::build(&ctx, args),
+        Command::Batch(args) => batch::batch(&ctx, args),
+        Command::Sum(args) => commands::sum(&ctx, args),
+        Command::Formats => commands::formats(&ctx),
+    }
+}

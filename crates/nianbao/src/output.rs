@@ -1,0 +1,248 @@
+//! What the binary prints and writes: findings for people and for machines (JSON), and files
+//! written safely (atomically, never over an input, never outside the output folder).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use nianbao_model::{CellValue, Counts, Finding, Format, Report, Severity};
+use serde_json::{Map, Value, json};
+
+/// Version of the JSON document printed by `--json`. Bump on any incompatible change.
+pub const JSON_SCHEMA: &str = "nianbao/1";
+
+/// Language of the binary's own framing text (findings stay in Chinese; rule ids are stable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+/// How many locations of one finding are printed before "等 N 处".
+const SHOWN_LOCATIONS: usize = 4;
+
+/// Prints findings grouped by severity, for people.
+pub fn print_findings(
+    out: &mut impl Write,
+    title: &str,
+    format: &Format,
+    findings: &[Finding],
+    lang: Lang,
+) -> std::io::Result<()> {
+    let c = Counts::of(findings);
+    match lang {
+        Lang::Zh => {
+            writeln!(out, "{title}")?;
+            writeln!(out, "格式：{}（{}）", format.name, format.id)?;
+            writeln!(
+                out,
+                "检查结果：错误 {} 项，警告 {} 项，提示 {} 项",
+                c.errors, c.warnings, c.infos
+            )?;
+        }
+        Lang::En => {
+            writeln!(out, "{title}")?;
+            writeln!(out, "format: {} ({})", format.name, format.id)?;
+            writeln!(
+                out,
+                "result: {} errors, {} warnings, {} notes",
+                c.errors, c.warnings, c.infos
+            )?;
+        }
+    }
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let group: Vec<&Finding> = findings.iter().filter(|f| f.severity == severity).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let name = match lang {
+            Lang::Zh => severity.label(),
+            Lang::En => severity.label_en(),
+        };
+        writeln!(out, "\n{name}（{}）", group.len())?;
+        for f in group {
+            writeln!(out, "  [{}] {}", f.rule, f.message)?;
+            let (at, more, expected, found, hint) = match lang {
+                Lang::Zh => ("位置", "另有", "应为", "实为", "建议"),
+                Lang::En => ("at", "and more:", "expected", "found", "hint"),
+            };
+            for loc in f.locations.iter().take(SHOWN_LOCATIONS) {
+                writeln!(out, "      {at}：{loc}")?;
+            }
+            if f.locations.len() > SHOWN_LOCATIONS {
+                writeln!(
+                    out,
+                    "      {more} {} 处",
+                    f.locations.len() - SHOWN_LOCATIONS
+                )?;
+            }
+            if let (Some(e), Some(fd)) = (&f.expected, &f.found) {
+                writeln!(out, "      {expected}：{e}；{found}：{fd}")?;
+            }
+            if let Some(h) = &f.hint {
+                writeln!(out, "      {hint}：{h}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value as JSON: whole numbers as numbers, decimals as exact strings, no value as null.
+fn value_json(value: &CellValue) -> (Value, Option<String>) {
+    match value {
+        CellValue::Number(n) => {
+            let v = if n.fract().is_zero() {
+                nianbao_model::report::decimal_to_i64(*n)
+                    .map(Value::from)
+                    .unwrap_or_else(|| Value::from(n.to_string()))
+            } else {
+                Value::from(n.normalize().to_string())
+            };
+            (v, None)
+        }
+        CellValue::Empty(raw) | CellValue::Unreadable(raw) => (Value::Null, Some(raw.clone())),
+    }
+}
+
+/// The report as JSON: metadata, title, prose, and every value keyed `row` › `field`.
+pub fn report_json(format: &Format, report: &Report) -> Value {
+    let mut values = Map::new();
+    for key in format.value_keys() {
+        let cell = report.values.get(&key);
+        let (value, raw) = cell
+            .map(|c| value_json(&c.value))
+            .unwrap_or((Value::Null, Some(String::new())));
+        let mut entry = Map::new();
+        entry.insert("value".into(), value);
+        if let Some(raw) = raw {
+            entry.insert("raw".into(), Value::from(raw));
+        }
+        entry.insert("label".into(), Value::from(format.value_label(&key)));
+        if let Some(src) = cell.and_then(|c| c.source.as_ref()) {
+            entry.insert(
+                "source".into(),
+                serde_json::to_value(src).unwrap_or(Value::Null),
+            );
+        }
+        let row = values
+            .entry(key.row.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(fields) = row {
+            fields.insert(key.field.clone(), Value::Object(entry));
+        }
+    }
+    json!({
+        "meta": report.meta,
+        "title": report.title(format),
+        "opening": report.opening,
+        "parts": report.parts,
+        "closing": report.closing,
+        "values": values,
+        "summed_from": report.summed_from,
+    })
+}
+
+/// The whole `--json` document of `check` and `build`.
+pub fn check_json(
+    format: &Format,
+    report: &Report,
+    findings: &[Finding],
+    outputs: &[PathBuf],
+) -> Value {
+    json!({
+        "schema": JSON_SCHEMA,
+        "tool": { "name": "nianbao", "version": env!("CARGO_PKG_VERSION") },
+        "format": { "id": format.id, "name": format.name, "version": format.version },
+        "report": report_json(format, report),
+        "counts": Counts::of(findings),
+        "findings": findings,
+        "outputs": outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    })
+}
+
+/// Makes a file name from text such as a 机关名称: no path separators, no `..`, no control or
+/// reserved characters, not empty, at most 80 characters.
+pub fn sanitize_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim().trim_matches('.').trim();
+    let short: String = trimmed.chars().take(80).collect();
+    if short.is_empty() || short.chars().all(|c| c == '_' || c == '.') {
+        "报告".to_string()
+    } else {
+        short
+    }
+}
+
+/// Writes a file atomically (temporary file in the same folder, then rename). Refuses to replace
+/// an input file, and an existing file unless `force`.
+pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, inputs: &[PathBuf]) -> Result<()> {
+    let canonical_target = canonical_or_self(path);
+    if inputs
+        .iter()
+        .any(|i| canonical_or_self(i) == canonical_target)
+    {
+        bail!("拒绝写入 {}：它是输入文件之一", path.display());
+    }
+    if path.exists() && !force {
+        bail!("{} 已存在；如需覆盖，请加 --force", path.display());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("无法在 {} 中写入", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("写入 {} 失败", path.display()))?;
+    tmp.as_file().sync_all().ok();
+    // The temporary file is private (0600); the output is an ordinary document others may read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .ok();
+    }
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error))?;
+    Ok(())
+}
+
+fn canonical_or_self(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Joins a file name made from untrusted text to an output folder, guaranteeing the result stays
+/// inside the folder.
+pub fn output_path(dir: &Path, name: &str, ext: &str) -> PathBuf {
+    dir.join(format!("{}.{ext}", sanitize_file_name(name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_from_org_names_stay_in_the_folder() {
+        assert_eq!(
+            sanitize_file_name("卫东区行政审批和政务信息管理局"),
+            "卫东区行政审批和政务信息管理局"
+        );
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(sanitize_file_name(".."), "报告");
+        assert_eq!(sanitize_file_name("a/b\\c:d"), "a_b_c_d");
+        assert_eq!(sanitize_file_name("  "), "报告");
+        let p = output_path(Path::new("out"), "../x", "docx");
+        assert_eq!(p, Path::new("out").join("_x.docx"));
+        assert!(p.starts_with("out"));
+    }
+}

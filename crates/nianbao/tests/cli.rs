@@ -1,0 +1,447 @@
+//! End-to-end tests of the `nianbao` binary: every command on the bundled example and on generated
+//! units built from the real numbers of the 淮安 2024 report.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use nianbao_model::{Decimal, Format, Location, Report, ValueKey};
+use serde_json::Value;
+
+const HUAIAN: &str = include_str!("../../../tests/fixtures/values/huaian-2024.tsv");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example() -> PathBuf {
+    root().join("examples/weidong-2024")
+}
+
+fn nianbao() -> Command {
+    let mut cmd = Command::cargo_bin("nianbao").unwrap();
+    // Plugins next to the test binary or in the environment must not change these tests.
+    cmd.env_remove("NIANBAO_PLUGIN_PATH");
+    cmd
+}
+
+/// The 淮安 numbers, each multiplied by `factor` (sums stay consistent, figures vary by unit).
+fn huaian_scaled(org: &str, factor: i64) -> Report {
+    let format = Format::national_2021();
+    let mut report = Report::new(org, 2024);
+    for line in HUAIAN
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut cols = line.split('\t');
+        let row = cols.next().unwrap();
+        let table = format.tables.iter().find(|t| t.row(row).is_some()).unwrap();
+        let keys: Vec<ValueKey> = table
+            .value_cells()
+            .into_iter()
+            .filter(|v| v.key.row == row)
+            .map(|v| v.key)
+            .collect();
+        for (key, n) in keys.into_iter().zip(cols) {
+            let n: Decimal = n.parse().unwrap();
+            report.set(key, n * Decimal::from(factor), Some(Location::default()));
+        }
+    }
+    report
+}
+
+fn write_workbook(path: &Path, report: &Report) {
+    let bytes = nianbao_excel::write_report_workbook(Format::national_2021(), report, &[]).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn write_unit(dir: &Path, report: &Report) {
+    std::fs::create_dir_all(dir).unwrap();
+    write_workbook(&dir.join("统计表.xlsx"), report);
+    std::fs::write(
+        dir.join("report.toml"),
+        format!(
+            "org = \"{}\"\nyear = {}\nlevel = \"部门\"\n",
+            report.meta.org, report.meta.year
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("草稿.md"),
+        format!(
+            "# {org}{year}年政府信息公开工作年度报告\n\n## 一、总体情况\n\n{year}年，本机关共收到政府信息公开申请{{{{ new_received.total }}}}件，办结{{{{ processed_total.total }}}}件。\n\n## 五、存在的主要问题及改进情况\n\n政策解读的针对性有待提升，下一步将加强培训。\n\n## 六、其他需要报告的事项\n\n本年度未收取信息处理费。\n",
+            org = report.meta.org,
+            year = report.meta.year
+        ),
+    )
+    .unwrap();
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn check_the_bundled_example() {
+    let out = nianbao().arg("check").arg(example()).output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("卫东区行政审批和政务信息管理局2024年政府信息公开工作年度报告"),
+        "{text}"
+    );
+    assert!(text.contains("错误 0 项"), "{text}");
+}
+
+#[test]
+fn build_the_example_twice_gives_identical_bytes_and_keeps_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = tmp.path().join("报告.docx");
+    for _ in 0..2 {
+        nianbao()
+            .arg("build")
+            .arg(example())
+            .arg("-o")
+            .arg(&docx)
+            .arg("--xlsx")
+            .arg("--force")
+            .assert()
+            .code(0);
+    }
+    let first = std::fs::read(&docx).unwrap();
+    let xlsx = std::fs::read(tmp.path().join("报告.xlsx")).unwrap();
+    nianbao()
+        .arg("build")
+        .arg(example())
+        .arg("-o")
+        .arg(tmp.path().join("b.docx"))
+        .arg("--xlsx")
+        .assert()
+        .code(0);
+    assert_eq!(first, std::fs::read(tmp.path().join("b.docx")).unwrap());
+    assert_eq!(xlsx, std::fs::read(tmp.path().join("b.xlsx")).unwrap());
+    // An existing output is kept unless --force.
+    let out = nianbao()
+        .arg("build")
+        .arg(example())
+        .arg("-o")
+        .arg(&docx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已存在"));
+}
+
+#[test]
+fn an_input_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("某局", 1));
+    let before = std::fs::read(unit.join("统计表.xlsx")).unwrap();
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(unit.join("x.docx"))
+        .arg("--xlsx")
+        .arg(unit.join("统计表.xlsx"))
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("输入文件"));
+    assert_eq!(before, std::fs::read(unit.join("统计表.xlsx")).unwrap());
+}
+
+#[test]
+fn a_changed_cell_is_reported_with_its_place_and_blocks_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut report = huaian_scaled("淮安市人民政府", 1);
+    report.set(
+        ValueKey::new("processed_total", "natural_person"),
+        Decimal::from(2931),
+        None,
+    );
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &report);
+    let out = nianbao().arg("check").arg(&unit).output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("[t3.results_total] 表三（七）总计·自然人：各项之和为 2932，填报为 2931"),
+        "{text}"
+    );
+    assert!(text.contains("统计表.xlsx › "), "{text}");
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(tmp.path().join("r.docx"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!tmp.path().join("r.docx").exists());
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(tmp.path().join("r.docx"))
+        .arg("--allow-errors")
+        .assert()
+        .code(1);
+    assert!(tmp.path().join("r.docx").exists());
+}
+
+#[test]
+fn json_output_keys_values_by_row_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("淮安市人民政府", 1));
+    let out = nianbao()
+        .arg("check")
+        .arg(&unit)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "nianbao/1");
+    let values = &doc["report"]["values"];
+    assert_eq!(values["new_received"]["natural_person"]["value"], 3001);
+    assert_eq!(values["review"]["total"]["value"], 351);
+    assert_eq!(values["fees"]["amount_wan_yuan"]["value"], "96171.6");
+    assert_eq!(
+        values["new_received"]["natural_person"]["source"]["file"],
+        "统计表.xlsx"
+    );
+    assert_eq!(doc["counts"]["errors"], 0);
+    // Placeholders in the draft were rendered from the tables.
+    let text = doc["report"]["parts"].to_string();
+    assert!(
+        text.contains("共收到政府信息公开申请3119件，办结3050件"),
+        "{text}"
+    );
+}
+
+#[test]
+fn last_years_report_is_checked_across_years() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("2024");
+    write_unit(&unit, &huaian_scaled("淮安市人民政府", 1));
+    let mut last = huaian_scaled("淮安市人民政府", 1);
+    last.meta.year = 2023;
+    let prev = tmp.path().join("2023.xlsx");
+    write_workbook(&prev, &last);
+    let out = nianbao()
+        .arg("check")
+        .arg(&unit)
+        .arg("--previous")
+        .arg(&prev)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("[y.carry_over] 表三二、上年结转政府信息公开申请数量·总计：本年填报 34，上年报告“四、结转下年度继续办理”为 103"), "{text}");
+}
+
+#[test]
+fn init_makes_a_folder_that_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("新单位");
+    nianbao()
+        .arg("init")
+        .arg(&dir)
+        .args([
+            "--org",
+            "某某镇人民政府",
+            "--year",
+            "2024",
+            "--level",
+            "乡镇",
+        ])
+        .assert()
+        .code(0);
+    for f in ["report.toml", "统计表.xlsx", "草稿.docx", "草稿.md"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let out = nianbao()
+        .arg("check")
+        .arg(&dir)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["report"]["meta"]["org"], "某某镇人民政府");
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules.iter().filter(|r| **r == "values.missing").count(),
+        1,
+        "{rules:?}"
+    );
+    // init refuses to write into a folder that has files, unless --force.
+    nianbao()
+        .arg("init")
+        .arg(&dir)
+        .args(["--org", "x", "--year", "2024"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn formats_lists_the_national_format() {
+    let out = nianbao().arg("formats").output().unwrap();
+    assert!(stdout(&out).contains("national-2021"));
+}
+
+#[test]
+fn help_is_in_chinese() {
+    let out = nianbao().arg("--help").output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("检查报告") && text.contains("用法"), "{text}");
+}
+
+fn batch_folder(root: &Path, n: usize) -> PathBuf {
+    let dir = root.join("各单位");
+    for i in 0..n {
+        let name = format!("单位{:02}", i + 1);
+        let mut report = huaian_scaled(&format!("某某区第{}局", i + 1), (i % 7 + 1) as i64);
+        if i == 3 {
+            // a wrong total
+            report.set(ValueKey::new("review", "total"), Decimal::from(1), None);
+        }
+        write_unit(&dir.join(&name), &report);
+    }
+    // A unit whose workbook is not a spreadsheet, and one with no workbook at all.
+    std::fs::create_dir_all(dir.join("单位98")).unwrap();
+    std::fs::write(dir.join("单位98/统计表.xlsx"), "序号,数量\n1,2\n").unwrap();
+    std::fs::create_dir_all(dir.join("单位99")).unwrap();
+    std::fs::write(dir.join("单位99/草稿.md"), "# 一、总体情况\n\n无。\n").unwrap();
+    dir
+}
+
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn batch_builds_good_units_reports_broken_ones_and_is_thread_count_independent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = batch_folder(tmp.path(), 20);
+    let out1 = tmp.path().join("out1");
+    let out2 = tmp.path().join("out2");
+    let run1 = nianbao()
+        .arg("batch")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out1)
+        .args(["--jobs", "1"])
+        .output()
+        .unwrap();
+    let text = stdout(&run1);
+    assert_eq!(run1.status.code(), Some(1), "{text}");
+    assert!(text.contains("共 22 个单位"), "{text}");
+    assert!(text.contains("无法读取 1"), "{text}");
+    assert!(text.contains("单位04"), "{text}");
+    nianbao()
+        .arg("batch")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out2)
+        .args(["--jobs", "2"])
+        .assert()
+        .code(1);
+    let tree1 = read_tree(&out1);
+    assert_eq!(
+        tree1,
+        read_tree(&out2),
+        "outputs differ between 1 and 2 threads"
+    );
+    let names: Vec<&str> = tree1.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"单位01.docx") && names.contains(&"单位20.docx"));
+    assert!(
+        !names.contains(&"单位04.docx"),
+        "a unit with errors gets no DOCX"
+    );
+    assert!(names.contains(&"汇总.xlsx") && names.contains(&"检查结果.json"));
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out1.join("检查结果.json")).unwrap()).unwrap();
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units.len(), 22);
+    let unit = |name: &str| units.iter().find(|u| u["name"] == name).unwrap();
+    assert_eq!(unit("单位04")["status"], "有错误");
+    assert_eq!(unit("单位98")["status"], "无法读取");
+    assert_eq!(unit("单位99")["status"], "有错误");
+    assert_eq!(unit("单位02")["figures"]["本年新收"], "6238");
+}
+
+#[test]
+fn sum_adds_units_and_checks_the_parent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    write_unit(&a, &huaian_scaled("甲局", 1));
+    write_unit(&b, &huaian_scaled("乙局", 2));
+    let parent = tmp.path().join("parent.xlsx");
+    let mut p = huaian_scaled("某区人民政府", 3);
+    p.set(ValueKey::new("review", "upheld"), Decimal::from(215), None);
+    write_workbook(&parent, &p);
+    let out_path = tmp.path().join("汇总.xlsx");
+    let out = nianbao()
+        .arg("sum")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&out_path)
+        .args(["--org", "某区人民政府"])
+        .arg("--parent")
+        .arg(&parent)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["report"]["values"]["new_received"]["total"]["value"],
+        3119 * 3
+    );
+    assert_eq!(
+        doc["report"]["summed_from"],
+        serde_json::json!(["甲局", "乙局"])
+    );
+    let mismatches: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "sum.parent_mismatch")
+        .collect();
+    assert_eq!(mismatches.len(), 1);
+    assert_eq!(
+        mismatches[0]["message"],
+        "表四行政复议·结果维持：上级报告填报 215，各单位之和为 216"
+    );
+    // The summed workbook reads back as the same numbers.
+    let imported = nianbao_excel::import_workbook(&out_path, Format::national_2021()).unwrap();
+    assert_eq!(
+        imported.report.number(&ValueKey::new("review", "total")),
+        Some(Decimal::from(351 * 3))
+    );
+}
