@@ -63,6 +63,7 @@ struct UnitResult {
     counts: Counts,
     figures: BTreeMap<String, Option<String>>,
     findings: Vec<Finding>,
+    /// Output file names, relative to the output folder.
     outputs: Vec<String>,
     /// Why the unit could not be read at all.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,7 +152,7 @@ fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) 
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let docx_path = output_path(&args.output, name, "docx");
                 write_atomic(&docx_path, &docx, args.force, &unit.input_files())?;
-                outputs.push(docx_path.display().to_string());
+                outputs.push(crate::inputs::display_name(&docx_path));
             }
             let xlsx = nianbao_excel::write_report_workbook(
                 &checked.format,
@@ -161,7 +162,7 @@ fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) 
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let xlsx_path = output_path(&args.output, name, "xlsx");
             write_atomic(&xlsx_path, &xlsx, args.force, &unit.input_files())?;
-            outputs.push(xlsx_path.display().to_string());
+            outputs.push(crate::inputs::display_name(&xlsx_path));
             let counts = Counts::of(&checked.findings);
             let figures = KEY_FIGURES
                 .iter()
