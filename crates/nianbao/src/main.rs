@@ -78,18 +78,60 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(0);
+        }
+        Err(e) => {
+            eprintln!("用法错误：{}", usage_error_zh(e.kind()));
+            let detail = e.to_string();
+            let lines: Vec<&str> = detail
+                .lines()
+                .map(|l| l.trim().trim_start_matches("error: "))
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("  （{}）", lines.join(" "));
+            eprintln!("运行 nianbao --help 或 nianbao <命令> --help 查看用法。");
+            return ExitCode::from(EXIT_USAGE);
         }
     };
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
+    // Readers of third-party formats can panic on damaged files; every such call is contained and
+    // turned into a clear message, so the default panic printout would only be noise. Set
+    // NIANBAO_DEBUG=1 to see it.
+    if std::env::var_os("NIANBAO_DEBUG").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
             eprintln!("错误：{e:#}");
             ExitCode::from(EXIT_USAGE)
         }
+        Err(_) => {
+            eprintln!(
+                "错误：nianbao 内部出错，未能完成。请将输入文件和所用命令提供给维护人员（设置 NIANBAO_DEBUG=1 可显示详细信息）。"
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// A Chinese headline for clap's usage errors (clap's own text follows in brackets).
+fn usage_error_zh(kind: clap::error::ErrorKind) -> &'static str {
+    use clap::error::ErrorKind as K;
+    match kind {
+        K::MissingRequiredArgument => "缺少必需的参数",
+        K::UnknownArgument => "无法识别的参数",
+        K::InvalidValue | K::ValueValidation => "参数值无效",
+        K::InvalidSubcommand => {
+            "无法识别的命令（可用命令：init、check、build、batch、sum、formats）"
+        }
+        K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => "请指定命令",
+        K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => "参数个数不对",
+        K::ArgumentConflict => "参数相互冲突",
+        _ => "命令行参数有误",
     }
 }
 
