@@ -1,0 +1,363 @@
+//! DOCX to blocks, reading `word/document.xml` directly with zip + quick-xml (more forgiving of
+//! foreign files than a full document model, and it cannot panic on them).
+//!
+//! Paragraphs are numbered 1, 2, … over the body's own paragraphs (not those inside tables), as
+//! a reader counts them; tables are numbered 1, 2, … in document order. Horizontal merges
+//! (`w:gridSpan`, `w:gridBefore`) and vertical merges (`w:vMerge`) are resolved into a grid.
+
+use std::io::{Cursor, Read};
+
+use nianbao_model::Location;
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::DocError;
+use crate::structure::{Block, Grid, GridCell, Para};
+
+/// The most `document.xml` may expand to: larger is a damaged or hostile file.
+const MAX_DOCUMENT_XML: u64 = 64 * 1024 * 1024;
+/// Grid limits: official tables have at most 15 columns and 28 rows.
+const MAX_COLS: usize = 200;
+const MAX_ROWS: usize = 5000;
+/// Tables inside tables deeper than this are not a report (and would exhaust the stack).
+const MAX_NESTING: usize = 32;
+
+pub(crate) fn read_blocks(file: &str, bytes: &[u8]) -> Result<Vec<Block>, DocError> {
+    let damaged = |reason: String| DocError::Damaged {
+        file: file.to_string(),
+        reason,
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        damaged(format!(
+            "不是完整的 zip 压缩包（{e}），文件可能被截断或并非 Word 文档"
+        ))
+    })?;
+    let mut entry = archive
+        .by_name("word/document.xml")
+        .map_err(|_| damaged("压缩包中没有正文部件 word/document.xml".to_string()))?;
+    let mut xml = Vec::new();
+    entry
+        .by_ref()
+        .take(MAX_DOCUMENT_XML)
+        .read_to_end(&mut xml)
+        .map_err(|e| damaged(format!("正文部件无法解压（{e}）")))?;
+    parse_document(file, &xml).map_err(damaged)
+}
+
+/// One table being read: its rows of cells (grid column, span, vertical-merge state, text).
+#[derive(Default)]
+struct TableBuilder {
+    rows: Vec<Vec<RawCell>>,
+    /// Grid columns skipped before the first cell of the current row (`w:gridBefore`).
+    grid_before: usize,
+}
+
+struct RawCell {
+    span: usize,
+    vmerge: VMerge,
+    items: Vec<CellItem>,
+}
+
+/// What a cell holds, in order: paragraphs, and tables nested in it.
+enum CellItem {
+    Para(String),
+    Table(Vec<Vec<RawCell>>),
+}
+
+impl RawCell {
+    /// The cell's text: its paragraphs (and those of nested tables) on separate lines.
+    fn text(&self) -> String {
+        let mut lines = Vec::new();
+        collect_text(&self.items, &mut lines);
+        lines.join("\n")
+    }
+}
+
+fn collect_text(items: &[CellItem], lines: &mut Vec<String>) {
+    for item in items {
+        match item {
+            CellItem::Para(t) => lines.push(t.clone()),
+            CellItem::Table(rows) => {
+                for cell in rows.iter().flatten() {
+                    collect_text(&cell.items, lines);
+                }
+            }
+        }
+    }
+}
+
+fn has_nested_table(rows: &[Vec<RawCell>]) -> bool {
+    rows.iter()
+        .flatten()
+        .any(|c| c.items.iter().any(|i| matches!(i, CellItem::Table(_))))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum VMerge {
+    None,
+    Restart,
+    Continue,
+}
+
+fn attr_val(e: &BytesStart) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == b"val")
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+/// The reader's output: blocks with their running paragraph and table numbers.
+struct Emitter<'f> {
+    file: &'f str,
+    blocks: Vec<Block>,
+    paragraphs: usize,
+    tables: usize,
+}
+
+impl Emitter<'_> {
+    fn paragraph(&mut self, text: String) {
+        self.paragraphs += 1;
+        self.blocks.push(Block::Para(Para {
+            text,
+            loc: Location::paragraph(self.file, self.paragraphs),
+        }));
+    }
+
+    /// A table, or — when it holds other tables — page layout whose cells are read as ordinary
+    /// content (documents saved from web pages wrap the whole article in such a table).
+    fn table(&mut self, rows: Vec<Vec<RawCell>>) {
+        if has_nested_table(&rows) {
+            for cell in rows.into_iter().flatten() {
+                for item in cell.items {
+                    match item {
+                        CellItem::Para(text) => self.paragraph(text),
+                        CellItem::Table(inner) => self.table(inner),
+                    }
+                }
+            }
+        } else {
+            self.tables += 1;
+            self.blocks
+                .push(Block::Table(build_grid(self.tables, rows)));
+        }
+    }
+}
+
+fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut out = Emitter {
+        file,
+        blocks: Vec::new(),
+        paragraphs: 0,
+        tables: 0,
+    };
+    // Tables being read, innermost last (a table may sit in a cell of another).
+    let mut tables: Vec<TableBuilder> = Vec::new();
+    // Contents of the cells being read, innermost last.
+    let mut cell_items: Vec<Vec<CellItem>> = Vec::new();
+    let mut cell_props: Vec<(usize, VMerge)> = Vec::new();
+    let mut para_text = String::new();
+    let mut in_para = false;
+    let mut in_text = false;
+    // Depth inside elements whose text must not be read (deleted text, field codes, fallbacks).
+    let mut skip_depth = 0usize;
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("正文 XML 格式有误（{e}）"))?;
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                if skip_depth > 0 {
+                    skip_depth += 1;
+                } else {
+                    match e.local_name().as_ref() {
+                        b"delText" | b"instrText" | b"Fallback" | b"del" => skip_depth = 1,
+                        b"p" => {
+                            in_para = true;
+                            para_text.clear();
+                        }
+                        b"t" => in_text = true,
+                        b"tbl" => {
+                            if tables.len() >= MAX_NESTING {
+                                return Err(format!("表格嵌套超过 {MAX_NESTING} 层"));
+                            }
+                            tables.push(TableBuilder::default());
+                        }
+                        b"tr" => {
+                            if let Some(t) = tables.last_mut() {
+                                t.rows.push(Vec::new());
+                                t.grid_before = 0;
+                            }
+                        }
+                        b"tc" => {
+                            cell_items.push(Vec::new());
+                            cell_props.push((1, VMerge::None));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Event::Empty(e) if skip_depth == 0 => match e.local_name().as_ref() {
+                b"tab" if in_para => para_text.push('\t'),
+                b"br" | b"cr" if in_para => para_text.push('\n'),
+                b"gridSpan" => {
+                    if let Some(p) = cell_props.last_mut() {
+                        p.0 = attr_val(&e)
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(1usize)
+                            .clamp(1, MAX_COLS);
+                    }
+                }
+                b"vMerge" => {
+                    if let Some(p) = cell_props.last_mut() {
+                        p.1 = match attr_val(&e).as_deref() {
+                            Some("restart") => VMerge::Restart,
+                            _ => VMerge::Continue,
+                        };
+                    }
+                }
+                b"gridBefore" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.grid_before = attr_val(&e)
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0usize)
+                            .min(MAX_COLS);
+                    }
+                }
+                // An empty paragraph still counts in the numbering a reader sees.
+                b"p" if tables.is_empty() => out.paragraph(String::new()),
+                _ => {}
+            },
+            Event::Text(t) if skip_depth == 0 && in_text => {
+                let text = t.decode().map_err(|e| format!("正文文字编码有误（{e}）"))?;
+                para_text.push_str(&text);
+            }
+            Event::GeneralRef(r) if skip_depth == 0 && in_text => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    para_text.push(c);
+                } else if let Ok(name) = r.decode() {
+                    para_text.push_str(match name.as_ref() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        _ => "",
+                    });
+                }
+            }
+            Event::End(e) => {
+                if skip_depth > 0 {
+                    skip_depth -= 1;
+                    continue;
+                }
+                match e.local_name().as_ref() {
+                    b"t" => in_text = false,
+                    b"p" => {
+                        in_para = false;
+                        let text = std::mem::take(&mut para_text);
+                        if let Some(cell) = cell_items.last_mut() {
+                            cell.push(CellItem::Para(text));
+                        } else if tables.is_empty() {
+                            out.paragraph(text);
+                        }
+                    }
+                    b"tc" => {
+                        let items = cell_items.pop().unwrap_or_default();
+                        let (span, vmerge) = cell_props.pop().unwrap_or((1, VMerge::None));
+                        if let Some(row) = tables.last_mut().and_then(|t| t.rows.last_mut()) {
+                            row.push(RawCell {
+                                span,
+                                vmerge,
+                                items,
+                            });
+                        }
+                    }
+                    b"tr" => {
+                        if let Some(t) = tables.last_mut()
+                            && t.grid_before > 0
+                            && let Some(row) = t.rows.last_mut()
+                        {
+                            row.insert(
+                                0,
+                                RawCell {
+                                    span: t.grid_before,
+                                    vmerge: VMerge::None,
+                                    items: Vec::new(),
+                                },
+                            );
+                        }
+                    }
+                    b"tbl" => {
+                        if let Some(done) = tables.pop() {
+                            match cell_items.last_mut() {
+                                Some(cell) => cell.push(CellItem::Table(done.rows)),
+                                None => out.table(done.rows),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    let _ = in_para;
+    Ok(out.blocks)
+}
+
+/// Places the cells on a grid: each cell at the next free column of its row, `span` columns
+/// wide; a `Continue` cell extends the cell above it downwards.
+fn build_grid(index: usize, rows: Vec<Vec<RawCell>>) -> Grid {
+    let mut grid = Grid {
+        index,
+        slots: Vec::new(),
+        cells: Vec::new(),
+    };
+    for (r, row) in rows.into_iter().take(MAX_ROWS).enumerate() {
+        let mut slots: Vec<Option<usize>> = Vec::new();
+        for cell in row {
+            let c = slots.len();
+            if c >= MAX_COLS {
+                break;
+            }
+            let span = cell.span.min(MAX_COLS - c);
+            let text = cell.text();
+            let above = (cell.vmerge == VMerge::Continue)
+                .then(|| {
+                    grid.slots
+                        .last()
+                        .and_then(|prev| prev.get(c).copied().flatten())
+                })
+                .flatten();
+            let id = match above {
+                Some(id) => {
+                    if let Some(origin) = grid.cells.get_mut(id) {
+                        origin.rowspan = r + 1 - origin.r;
+                        if !text.trim().is_empty() {
+                            origin.text.push('\n');
+                            origin.text.push_str(&text);
+                        }
+                    }
+                    id
+                }
+                None => {
+                    grid.cells.push(GridCell {
+                        r,
+                        c,
+                        rowspan: 1,
+
+                        text,
+                    });
+                    grid.cells.len() - 1
+                }
+            };
+            slots.extend(std::iter::repeat_n(Some(id), span));
+        }
+        grid.slots.push(slots);
+    }
+    grid
+}

@@ -1,0 +1,191 @@
+//! Placeholders in draft prose (`{{ new_received.total }}`, `{{ org }}`), rendered with
+//! minijinja over `Report::template_context()`: strict about undefined names, no HTML escaping.
+//! A paragraph with any problem is left exactly as written and the problem is reported with the
+//! paragraph's place and the placeholder's text.
+
+use std::sync::OnceLock;
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use nianbao_model::{Finding, Format, Paragraph, Report};
+use regex::Regex;
+
+/// The documented placeholder names of a format, with a Chinese description: the metadata,
+/// then every table value as `row.field` in the format's order.
+pub fn placeholder_names(format: &Format) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = [
+        ("org", "机关名称"),
+        ("year", "报告年度（如 2024）"),
+        ("date", "成文日期（如“2025年1月16日”）"),
+        ("region", "地区"),
+        (
+            "contact",
+            "联系方式（多项，可写作 {{ contact | join(\"，\") }}）",
+        ),
+    ]
+    .iter()
+    .map(|(n, d)| (n.to_string(), d.to_string()))
+    .collect();
+    for key in format.value_keys() {
+        names.push((key.to_string(), format.value_label(&key)));
+    }
+    names
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env
+}
+
+fn expression_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\{\{-?\s*(.*?)\s*-?\}\}").ok())
+        .as_ref()
+}
+
+/// Renders placeholders in the report's prose (`{{ new_received.total }}`, `{{ org }}`,
+/// `{{ year }}`, every `row.field` key of the format; context = `Report::template_context()`),
+/// in place. Strict: an unknown placeholder or a template syntax error is an error finding
+/// (`draft.placeholder_unknown` / `draft.placeholder_syntax`) naming the paragraph (its `source`
+/// location) and the placeholder; the paragraph is left as written. A placeholder whose value
+/// is not filled in (`{{ date }}` without a date) is `draft.placeholder_empty`.
+pub fn render_placeholders(report: &mut Report) -> Vec<Finding> {
+    let context = minijinja::Value::from_serialize(report.template_context());
+    let env = environment();
+    let mut findings = Vec::new();
+    let paragraphs = report
+        .opening
+        .iter_mut()
+        .chain(
+            report
+                .parts
+                .iter_mut()
+                .flat_map(|p| p.paragraphs.iter_mut()),
+        )
+        .chain(report.closing.iter_mut());
+    for paragraph in paragraphs {
+        render_paragraph(&env, &context, paragraph, &mut findings);
+    }
+    findings
+}
+
+fn has_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+fn render_paragraph(
+    env: &Environment,
+    context: &minijinja::Value,
+    paragraph: &mut Paragraph,
+    findings: &mut Vec<Finding>,
+) {
+    let run_in = paragraph.run_in.clone().unwrap_or_default();
+    if !has_template(&paragraph.text) && !has_template(&run_in) {
+        return;
+    }
+    let mut problems: Vec<Finding> = Vec::new();
+    for part in [run_in.as_str(), paragraph.text.as_str()] {
+        for caps in expression_re()
+            .into_iter()
+            .flat_map(|re| re.captures_iter(part))
+        {
+            let (Some(whole), Some(expr)) = (caps.get(0), caps.get(1)) else {
+                continue;
+            };
+            check_expression(env, context, whole.as_str(), expr.as_str(), &mut problems);
+        }
+    }
+    let mut rendered = Vec::new();
+    if problems.is_empty() {
+        for part in [run_in.as_str(), paragraph.text.as_str()] {
+            match env.render_str(part, context) {
+                Ok(text) => rendered.push(text),
+                // Single placeholders were checked above; this catches the rest (unclosed
+                // tags, `{% if %}` blocks, filters).
+                Err(e) => {
+                    problems.push(problem_finding(&e, part));
+                    break;
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        findings.extend(problems.into_iter().map(|f| match &paragraph.source {
+            Some(loc) => f.at(loc.clone()),
+            None => f,
+        }));
+        return;
+    }
+    let mut rendered = rendered.into_iter();
+    let (new_run_in, new_text) = (rendered.next(), rendered.next());
+    if paragraph.run_in.is_some() {
+        paragraph.run_in = new_run_in;
+    }
+    if let Some(text) = new_text {
+        paragraph.text = text;
+    }
+}
+
+fn check_expression(
+    env: &Environment,
+    context: &minijinja::Value,
+    whole: &str,
+    expr: &str,
+    problems: &mut Vec<Finding>,
+) {
+    let mut report = |f: Finding| problems.push(f);
+    let name = expr.split('|').next().unwrap_or(expr).trim();
+    let compiled = match env.compile_expression(expr) {
+        Ok(c) => c,
+        Err(e) => {
+            report(syntax_finding(whole, &e));
+            return;
+        }
+    };
+    match compiled.eval(context) {
+        Ok(v) if v.is_undefined() => report(unknown_finding(whole, name)),
+        Ok(v) if v.is_none() => report(
+            Finding::error(
+                "draft.placeholder_empty",
+                format!("占位符“{whole}”没有可用的值（“{name}”未填写），该段保持原样"),
+            )
+            .expected_found(format!("“{name}”的值"), "未填写")
+            .hint("请在报告信息中填写该项（如成文日期 date），或删去该占位符。"),
+        ),
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::SyntaxError => report(syntax_finding(whole, &e)),
+        Err(_) => report(unknown_finding(whole, name)),
+    }
+}
+
+fn unknown_finding(whole: &str, name: &str) -> Finding {
+    Finding::error(
+        "draft.placeholder_unknown",
+        format!(
+            "占位符“{whole}”无法替换：没有名为“{name}”的数据（名称拼写有误，或该数值尚未导入），该段保持原样"
+        ),
+    )
+    .expected_found("已知的占位符名称，如 org、year、new_received.total", whole.to_string())
+    .hint("可用的名称为 org、year、date、region、contact 及各表数值的“行键.列键”（如 new_received.total、review.total）；请核对拼写并确认统计表已导入。")
+}
+
+fn syntax_finding(whole: &str, error: &minijinja::Error) -> Finding {
+    let detail = error.detail().unwrap_or("无法解析").to_string();
+    Finding::error(
+        "draft.placeholder_syntax",
+        format!("占位符“{whole}”写法有误（{detail}），该段保持原样"),
+    )
+    .expected_found("{{ 名称 }}，如 {{ new_received.total }}", whole.to_string())
+    .hint("占位符用两对花括号括住名称，如 {{ org }}；花括号须成对、用半角字符。")
+}
+
+fn problem_finding(error: &minijinja::Error, text: &str) -> Finding {
+    let excerpt: String = text.chars().take(40).collect();
+    match error.kind() {
+        ErrorKind::UndefinedError | ErrorKind::UnknownFilter | ErrorKind::UnknownFunction => {
+            unknown_finding(&excerpt, error.detail().unwrap_or("未知名称"))
+        }
+        _ => syntax_finding(&excerpt, error),
+    }
+}

@@ -1,0 +1,732 @@
+//! From paragraphs to the report's structure: title → metadata, opening, the six parts with
+//! their sub-headings, closing (signature and date). Shared by every document kind; text files
+//! first have their lines joined into paragraphs here.
+
+use std::sync::OnceLock;
+
+use nianbao_model::text::{normalize_label, split_enumerator};
+use nianbao_model::{Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report};
+use regex::Regex;
+
+use crate::Imported;
+use crate::tables;
+use crate::text::{Lines, SourceLine};
+
+/// A paragraph of the source with its place.
+#[derive(Debug, Clone)]
+pub(crate) struct Para {
+    pub text: String,
+    pub loc: Location,
+}
+
+/// A cell of a table grid at its top-left position.
+#[derive(Debug, Clone)]
+pub(crate) struct GridCell {
+    pub r: usize,
+    pub c: usize,
+    pub rowspan: usize,
+    pub text: String,
+}
+
+/// A table with merges resolved: `slots[r][c]` is the index of the cell covering it.
+#[derive(Debug, Clone)]
+pub(crate) struct Grid {
+    /// 1-based number of the table in the document.
+    pub index: usize,
+    pub slots: Vec<Vec<Option<usize>>>,
+    pub cells: Vec<GridCell>,
+}
+
+/// What a DOCX or HTML document is made of.
+#[derive(Debug, Clone)]
+pub(crate) enum Block {
+    Para(Para),
+    Table(Grid),
+}
+
+/// Longest paragraph that can be a heading line (part heading, title line, signature).
+const HEADING_MAX_CHARS: usize = 40;
+/// Longest run-in sub-heading (`（一）主动公开情况。`).
+const RUN_IN_MAX_CHARS: usize = 30;
+
+/// Builds the report from DOCX or HTML blocks. `None` when the document holds nothing.
+pub(crate) fn build_from_blocks(file: &str, blocks: &[Block], format: &Format) -> Option<Imported> {
+    let mut paras = Vec::new();
+    let mut grids = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Para(p) => {
+                // A line break inside a paragraph separates lines that are read as paragraphs
+                // (a two-line title, a signature above its date).
+                for line in p.text.split('\n') {
+                    let text = clean(line);
+                    if !text.is_empty() {
+                        paras.push(Para {
+                            text,
+                            loc: p.loc.clone(),
+                        });
+                    }
+                }
+            }
+            Block::Table(g) => grids.push(g),
+        }
+    }
+    if paras.is_empty()
+        && grids
+            .iter()
+            .all(|g| g.cells.iter().all(|c| c.text.trim().is_empty()))
+    {
+        return None;
+    }
+    let mut report = Report::default();
+    report.meta.format = format.id.clone();
+    let mut findings = Vec::new();
+    tables::map_grids(file, &grids, format, &mut report, &mut findings);
+    assemble(paras, format, &mut report, &mut findings);
+    Some(Imported { report, findings })
+}
+
+/// Builds the report from the lines of a text or Markdown file.
+pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Option<Imported> {
+    if lines.lines.iter().all(SourceLine::is_blank) {
+        return None;
+    }
+    let headings: Vec<Option<u8>> = lines
+        .lines
+        .iter()
+        .map(|l| {
+            if l.footer || l.is_tab_row() {
+                None
+            } else {
+                match_part_heading(&l.text, format).map(|(n, _)| n)
+            }
+        })
+        .collect();
+    let paragraphs = form_paragraphs(file, lines, &headings);
+
+    let mut report = Report::default();
+    report.meta.format = format.id.clone();
+    let mut findings = Vec::new();
+    // Each table is looked for in its own part (between its heading and the next), or in the
+    // whole text when the part heading is missing.
+    let heading_lines: Vec<(usize, u8)> = lines
+        .lines
+        .iter()
+        .zip(&headings)
+        .filter_map(|(l, h)| h.map(|n| (l.no, n)))
+        .collect();
+    let mut table_parts: Vec<u8> = Vec::new();
+    for spec in &format.tables {
+        let part = format
+            .parts
+            .iter()
+            .find(|p| p.table.as_deref() == Some(spec.id.as_str()));
+        let region = part.and_then(|p| {
+            let pos = heading_lines.iter().position(|(_, n)| *n == p.number)?;
+            let start = heading_lines.get(pos).map(|(no, _)| *no)?;
+            let end = heading_lines
+                .get(pos + 1)
+                .map(|(no, _)| *no)
+                .unwrap_or(usize::MAX);
+            Some((start, end))
+        });
+        let (start, end) = region.unwrap_or((0, usize::MAX));
+        let region_lines: Vec<&SourceLine> = lines
+            .lines
+            .iter()
+            .filter(|l| l.no > start && l.no < end && !l.footer && !l.is_blank())
+            .collect();
+        let found = tables::map_text(
+            file,
+            &region_lines,
+            spec,
+            format,
+            region.is_some(),
+            &mut report,
+            &mut findings,
+        );
+        if found && let (Some(p), Some(_)) = (part, region) {
+            table_parts.push(p.number);
+        }
+    }
+    // The lines of a table that was read are not prose.
+    let mut paras = Vec::new();
+    let mut current_part: Option<u8> = None;
+    for (para, first_line) in paragraphs {
+        if let Some(n) = match_part_heading(&para.text, format).map(|(n, _)| n)
+            && heading_lines.iter().any(|(no, _)| *no == first_line)
+        {
+            current_part = Some(n);
+            paras.push(para);
+            continue;
+        }
+        if current_part.is_some_and(|n| table_parts.contains(&n)) {
+            continue;
+        }
+        paras.push(para);
+    }
+    assemble(paras, format, &mut report, &mut findings);
+    Some(Imported { report, findings })
+}
+
+/// Joins the lines of a text file into paragraphs (with the number of their first line).
+///
+/// Three layouts are told apart: Markdown (blank lines separate paragraphs), text where each
+/// line is a paragraph (typed or copied from a web page), and PDF text (pdftotext) where an
+/// indented line starts a paragraph and the following unindented lines continue it, across
+/// blank lines and page footers. Part headings and tab-separated table rows always stand alone.
+fn form_paragraphs(file: &str, lines: &Lines, headings: &[Option<u8>]) -> Vec<(Para, usize)> {
+    let is_text = |i: usize| {
+        lines.lines.get(i).is_some_and(|l| {
+            !l.footer
+                && !l.is_blank()
+                && !l.is_tab_row()
+                && headings.get(i).copied().flatten().is_none()
+        })
+    };
+    let indented = (0..lines.lines.len())
+        .filter(|&i| is_text(i) && lines.lines.get(i).is_some_and(SourceLine::is_indented))
+        .count();
+    let continuations = (1..lines.lines.len())
+        .filter(|&i| {
+            is_text(i) && is_text(i - 1) && lines.lines.get(i).is_some_and(|l| !l.is_indented())
+        })
+        .count();
+    let indent_mode = !lines.markdown && indented >= 2 && continuations >= 2;
+
+    let mut out: Vec<(Para, usize)> = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    let flush = |current: &mut Option<(String, usize)>, out: &mut Vec<(Para, usize)>| {
+        if let Some((text, first)) = current.take() {
+            let text = clean(&text);
+            if !text.is_empty() {
+                out.push((
+                    Para {
+                        text,
+                        loc: Location::line(file, first),
+                    },
+                    first,
+                ));
+            }
+        }
+    };
+    for (i, line) in lines.lines.iter().enumerate() {
+        if line.footer {
+            continue;
+        }
+        if line.is_blank() {
+            if !indent_mode {
+                flush(&mut current, &mut out);
+            }
+            continue;
+        }
+        let standalone = line.is_tab_row() || headings.get(i).copied().flatten().is_some();
+        if standalone {
+            flush(&mut current, &mut out);
+            current = Some((line.text.clone(), line.no));
+            flush(&mut current, &mut out);
+            continue;
+        }
+        let starts_new = if indent_mode {
+            line.is_indented()
+        } else {
+            !lines.markdown
+        };
+        match (&mut current, starts_new) {
+            (Some((text, _)), false) => join_wrapped(text, &line.text),
+            _ => {
+                flush(&mut current, &mut out);
+                current = Some((clean(&line.text), line.no));
+            }
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// Appends a wrapped line: Chinese text joins without a space; two Latin words or numbers
+/// keep one.
+fn join_wrapped(text: &mut String, line: &str) {
+    let line = clean(line);
+    let ends_latin = text
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let starts_latin = line
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if ends_latin && starts_latin {
+        text.push(' ');
+    }
+    text.push_str(&line);
+}
+
+/// Trims spaces of every width (including the ideographic space of indentation) and zero-width
+/// characters at both ends.
+fn clean(text: &str) -> String {
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
+        .to_string()
+}
+
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether a paragraph is a part heading: the part's number and the heading as written.
+///
+/// The heading is compared with the format's official heading and accepted variants after
+/// normalisation; a close wording (a typo such as `行政法复议`, a missing `的`) is accepted too.
+pub(crate) fn match_part_heading(text: &str, format: &Format) -> Option<(u8, String)> {
+    let written = clean(text);
+    if written.chars().count() > HEADING_MAX_CHARS || written.is_empty() {
+        return None;
+    }
+    let (enumerator, rest) = split_enumerator(&written);
+    let numeral = enumerator.and_then(|e| {
+        let e = e.trim_end_matches('、').trim();
+        (1..=format.parts.len().max(6)).find(|n| nianbao_model::format::chinese_numeral(*n) == e)
+    });
+    if enumerator.is_some() && numeral.is_none() {
+        // `（一）…` or `1.` are sub-headings, never parts.
+        return None;
+    }
+    let wanted = normalize_label(rest.trim_end_matches(['。', '.', '：', ':']));
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut best: Option<(f64, u8)> = None;
+    for part in &format.parts {
+        for candidate in std::iter::once(&part.heading).chain(&part.variants) {
+            let official = normalize_label(candidate);
+            let score = if official == wanted {
+                1.0
+            } else if numeral.is_some() {
+                strsim::normalized_levenshtein(&official, &wanted)
+            } else {
+                0.0
+            };
+            // A heading with its own number may drift further than one that only matches the
+            // next part's number.
+            let threshold = if numeral == Some(part.number as usize) {
+                0.75
+            } else {
+                0.85
+            };
+            if score >= threshold && best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, part.number));
+            }
+        }
+    }
+    best.map(|(_, n)| (n, written))
+}
+
+fn title_regex(format: &Format) -> Option<Regex> {
+    let pattern = regex::escape(&format.title.pattern)
+        .replace(r"\{org\}", "(?P<org>.*?)")
+        .replace(r"\{year\}年", r"(?P<year>\d{4})年度?")
+        .replace(r"\{year\}", r"(?P<year>\d{4})");
+    Regex::new(&format!("^{pattern}$")).ok()
+}
+
+fn date_regex() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(\d{4}|[〇○零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$").ok()
+    })
+    .as_ref()
+}
+
+/// A number written in Arabic or Chinese digits (`2025`, `二〇二五`, `十六`).
+fn chinese_number(text: &str) -> Option<u32> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(n);
+    }
+    let digit = |c: char| -> Option<u32> {
+        Some(match c {
+            '〇' | '○' | '零' => 0,
+            '一' => 1,
+            '二' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    if text.contains('十') {
+        let (tens, ones) = text.split_once('十')?;
+        let tens = if tens.is_empty() {
+            1
+        } else {
+            digit(tens.chars().next()?)?
+        };
+        let ones = if ones.is_empty() {
+            0
+        } else {
+            digit(ones.chars().next()?)?
+        };
+        return Some(tens * 10 + ones);
+    }
+    text.chars()
+        .try_fold(0u32, |acc, c| digit(c).map(|d| acc * 10 + d))
+}
+
+/// The ISO date of a closing date line (`2025年1月16日`, `二〇二五年一月十六日`).
+fn parse_date(text: &str) -> Option<String> {
+    let compacted = compact(text);
+    let caps = date_regex()?.captures(&compacted)?;
+    let y = chinese_number(caps.get(1)?.as_str())?;
+    let m = chinese_number(caps.get(2)?.as_str())?;
+    let d = chinese_number(caps.get(3)?.as_str())?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// A short line without sentence punctuation: a signature, a title line.
+fn is_name_line(text: &str) -> bool {
+    text.chars().count() <= HEADING_MAX_CHARS
+        && !text.contains(['。', '，', '；', '：', ',', ';', ':', '！', '？'])
+        && split_enumerator(text).0.is_none()
+}
+
+/// Reads the title from the first paragraphs: `<机关名称><年度>年政府信息公开工作年度报告` on one
+/// line or on two (机关名称 / `2024年政府信息公开工作年度报告`). Returns how many paragraphs the
+/// title and anything above it (navigation text of a web page) take.
+fn read_title(paras: &[Para], format: &Format, report: &mut Report) -> Option<usize> {
+    let re = title_regex(format)?;
+    // The title as a key to match: no spaces, no book-title marks around it.
+    let key = |text: &str| compact(text).trim_matches(['《', '》']).to_string();
+    let parse = |text: &str| -> Option<(String, i32)> {
+        let caps = re.captures(text)?;
+        let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
+        let org = caps.name("org").map_or("", |m| m.as_str());
+        // `某局关于2024年政府信息公开工作年度报告`
+        let org = org.strip_suffix("关于").unwrap_or(org);
+        Some((org.to_string(), year))
+    };
+    for (i, para) in paras.iter().enumerate().take(20) {
+        let Some((org, year)) = parse(&key(&para.text)) else {
+            // A title broken over two lines elsewhere than after the organisation's name.
+            let prev = i.checked_sub(1).and_then(|j| paras.get(j));
+            if let Some(prev) = prev.filter(|p| is_name_line(&p.text))
+                && let Some((org, year)) = parse(&format!("{}{}", key(&prev.text), key(&para.text)))
+                && !org.is_empty()
+                && is_name_line(&para.text)
+            {
+                report.meta.org = org;
+                report.meta.year = year;
+                return Some(i + 1);
+            }
+            continue;
+        };
+        let mut org = org;
+        if org.is_empty()
+            && let Some(prev) = i.checked_sub(1).and_then(|j| paras.get(j))
+            && is_name_line(&prev.text)
+        {
+            org = key(&prev.text);
+        }
+        report.meta.org = org;
+        report.meta.year = year;
+        return Some(i + 1);
+    }
+    None
+}
+
+/// Splits a paragraph into its level and run-in heading by the official numbering:
+/// `（一）` Sub1, `1.` / `1、` Sub2, `（1）` Sub3. A short numbered line alone is a heading; a
+/// numbered sentence followed by more text is a run-in heading of a body paragraph.
+pub(crate) fn classify(text: &str) -> Paragraph {
+    let (enumerator, rest) = split_enumerator(text);
+    let Some(enumerator) = enumerator else {
+        return Paragraph::body(text);
+    };
+    let inner_is_chinese = enumerator
+        .chars()
+        .any(|c| "一二三四五六七八九十".contains(c));
+    let level = match (enumerator.starts_with(['（', '(']), inner_is_chinese) {
+        (true, true) => ParagraphLevel::Sub1,
+        (true, false) => ParagraphLevel::Sub3,
+        (false, false) => ParagraphLevel::Sub2,
+        // `一、` inside a part is not one of the part headings: plain text.
+        (false, true) => return Paragraph::body(text),
+    };
+    if let Some(stop) = rest.find('。') {
+        let heading_chars = rest[..stop].chars().count();
+        let after = rest[stop + '。'.len_utf8()..].trim();
+        if !after.is_empty() && heading_chars <= RUN_IN_MAX_CHARS {
+            let split = text.len() - rest.len() + stop + '。'.len_utf8();
+            let (run_in, body) = text.split_at(split);
+            return Paragraph {
+                level: ParagraphLevel::Body,
+                run_in: Some(run_in.trim_start().to_string()),
+                text: body.trim_start().to_string(),
+                source: None,
+            };
+        }
+    }
+    let sentence_inside = rest.trim_end_matches('。').contains('。');
+    if text.chars().count() <= HEADING_MAX_CHARS && !sentence_inside {
+        return Paragraph::heading(level, text);
+    }
+    Paragraph::body(text)
+}
+
+fn paragraph_of(para: &Para) -> Paragraph {
+    let mut p = classify(&para.text);
+    p.source = Some(para.loc.clone());
+    p
+}
+
+/// Places the paragraphs: title, opening, parts, closing.
+fn assemble(paras: Vec<Para>, format: &Format, report: &mut Report, findings: &mut Vec<Finding>) {
+    let file_loc = paras
+        .first()
+        .and_then(|p| p.loc.file.clone())
+        .map(Location::file)
+        .unwrap_or_default();
+    let headings: Vec<Option<(u8, String)>> = paras
+        .iter()
+        .map(|p| match_part_heading(&p.text, format))
+        .collect();
+    let first_heading = headings
+        .iter()
+        .position(Option::is_some)
+        .unwrap_or(paras.len());
+    let front = paras.get(..first_heading).unwrap_or_default();
+    let title_end = read_title(front, format, report);
+    if title_end.is_none() && !paras.is_empty() {
+        findings.push(
+            Finding::warning(
+                "import.title_missing",
+                "未能从标题识别机关名称和年度（应为“<机关名称><年度>年政府信息公开工作年度报告”）",
+            )
+            .at(paras
+                .first()
+                .map(|p| p.loc.clone())
+                .unwrap_or(file_loc.clone()))
+            .expected_found(
+                format
+                    .title
+                    .pattern
+                    .replace("{org}", "<机关名称>")
+                    .replace("{year}", "<年度>"),
+                paras.first().map(|p| p.text.clone()).unwrap_or_default(),
+            )
+            .hint("请用 --org 和 --year 指定机关名称和年度，或在文档开头写出完整标题。"),
+        );
+    }
+    report.opening = front
+        .get(title_end.unwrap_or(0)..)
+        .unwrap_or_default()
+        .iter()
+        .map(paragraph_of)
+        .collect();
+    report.meta.contact = report
+        .opening
+        .iter()
+        .flat_map(|p| contact_items(&p.text))
+        .collect();
+    let mut part: Option<PartText> = None;
+    for (para, heading) in paras.iter().zip(&headings).skip(first_heading) {
+        if let Some((number, written)) = heading {
+            if let Some(done) = part.take() {
+                report.parts.push(done);
+            }
+            part = Some(PartText {
+                number: *number,
+                heading_as_written: Some(written.clone()),
+                source: Some(para.loc.clone()),
+                paragraphs: Vec::new(),
+            });
+        } else if let Some(p) = part.as_mut() {
+            p.paragraphs.push(paragraph_of(para));
+        }
+    }
+    if let Some(done) = part.take() {
+        report.parts.push(done);
+    }
+    if report.parts.is_empty() && !paras.is_empty() {
+        findings.push(
+            Finding::warning(
+                "import.parts_missing",
+                "未识别到任何部分标题（如“一、总体情况”），全部正文已作为开头段读取",
+            )
+            .at(file_loc)
+            .expected_found("一、总体情况 … 六、其他需要报告的事项", "（无）")
+            .hint("请按官方格式用“一、”“二、”等编号书写六个部分的标题。"),
+        );
+    }
+    let tail = match report.parts.last_mut() {
+        Some(last) => &mut last.paragraphs,
+        None => &mut report.opening,
+    };
+    report.closing = take_closing(tail, &report.meta.org);
+    if let Some(date) = report.closing.last().and_then(|p| parse_date(&p.text)) {
+        report.meta.date = Some(date);
+    }
+}
+
+fn contact_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(地址|通讯地址|邮编|邮政编码|联系电话|电话|传真|电子邮箱|邮箱)\s*[:：]\s*([^，,。；;（）()\s][^，,。；;（）()]*)").ok()
+    })
+    .as_ref()
+}
+
+/// Contact items of the opening paragraph (`地址：淮安市翔宇南道1号`, `电话：0517-83605210`).
+fn contact_items(text: &str) -> Vec<String> {
+    contact_re()
+        .into_iter()
+        .flat_map(|re| re.captures_iter(text))
+        .filter_map(|c| {
+            Some(format!(
+                "{}：{}",
+                c.get(1)?.as_str(),
+                c.get(2)?.as_str().trim()
+            ))
+        })
+        .collect()
+}
+
+/// Removes the closing block from the end of the last part: a date line and the signature
+/// lines above it, or a last line that is the organisation's name.
+fn take_closing(paragraphs: &mut Vec<Paragraph>, org: &str) -> Vec<Paragraph> {
+    let mut start = paragraphs.len();
+    let last_is_date = paragraphs
+        .last()
+        .is_some_and(|p| p.run_in.is_none() && parse_date(&p.text).is_some());
+    if last_is_date {
+        start -= 1;
+        let mut signature_lines = 0;
+        while start > 0 && signature_lines < 2 {
+            let Some(p) = paragraphs.get(start - 1) else {
+                break;
+            };
+            if p.run_in.is_some() || p.level != ParagraphLevel::Body || !is_name_line(&p.text) {
+                break;
+            }
+            start -= 1;
+            signature_lines += 1;
+        }
+    } else if !org.is_empty()
+        && paragraphs
+            .last()
+            .is_some_and(|p| compact(&p.text) == compact(org))
+    {
+        start -= 1;
+    }
+    paragraphs.split_off(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_headings_drift_and_typos() {
+        let f = Format::national_2021();
+        assert_eq!(match_part_heading("一、总体情况", f).map(|h| h.0), Some(1));
+        assert_eq!(
+            match_part_heading("四、政府信息公开行政复议和行政诉讼情况", f).map(|h| h.0),
+            Some(4)
+        );
+        assert_eq!(
+            match_part_heading("四、政府信息公开行政法复议、行政诉讼的情况", f).map(|h| h.0),
+            Some(4)
+        );
+        assert_eq!(
+            match_part_heading("五、政府信息公开工作存在的主要问题及改进情况", f).map(|h| h.0),
+            Some(5)
+        );
+        assert_eq!(
+            match_part_heading("六、其他需要说明的事项", f).map(|h| h.0),
+            Some(6)
+        );
+        // Table rows and sub-headings are not parts.
+        assert_eq!(
+            match_part_heading("一、本年新收政府信息公开申请数量", f),
+            None
+        );
+        assert_eq!(match_part_heading("四、结转下年度继续办理", f), None);
+        assert_eq!(match_part_heading("（一）主动公开", f), None);
+        assert_eq!(match_part_heading("三、本年度办理结果", f), None);
+    }
+
+    #[test]
+    fn run_in_and_standalone_sub_headings() {
+        let p = classify("（一）主动公开情况。2024年，市政府网站主动公开");
+        assert_eq!(p.level, ParagraphLevel::Body);
+        assert_eq!(p.run_in.as_deref(), Some("（一）主动公开情况。"));
+        assert_eq!(p.text, "2024年，市政府网站主动公开");
+        let p = classify("（一）主动公开");
+        assert_eq!(
+            (p.level, p.run_in, p.text.as_str()),
+            (ParagraphLevel::Sub1, None, "（一）主动公开")
+        );
+        assert_eq!(classify("1.加强培训").level, ParagraphLevel::Sub2);
+        assert_eq!(classify("（2）专项检查").level, ParagraphLevel::Sub3);
+        assert_eq!(classify("2024年，本机关").level, ParagraphLevel::Body);
+    }
+
+    #[test]
+    fn titles_in_their_forms() {
+        let read = |lines: &[&str]| {
+            let paras: Vec<Para> = lines
+                .iter()
+                .map(|t| Para {
+                    text: t.to_string(),
+                    loc: Location::default(),
+                })
+                .collect();
+            let mut report = Report::default();
+            let end = read_title(&paras, Format::national_2021(), &mut report);
+            (report.meta.org, report.meta.year, end)
+        };
+        let want = |end: usize| ("淮安市人民政府".to_string(), 2024, Some(end));
+        assert_eq!(
+            read(&["淮安市人民政府2024年政府信息公开工作年度报告"]),
+            want(1)
+        );
+        assert_eq!(
+            read(&["淮安市人民政府", "2024 年政府信息公开工作年度报告"]),
+            want(2)
+        );
+        assert_eq!(
+            read(&["淮安市人民政府2024年度政府信息公开", "工作年度报告"]),
+            want(2)
+        );
+        assert_eq!(
+            read(&["《淮安市人民政府2024年政府信息公开工作年度报告》"]),
+            want(1)
+        );
+        assert_eq!(
+            read(&["首页", "淮安市人民政府关于2024年政府信息公开工作年度报告"]),
+            want(2)
+        );
+        assert_eq!(read(&["一、总体情况"]), (String::new(), 0, None));
+    }
+
+    #[test]
+    fn closing_dates() {
+        assert_eq!(parse_date("2025年1月16日").as_deref(), Some("2025-01-16"));
+        assert_eq!(
+            parse_date("2025 年 1 月 16 日").as_deref(),
+            Some("2025-01-16")
+        );
+        assert_eq!(
+            parse_date("二〇二五年一月十六日").as_deref(),
+            Some("2025-01-16")
+        );
+        assert_eq!(
+            parse_date("二〇二五年十二月三十一日").as_deref(),
+            Some("2025-12-31")
+        );
+        assert_eq!(parse_date("2025年13月1日"), None);
+        assert_eq!(parse_date("截至2025年1月16日"), None);
+    }
+}

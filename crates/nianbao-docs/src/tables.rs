@@ -1,0 +1,730 @@
+//! Table values from documents, mapped with the format's labels (never with positions written
+//! here): rows of tables 2 and 3 by their label text after normalisation, table 4 (which has no
+//! row labels) by the position of its numbers in its one data row, in the format's value-cell
+//! order.
+//!
+//! Two sources: grids (DOCX, HTML; merges resolved) and text lines (tab-separated cells, or a
+//! pdftotext layout where labels wrap over several lines around the numbers). Nothing is
+//! guessed: a row whose numbers cannot be found, or whose cells were joined without a separator
+//! (`801000081`), is an error finding and gets no values.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use nianbao_model::format::{CellRole, TableSpec};
+use nianbao_model::report::parse_value_text;
+use nianbao_model::text::normalize_label;
+use nianbao_model::{Cell, Finding, Format, Location, Report, ValueKey};
+use regex::Regex;
+
+use crate::structure::{Grid, GridCell};
+use crate::text::SourceLine;
+
+/// A labelled row of a table: where its values go and the labels it may be written with.
+struct RowTarget<'a> {
+    table: &'a TableSpec,
+    row: String,
+    fields: Vec<String>,
+    /// Normalised label and aliases.
+    labels: Vec<String>,
+}
+
+/// A table without row labels (table 4): its values are read by position.
+fn is_positional(spec: &TableSpec) -> bool {
+    spec.rows.iter().all(|row| {
+        spec.cells
+            .iter()
+            .filter(|c| c.row.as_deref() == Some(row.key.as_str()))
+            .all(|c| c.role != CellRole::Label)
+    })
+}
+
+fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
+    let mut runs: Vec<_> = spec.values.iter().collect();
+    runs.sort_by_key(|r| (r.r, r.c));
+    runs.into_iter()
+        .map(|run| {
+            let fields = if run.fields.is_empty() {
+                spec.fields.iter().map(|f| f.key.clone()).collect()
+            } else {
+                run.fields.clone()
+            };
+            let mut labels: Vec<String> = Vec::new();
+            let own = spec.row_label(&run.row).map(normalize_label);
+            let aliases = spec
+                .row(&run.row)
+                .map(|r| {
+                    r.aliases
+                        .iter()
+                        .map(|a| normalize_label(a))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            for label in own.into_iter().chain(aliases) {
+                if !label.is_empty() && !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+            RowTarget {
+                table: spec,
+                row: run.row.clone(),
+                fields,
+                labels,
+            }
+        })
+        .collect()
+}
+
+fn number_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^[-−－]?[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?$").ok()
+    })
+    .as_ref()
+}
+
+fn glued_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^(.*[^0-9.．０-９])([0-9０-９]{2,})$").ok())
+        .as_ref()
+}
+
+const EMPTY_MARKERS: [&str; 7] = ["/", "／", "-", "—", "——", "–", "－"];
+
+/// A number, or a "no value" marker, as a cell or token of its own.
+fn is_value_token(text: &str) -> bool {
+    let t = text.trim();
+    EMPTY_MARKERS.contains(&t) || number_re().is_some_and(|re| re.is_match(t))
+}
+
+fn is_number(text: &str) -> bool {
+    number_re().is_some_and(|re| re.is_match(text.trim()))
+}
+
+/// The row a label names: exact after normalisation, else the longest official label the text
+/// contains (a group and its item in one cell), else a close spelling.
+fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t RowTarget<'a>> {
+    let wanted = normalize_label(label);
+    if wanted.is_empty() {
+        return None;
+    }
+    if let Some(t) = targets.iter().find(|t| t.labels.contains(&wanted)) {
+        return Some(t);
+    }
+    let contained = targets
+        .iter()
+        .flat_map(|t| t.labels.iter().map(move |l| (t, l)))
+        .filter(|(_, l)| l.chars().count() >= 2 && wanted.contains(l.as_str()))
+        .max_by_key(|(_, l)| l.chars().count());
+    if let Some((t, _)) = contained {
+        return Some(t);
+    }
+    let wanted = &wanted;
+    targets
+        .iter()
+        .flat_map(|t| {
+            t.labels
+                .iter()
+                .map(move |l| (t, strsim::normalized_levenshtein(l, wanted)))
+        })
+        .filter(|(_, score)| *score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| t)
+}
+
+/// Collects values into the report and reports what went wrong, per table.
+struct Collector<'r> {
+    file: String,
+    format: &'r Format,
+    report: &'r mut Report,
+    findings: &'r mut Vec<Finding>,
+    /// Rows read, per table id.
+    found: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Collector<'_> {
+    fn value_location(&self, place: &Location, key: &ValueKey) -> Location {
+        place
+            .clone()
+            .with_value(key.to_string(), self.format.value_label(key))
+    }
+
+    /// Stores one row's values: all cells when their number matches the fields, else the
+    /// non-blank ones when those match; otherwise an error finding.
+    fn row(&mut self, target: &RowTarget, cells: &[(String, Location)], row_place: &Location) {
+        let n = target.fields.len();
+        let nonblank: Vec<&(String, Location)> =
+            cells.iter().filter(|(t, _)| !t.trim().is_empty()).collect();
+        let chosen: Option<Vec<&(String, Location)>> = if cells.len() == n {
+            Some(cells.iter().collect())
+        } else if nonblank.len() == n {
+            Some(nonblank.clone())
+        } else {
+            None
+        };
+        let display = target.table.row_display(&target.row);
+        let table_name = target.table.name.clone();
+        let Some(chosen) = chosen else {
+            let joined = n > 1
+                && nonblank.len() == 1
+                && nonblank.first().is_some_and(|(t, _)| {
+                    t.trim().chars().filter(char::is_ascii_digit).count() >= n
+                });
+            let found: Vec<&str> = nonblank.iter().map(|(t, _)| t.trim()).collect();
+            let finding = if joined {
+                Finding::error(
+                    "import.cells_joined",
+                    format!(
+                        "{table_name}“{display}”一行的数字连在一起（“{}”），无法分辨各单元格的数值，未导入",
+                        found.join(" ")
+                    ),
+                )
+                .expected_found(format!("{n} 个分开的数值"), found.join(" "))
+                .hint("复制时单元格之间的分隔丢失了：请从原文件重新复制（保留制表符或空格），或改用 DOCX、HTML 或 Excel 版本。")
+            } else {
+                Finding::error(
+                    "import.row_values",
+                    format!(
+                        "{table_name}“{display}”一行应有 {n} 个数值，实际读到 {} 个，未导入",
+                        found.len()
+                    ),
+                )
+                .expected_found(
+                    format!("{n} 个数值"),
+                    format!("{} 个：{}", found.len(), found.join(" ")),
+                )
+                .hint("请核对该行是否缺少单元格或多出内容。")
+            };
+            self.findings.push(finding.at(row_place.clone()));
+            self.mark(target);
+            return;
+        };
+        let mut duplicate = false;
+        for (field, (text, place)) in target.fields.iter().zip(chosen) {
+            let key = ValueKey::new(&target.row, field);
+            if self.report.values.contains_key(&key) {
+                duplicate = true;
+                continue;
+            }
+            let source = self.value_location(place, &key);
+            self.report.values.insert(
+                key,
+                Cell {
+                    value: parse_value_text(text),
+                    source: Some(source),
+                },
+            );
+        }
+        if duplicate {
+            self.findings.push(
+                Finding::warning(
+                    "import.row_duplicate",
+                    format!("{table_name}“{display}”一行出现不止一次，已采用第一次出现的数值"),
+                )
+                .at(row_place.clone()),
+            );
+        }
+        self.mark(target);
+    }
+
+    fn mark(&mut self, target: &RowTarget) {
+        self.found
+            .entry(target.table.id.clone())
+            .or_default()
+            .insert(target.row.clone());
+    }
+
+    /// Table 4: the values by position in the format's value-cell order.
+    fn positional(&mut self, spec: &TableSpec, cells: &[(String, Location)]) {
+        for (vc, (text, place)) in spec.value_cells().iter().zip(cells) {
+            if self.report.values.contains_key(&vc.key) {
+                continue;
+            }
+            let source = self.value_location(place, &vc.key);
+            self.report.values.insert(
+                vc.key.clone(),
+                Cell {
+                    value: parse_value_text(text),
+                    source: Some(source),
+                },
+            );
+        }
+        let rows = self.found.entry(spec.id.clone()).or_default();
+        rows.extend(spec.rows.iter().map(|r| r.key.clone()));
+    }
+
+    /// Every row of a table that was found but not read is an error.
+    fn report_missing(&mut self, spec: &TableSpec, place: &Location) {
+        let Some(found) = self.found.get(&spec.id) else {
+            return;
+        };
+        for target in row_targets(spec) {
+            if found.contains(&target.row) {
+                continue;
+            }
+            let display = spec.row_display(&target.row);
+            self.findings.push(
+                Finding::error(
+                    "import.row_not_found",
+                    format!("{}中未找到“{display}”一行的数值，未导入", spec.name),
+                )
+                .at(place.clone())
+                .expected_found(format!("{} 个数值", target.fields.len()), "未找到")
+                .hint("请核对该行的标签与数字是否完整；缺少的数值不会被推测补齐。"),
+            );
+        }
+    }
+}
+
+/// Reads every grid: rows with a label of tables 2 and 3 and values to its right; a row of
+/// numbers only, as many as table 4 has values, is table 4.
+pub(crate) fn map_grids(
+    file: &str,
+    grids: &[&Grid],
+    format: &Format,
+    report: &mut Report,
+    findings: &mut Vec<Finding>,
+) {
+    let targets: Vec<RowTarget> = format
+        .tables
+        .iter()
+        .filter(|t| !is_positional(t))
+        .flat_map(row_targets)
+        .collect();
+    let positional: Vec<&TableSpec> = format.tables.iter().filter(|t| is_positional(t)).collect();
+    let mut collector = Collector {
+        file: file.to_string(),
+        format,
+        report,
+        findings,
+        found: BTreeMap::new(),
+    };
+    let mut first_grid: BTreeMap<String, usize> = BTreeMap::new();
+    for grid in grids {
+        let table_place = Location {
+            file: Some(file.to_string()),
+            table: Some(grid.index),
+            ..Location::default()
+        };
+        let texts = grid.cells.iter().map(|c| c.text.as_str());
+        if let Some(finding) = legacy_finding(format, texts, table_place) {
+            collector.findings.push(finding);
+            continue;
+        }
+        let place = |cell: &GridCell| Location {
+            file: Some(file.to_string()),
+            table: Some(grid.index),
+            table_cell: Some((cell.r + 1, cell.c + 1)),
+            ..Location::default()
+        };
+        for (r, slots) in grid.slots.iter().enumerate() {
+            let mut ids: Vec<usize> = Vec::new();
+            for id in slots.iter().flatten() {
+                if !ids.contains(id) && grid.cells.get(*id).is_some_and(|c| c.r == r) {
+                    ids.push(*id);
+                }
+            }
+            let row_cells: Vec<&GridCell> =
+                ids.iter().filter_map(|id| grid.cells.get(*id)).collect();
+            if row_cells.is_empty() {
+                continue;
+            }
+            let last_label = row_cells
+                .iter()
+                .rposition(|c| !c.text.trim().is_empty() && !is_value_token(&c.text));
+            let values: Vec<(String, Location)> = row_cells
+                .iter()
+                .skip(last_label.map_or(0, |l| l + 1))
+                .map(|c| (c.text.trim().to_string(), place(c)))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            match last_label.and_then(|l| row_cells.get(l)) {
+                None => {
+                    let spec = positional
+                        .iter()
+                        .find(|s| s.value_cells().len() == values.len());
+                    if let Some(spec) = spec
+                        && values.iter().any(|(t, _)| is_number(t))
+                    {
+                        first_grid.entry(spec.id.clone()).or_insert(grid.index);
+                        collector.positional(spec, &values);
+                    }
+                }
+                Some(label) => {
+                    let Some(target) = best_target(&targets, &label.text) else {
+                        continue;
+                    };
+                    first_grid
+                        .entry(target.table.id.clone())
+                        .or_insert(grid.index);
+                    collector.row(target, &values, &place(label));
+                }
+            }
+        }
+    }
+    for spec in &format.tables {
+        if let Some(index) = first_grid.get(&spec.id) {
+            let place = Location {
+                file: Some(collector.file.clone()),
+                table: Some(*index),
+                ..Location::default()
+            };
+            collector.report_missing(spec, &place);
+        }
+    }
+}
+
+/// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:
+/// its columns mean other things (`对外公开总数量` is not `现行有效件数`).
+fn legacy_finding<'t>(
+    format: &Format,
+    texts: impl Iterator<Item = &'t str>,
+    place: Location,
+) -> Option<Finding> {
+    let markers: Vec<String> = format
+        .legacy_2019
+        .markers
+        .iter()
+        .map(|m| normalize_label(m))
+        .collect();
+    let found: Vec<String> = texts
+        .map(normalize_label)
+        .filter_map(|t| markers.iter().find(|m| t.contains(m.as_str())).cloned())
+        .collect();
+    let marker = found.first()?;
+    Some(
+        Finding::error(
+            "import.legacy_format",
+            format!("表格含有2019年版格式的栏目“{marker}”，其口径与2021年版不同，该表未导入"),
+        )
+        .at(place)
+        .expected_found("2021年版表格（如“本年制发件数”“现行有效件数”）", marker.clone())
+        .hint("请按2021年版格式（国办公开办函〔2021〕30号）重新填报该表，或由统计表（Excel）导入，由其按对照关系转换并提示。"),
+    )
+}
+
+/// A line of text read as a possible table row.
+struct TextRow {
+    no: usize,
+    /// The label text, normalised.
+    label: String,
+    /// Cells after the label (tab rows keep blank cells between values).
+    cells: Vec<String>,
+}
+
+fn text_row(line: &SourceLine) -> TextRow {
+    let no = line.no;
+    if line.is_tab_row() {
+        let cells: Vec<&str> = line.text.split('\t').map(str::trim).collect();
+        let label_end = cells
+            .iter()
+            .rposition(|c| !c.is_empty() && !is_value_token(c))
+            .map_or(0, |i| i + 1);
+        let label = cells
+            .get(..label_end)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| normalize_label(c))
+            .collect::<String>();
+        let mut after: Vec<String> = cells
+            .get(label_end..)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        while after.last().is_some_and(String::is_empty) {
+            after.pop();
+        }
+        if after.iter().all(String::is_empty) {
+            after.clear();
+        }
+        return TextRow {
+            no,
+            label,
+            cells: after,
+        };
+    }
+    let tokens: Vec<&str> = line.text.split_whitespace().collect();
+    let run = tokens
+        .iter()
+        .rev()
+        .take_while(|t| is_value_token(t))
+        .count();
+    let split = tokens.len() - run;
+    let mut label_tokens: Vec<String> = tokens
+        .get(..split)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    let mut cells: Vec<String> = tokens
+        .get(split..)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    if cells.is_empty()
+        && let Some(last) = label_tokens.last().cloned()
+        && let Some(caps) = glued_re().and_then(|re| re.captures(&last))
+        && let (Some(prefix), Some(digits)) = (caps.get(1), caps.get(2))
+    {
+        // Digits glued to the label (`数量801000081`): the row's cells lost their separators.
+        cells.push(digits.as_str().to_string());
+        if let Some(l) = label_tokens.last_mut() {
+            *l = prefix.as_str().to_string();
+        }
+    }
+    // Normalise each piece: a group fragment or a vertical letter in front of an item keeps
+    // the item's enumerator in the middle of the line (`本  2.其他法律…`).
+    let label = label_tokens
+        .iter()
+        .map(|t| normalize_label(t))
+        .collect::<String>();
+    TextRow { no, label, cells }
+}
+
+/// Whether a window of label text names a row: the whole label, or for a long label that wraps
+/// around group fragments, its beginning and its end in order.
+fn window_names(window: &str, labels: &[String]) -> bool {
+    labels.iter().any(|label| {
+        if window.contains(label.as_str()) {
+            return true;
+        }
+        let chars: Vec<char> = label.chars().collect();
+        if chars.len() <= 12 {
+            return false;
+        }
+        let head: String = chars.iter().take(6).collect();
+        let tail: String = chars.iter().skip(chars.len() - 6).collect();
+        match window.find(&head) {
+            Some(at) => window
+                .get(at + head.len()..)
+                .is_some_and(|rest| rest.contains(&tail)),
+            None => false,
+        }
+    })
+}
+
+/// Reads one table from lines of text. `expected` tells that the lines are the table's own part
+/// (its heading was found), so that a broken table there is reported. Returns whether any row
+/// of the table was found.
+pub(crate) fn map_text(
+    file: &str,
+    lines: &[&SourceLine],
+    spec: &TableSpec,
+    format: &Format,
+    expected: bool,
+    report: &mut Report,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    if let Some(first) = lines.first()
+        && let Some(finding) = legacy_finding(
+            format,
+            lines.iter().map(|l| l.text.as_str()),
+            Location::line(file, first.no),
+        )
+    {
+        // Reported once, by the first table read from these lines.
+        if !findings.iter().any(|f| {
+            f.rule == "import.legacy_format" && f.locations.first() == finding.locations.first()
+        }) {
+            findings.push(finding);
+        }
+        return false;
+    }
+    let mut rows: Vec<TextRow> = lines.iter().map(|l| text_row(l)).collect();
+    // PDF text extracted without layout puts every cell on a line of its own: consecutive
+    // lines holding one number each are the cells of one row.
+    let mut k = 0;
+    while k < rows.len() {
+        let single = |r: &TextRow| r.label.is_empty() && r.cells.len() == 1;
+        if rows.get(k).is_some_and(single) {
+            let mut end = k + 1;
+            while rows.get(end).is_some_and(single) {
+                end += 1;
+            }
+            if end - k > 1 {
+                let merged: Vec<String> = rows
+                    .get_mut(k + 1..end)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| std::mem::take(&mut r.cells))
+                    .collect();
+                if let Some(first) = rows.get_mut(k) {
+                    first.cells.extend(merged);
+                }
+            }
+            k = end;
+        } else {
+            k += 1;
+        }
+    }
+    if !expected {
+        // Without the part's heading the whole text is searched: only short lines can be rows,
+        // so that a sentence ending in a number is never read as one.
+        for row in &mut rows {
+            if row.label.chars().count() > 40 && !row.cells.is_empty() {
+                row.cells.clear();
+            }
+        }
+    }
+    let records: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.cells.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let mut collector = Collector {
+        file: file.to_string(),
+        format,
+        report,
+        findings,
+        found: BTreeMap::new(),
+    };
+    let place = |row: &TextRow| Location::line(file, row.no);
+    let cells_of = |row: &TextRow| -> Vec<(String, Location)> {
+        row.cells.iter().map(|c| (c.clone(), place(row))).collect()
+    };
+    if is_positional(spec) {
+        let n = spec.value_cells().len();
+        let full = records
+            .iter()
+            .filter_map(|i| rows.get(*i))
+            .find(|r| r.cells.iter().filter(|c| !c.is_empty()).count() == n);
+        if let Some(row) = full {
+            let cells: Vec<(String, Location)> = cells_of(row)
+                .into_iter()
+                .filter(|(c, _)| !c.is_empty())
+                .collect();
+            collector.positional(spec, &cells);
+            return true;
+        }
+        let joined = records.iter().filter_map(|i| rows.get(*i)).find(|r| {
+            r.cells.len() == 1
+                && r.cells
+                    .first()
+                    .is_some_and(|c| c.chars().filter(char::is_ascii_digit).count() >= n)
+        });
+        let partial = records
+            .iter()
+            .filter_map(|i| rows.get(*i))
+            .find(|r| r.cells.len() >= 5);
+        if let Some(row) = joined.filter(|_| expected) {
+            let digits = row.cells.join(" ");
+            collector.findings.push(
+                Finding::error(
+                    "import.cells_joined",
+                    format!("{}的数字连在一起（“{digits}”），无法分辨各单元格的数值，未导入", spec.name),
+                )
+                .at(place(row))
+                .expected_found(format!("{n} 个分开的数值"), digits)
+                .hint("复制时单元格之间的分隔丢失了：请从原文件重新复制（保留制表符或空格），或改用 DOCX、HTML 或 Excel 版本。"),
+            );
+        } else if let Some(row) = partial.filter(|_| expected) {
+            collector.findings.push(
+                Finding::error(
+                    "import.row_values",
+                    format!(
+                        "{}应有一行 {n} 个数值，实际读到 {} 个，未导入",
+                        spec.name,
+                        row.cells.len()
+                    ),
+                )
+                .at(place(row))
+                .expected_found(format!("{n} 个数值"), row.cells.join(" ")),
+            );
+        }
+        return false;
+    }
+    // The label text around each record: from the line after the previous record to the line
+    // before the next one (wrapped labels sit above, on and below the numbers).
+    let window = |k: usize| -> String {
+        let Some(&at) = records.get(k) else {
+            return String::new();
+        };
+        let from = k
+            .checked_sub(1)
+            .and_then(|p| records.get(p))
+            .map_or(0, |p| p + 1);
+        let to = records.get(k + 1).copied().unwrap_or(rows.len());
+        let _ = at;
+        rows.get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.label.as_str())
+            .collect()
+    };
+    let targets = row_targets(spec);
+    let mut cursor = 0usize;
+    let mut first_place: Option<Location> = None;
+    for target in &targets {
+        // The rows come in the format's order; one unrecognised record may be skipped.
+        // A record whose own line names another row belongs to that row, even when the label
+        // of this row sits in its window (this row's numbers are then missing).
+        let names_other = |k: usize| {
+            let own = records
+                .get(k)
+                .and_then(|i| rows.get(*i))
+                .map_or("", |r| r.label.as_str());
+            !own.is_empty()
+                && !window_names(own, &target.labels)
+                && targets.iter().any(|other| {
+                    other.row != target.row
+                        && other.labels.iter().any(|l| l.chars().count() >= 3)
+                        && window_names(own, &other.labels)
+                })
+        };
+        let hit = (cursor..(cursor + 2).min(records.len()))
+            .find(|&k| window_names(&window(k), &target.labels) && !names_other(k));
+        let Some(k) = hit else {
+            continue;
+        };
+        cursor = k + 1;
+        let Some(row) = records.get(k).and_then(|i| rows.get(*i)) else {
+            continue;
+        };
+        first_place.get_or_insert_with(|| place(row));
+        collector.row(target, &cells_of(row), &place(row));
+    }
+    let Some(first) = first_place else {
+        return false;
+    };
+    collector.report_missing(spec, &first);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_tokens() {
+        assert!(is_value_token("3119"));
+        assert!(is_value_token("96171.6"));
+        assert!(is_value_token("1,234"));
+        assert!(is_value_token("/"));
+        assert!(!is_value_token("1.属于国家秘密"));
+        assert!(!is_value_token("4."));
+        assert!(!is_value_token("-4-"));
+    }
+
+    #[test]
+    fn labels_find_their_rows() {
+        let t3 = Format::national_2021().table("table3").unwrap();
+        let targets = row_targets(t3);
+        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        assert_eq!(row("3.其他").as_deref(), Some("other_other"));
+        assert_eq!(
+            row("3、危及\"三安全一稳定\"").as_deref(),
+            Some("deny_three_safety")
+        );
+        assert_eq!(
+            row("（三）不予公开 2.其他法律行政法规禁止公开").as_deref(),
+            Some("deny_law_forbidden")
+        );
+        assert_eq!(row("(七) 总计").as_deref(), Some("processed_total"));
+        assert_eq!(row("申请人情况"), None);
+    }
+}
