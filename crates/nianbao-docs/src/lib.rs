@@ -97,7 +97,7 @@ enum Kind {
 /// (signature/date), and table values when the document has the tables (a published report). A
 /// narrative draft simply has no values.
 pub fn read_document(path: &Path, format: &Format) -> Result<Imported, DocError> {
-    let display = path.display().to_string();
+    let display = file_display_name(path);
     let bytes = std::fs::read(path).map_err(|source| DocError::Io {
         file: display.clone(),
         source,
@@ -138,7 +138,14 @@ pub fn read_document_bytes(
 /// tables. A page or file without any of them is refused with [`DocError::TablesMissing`].
 pub fn read_published(path: &Path, format: &Format) -> Result<Imported, DocError> {
     let imported = read_document(path, format)?;
-    require_tables(&path.display().to_string(), imported, format)
+    require_tables(&file_display_name(path), imported, format)
+}
+
+/// How a file is named in messages and locations: its file name, as the office knows it.
+fn file_display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// [`read_published`] on bytes already in memory.

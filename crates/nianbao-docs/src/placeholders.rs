@@ -150,8 +150,12 @@ fn check_expression(
                 "draft.placeholder_empty",
                 format!("占位符“{whole}”没有可用的值（“{name}”未填写），该段保持原样"),
             )
-            .expected_found(format!("“{name}”的值"), "未填写")
-            .hint("请在报告信息中填写该项（如成文日期 date），或删去该占位符。"),
+            .expected_found(format!("“{name}”的值"), format!("{whole}（未填写）"))
+            .hint(if name.contains('.') {
+                "该数值在统计表中未填写：请先在统计表中填写（没有发生的填 0）。"
+            } else {
+                "请在报告信息中填写该项（如成文日期 date），或删去该占位符。"
+            }),
         ),
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::SyntaxError => report(syntax_finding(whole, &e)),

@@ -355,6 +355,15 @@ impl Report {
                 .unwrap_or(Value::Null),
         );
         root.insert("contact".into(), Value::from(self.meta.contact.clone()));
+        // Every value key is known, with null where the report has no number, so a placeholder
+        // naming an unfilled value is told apart from a misspelt one. The tables are the national
+        // ones in every format (overlays do not change them).
+        for key in Format::national_2021().value_keys() {
+            let row = root.entry(key.row.clone()).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(fields) = row {
+                fields.insert(key.field.clone(), Value::Null);
+            }
+        }
         for (key, n) in self.numbers() {
             let value = if n.fract().is_zero() {
                 rust_decimal::prelude::ToPrimitive::to_i64(&n)
