@@ -445,3 +445,217 @@ fn sum_adds_units_and_checks_the_parent() {
         Some(Decimal::from(351 * 3))
     );
 }
+
+// ───────────────────────────── regional plugins ─────────────────────────────
+
+/// Builds the two regional plugins (real shared libraries) next to the test binaries, once.
+fn plugin_dir() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        // target/<profile>/deps/cli-… → target/<profile>
+        let exe = std::env::current_exe().unwrap();
+        let profile = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let mut cmd = std::process::Command::new(env!("CARGO"));
+        cmd.current_dir(root()).args([
+            "build",
+            "-p",
+            "nianbao-plugin-shandong",
+            "-p",
+            "nianbao-plugin-beijing",
+        ]);
+        if profile.ends_with("release") {
+            cmd.arg("--release");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        profile
+    })
+}
+
+fn document_xml(docx: &Path) -> String {
+    let file = std::fs::File::open(docx).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    xml
+}
+
+/// The visible text of a DOCX body: the `w:t` runs joined, paragraph by paragraph.
+fn docx_text(docx: &Path) -> String {
+    let xml = document_xml(docx);
+    let mut text = String::new();
+    for para in xml.split("</w:p>") {
+        for piece in para.split("<w:t").skip(1) {
+            if let Some(start) = piece.find('>') {
+                let rest = &piece[start + 1..];
+                text.push_str(&rest[..rest.find("</w:t>").unwrap_or(0)]);
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn regional_formats_change_the_filing_document() {
+    let plugins = plugin_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    let mut report = huaian_scaled("威海市某某局", 1);
+    report.meta.date = Some("2025-01-16".into());
+    write_unit(&unit, &report);
+    std::fs::write(
+        unit.join("report.toml"),
+        "org = \"威海市某某局\"\nyear = 2024\ndate = \"2025-01-16\"\ncontact = [\"电话：0631-0000000\"]\n",
+    )
+    .unwrap();
+
+    let out = nianbao()
+        .arg("formats")
+        .arg("--plugin-dir")
+        .arg(plugins)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("shandong") && text.contains("beijing") && text.contains("national-2021"),
+        "{text}"
+    );
+
+    // The national draft lacks Shandong's five numbered items of part 六.
+    let out = nianbao()
+        .arg("check")
+        .arg(&unit)
+        .args(["--format", "shandong", "--json"])
+        .arg("--plugin-dir")
+        .arg(plugins)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "prose.item_missing")
+        .count();
+    assert_eq!(missing, 5, "{doc:#}");
+
+    let national = tmp.path().join("national.docx");
+    let shandong = tmp.path().join("shandong.docx");
+    let beijing = tmp.path().join("beijing.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&national)
+        .assert()
+        .code(0);
+    for (id, path) in [("shandong", &shandong), ("beijing", &beijing)] {
+        nianbao()
+            .arg("build")
+            .arg(&unit)
+            .args(["--format", id])
+            .arg("--plugin-dir")
+            .arg(plugins)
+            .arg("-o")
+            .arg(path)
+            .assert()
+            .code(0);
+    }
+    let national = docx_text(&national);
+    let shandong = docx_text(&shandong);
+    let beijing = docx_text(&beijing);
+    assert!(national.contains("国办公开办函〔2021〕30号") && !national.contains("国务院令第711号"));
+    assert!(shandong.contains("国务院令第711号"), "{shandong}");
+    assert!(
+        shandong.contains("0631-0000000"),
+        "the contact block is in the Shandong opening"
+    );
+    // Shandong closes with the signature and the date.
+    let tail: Vec<&str> = shandong
+        .lines()
+        .filter(|l| !l.is_empty())
+        .rev()
+        .take(2)
+        .collect();
+    assert_eq!(tail, vec!["2025年1月16日", "威海市某某局"]);
+    assert!(
+        beijing.starts_with("威海市某某局") || beijing.contains("2024年政府信息公开工作年度报告")
+    );
+    assert!(beijing.contains("依据《中华人民共和国政府信息公开条例》（以下简称《政府信息公开条例》）第五十条规定，编制本报告。"), "{beijing}");
+    // The tables are the national ones in every format.
+    for text in [&national, &shandong, &beijing] {
+        assert!(text.contains("3985758") && text.contains("96171.6"));
+    }
+}
+
+// ───────────────────────────── render check ─────────────────────────────
+
+/// LibreOffice converts the bundled example's DOCX to PDF; the PDF holds every heading and value.
+/// Runs when NIANBAO_RENDER_TESTS=1 (CI installs LibreOffice and sets it).
+#[test]
+fn the_bundled_example_renders_with_libreoffice() {
+    if std::env::var("NIANBAO_RENDER_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped: set NIANBAO_RENDER_TESTS=1 (needs soffice and pdftotext)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = tmp.path().join("example.docx");
+    nianbao()
+        .arg("build")
+        .arg(example())
+        .arg("-o")
+        .arg(&docx)
+        .assert()
+        .code(0);
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/lo-profile",
+            tmp.path().display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(tmp.path())
+        .arg(&docx)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let pdf = tmp.path().join("example.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for heading in Format::national_2021()
+        .parts
+        .iter()
+        .map(|p| p.full_heading())
+    {
+        assert!(text.contains(&heading), "missing {heading}");
+    }
+    assert!(text.contains("卫东区行政审批和政务信息管理局"));
+    assert!(text.contains("本年度我单位未收取信息处理费"));
+    // 200 values, all 0 in this report, in the tables (plus page numbers).
+    assert!(text.matches('0').count() >= 200);
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let pages: usize = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
+        .unwrap();
+    assert!((3..=10).contains(&pages), "{pages} pages");
+}
