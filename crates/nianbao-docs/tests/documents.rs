@@ -55,7 +55,7 @@ fn html_page_with_official_merges_reads_every_value() {
     assert_eq!((place.table, place.table_cell), (Some(2), Some((4, 4))));
     assert_eq!(
         place.label.as_deref(),
-        Some("表三一、本年新收政府信息公开申请数量·自然人")
+        Some("表三 一、本年新收政府信息公开申请数量·自然人")
     );
     // 1.属于国家秘密 sits under two merged group cells: row 8, its values from column 4.
     let place = cell_place(&imported.report, "deny_state_secret", "total").unwrap();
@@ -235,7 +235,12 @@ fn markdown_draft_with_typo_heading_and_broken_placeholders() {
     // Without the tables, the value placeholders have no value yet (not misspelt); the metadata
     // ones render.
     let findings = render_placeholders(&mut report);
-    assert!(findings.iter().all(|f| f.rule != "draft.placeholder_unknown"), "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.rule != "draft.placeholder_unknown"),
+        "{findings:#?}"
+    );
     let unknown: Vec<String> = findings
         .iter()
         .filter(|f| f.rule == "draft.placeholder_empty")

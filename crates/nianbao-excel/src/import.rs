@@ -781,10 +781,16 @@ fn read_placement(
     if !recomputed.is_empty() {
         // In sheet order (row, then column), as a reader scans the table.
         recomputed.sort_by_key(|(address, _, _)| a1_sort_key(address));
-        let list: Vec<String> = recomputed
+        // The message names the first few; every cell is among the locations.
+        const NAMED: usize = 3;
+        let mut list: Vec<String> = recomputed
             .iter()
+            .take(NAMED)
             .map(|(a, f, n)| format!("{a}（={f}，得 {n}）"))
             .collect();
+        if recomputed.len() > NAMED {
+            list.push(format!("等 {} 处", recomputed.len()));
+        }
         findings.push(
             Finding::info(
                 "import.formula_recomputed",

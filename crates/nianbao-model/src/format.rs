@@ -453,7 +453,10 @@ impl Format {
         match self.locate(key) {
             Some((table, field)) => {
                 let row = table.row_display(&key.row);
-                format!("{}{}·{}", table.name, row, field.label)
+                // `表三（七）总计·自然人` but `表三 一、本年新收…·自然人`: a space where the row
+                // label does not open with a bracket, so the table name and label stay apart.
+                let sep = if row.starts_with('（') { "" } else { " " };
+                format!("{}{sep}{}·{}", table.name, row, field.label)
             }
             None => key.to_string(),
         }
@@ -930,7 +933,7 @@ mod tests {
         let key = ValueKey::new("deny_state_secret", "total");
         assert_eq!(f.value_label(&key), "表三（三）不予公开1.属于国家秘密·总计");
         let key = ValueKey::new("review", "total");
-        assert_eq!(f.value_label(&key), "表四行政复议·总计");
+        assert_eq!(f.value_label(&key), "表四 行政复议·总计");
         assert_eq!(
             f.part(4).map(|p| p.full_heading()).as_deref(),
             Some("四、政府信息公开行政复议、行政诉讼情况")

@@ -359,7 +359,9 @@ impl Report {
         // naming an unfilled value is told apart from a misspelt one. The tables are the national
         // ones in every format (overlays do not change them).
         for key in Format::national_2021().value_keys() {
-            let row = root.entry(key.row.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let row = root
+                .entry(key.row.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(fields) = row {
                 fields.insert(key.field.clone(), Value::Null);
             }

@@ -147,7 +147,7 @@ fn table_4_block_total() {
         summary(&check(&report)),
         pairs(&[(
             "t4.block_total",
-            "表四未经复议直接起诉·总计：各项之和为 27，填报为 26"
+            "表四 未经复议直接起诉·总计：各项之和为 27，填报为 26"
         )])
     );
 }
@@ -175,11 +175,11 @@ fn carried_over_must_equal_last_years_carried_forward() {
         pairs(&[
             (
                 "y.carry_over",
-                "表三二、上年结转政府信息公开申请数量·自然人：本年填报 34，上年报告“四、结转下年度继续办理”为 33"
+                "表三 二、上年结转政府信息公开申请数量·自然人：本年填报 34，上年报告“四、结转下年度继续办理”为 33"
             ),
             (
                 "y.carry_over",
-                "表三二、上年结转政府信息公开申请数量·总计：本年填报 34，上年报告“四、结转下年度继续办理”为 33"
+                "表三 二、上年结转政府信息公开申请数量·总计：本年填报 34，上年报告“四、结转下年度继续办理”为 33"
             ),
         ])
     );
@@ -208,7 +208,7 @@ fn document_stock_is_a_warning_across_years() {
         summary(&findings),
         pairs(&[(
             "y.document_stock",
-            "表二行政规范性文件·现行有效件数：按上年现行有效件数加本年制发减本年废止应为 643，填报为 470"
+            "表二 行政规范性文件·现行有效件数：按上年现行有效件数加本年制发减本年废止应为 643，填报为 470"
         )])
     );
     assert_eq!(findings[0].severity, Severity::Warning);
@@ -461,7 +461,7 @@ fn prose_says_75_applications_table_says_74() {
         pairs(&[
             (
                 "prose.number_mismatch",
-                "正文所述收到申请数与表格不一致：正文“收到政府信息公开申请75件”为 75，表三一、本年新收政府信息公开申请数量·总计为 74"
+                "正文所述收到申请数与表格不一致：正文“收到政府信息公开申请75件”为 75，表三 一、本年新收政府信息公开申请数量·总计为 74"
             ),
             (
                 "prose.number_mismatch",

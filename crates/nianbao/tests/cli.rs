@@ -245,7 +245,7 @@ fn last_years_report_is_checked_across_years() {
         .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("[y.carry_over] 表三二、上年结转政府信息公开申请数量·总计：本年填报 34，上年报告“四、结转下年度继续办理”为 103"), "{text}");
+    assert!(text.contains("[y.carry_over] 表三 二、上年结转政府信息公开申请数量·总计：本年填报 34，上年报告“四、结转下年度继续办理”为 103"), "{text}");
 }
 
 #[test]
@@ -436,7 +436,7 @@ fn sum_adds_units_and_checks_the_parent() {
     assert_eq!(mismatches.len(), 1);
     assert_eq!(
         mismatches[0]["message"],
-        "表四行政复议·结果维持：上级报告填报 215，各单位之和为 216"
+        "表四 行政复议·结果维持：上级报告填报 215，各单位之和为 216"
     );
     // The summed workbook reads back as the same numbers.
     let imported = nianbao_excel::import_workbook(&out_path, Format::national_2021()).unwrap();
