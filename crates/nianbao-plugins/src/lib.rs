@@ -125,8 +125,8 @@ impl Registry {
         }
     }
 
-    /// Discovers plugins: next to the executable (and its `plugins/` subdir), in
-    /// `NIANBAO_PLUGIN_PATH` (path-list), and in the extra dirs given (the CLI's `--plugin-dir`).
+    /// Discovers plugins: in the extra dirs given (the CLI's `--plugin-dir`), in
+    /// `NIANBAO_PLUGIN_PATH` (path-list), and next to the executable (and its `plugins/` subdir).
     /// Never the current directory unless it is passed explicitly.
     pub fn discover(extra_dirs: &[PathBuf]) -> (Registry, Vec<LoadProblem>) {
         let exe = std::env::current_exe().ok();
@@ -142,6 +142,7 @@ impl Registry {
         let mut problems = Vec::new();
         let mut seen_dirs = BTreeSet::new();
         let mut seen_files = BTreeSet::new();
+        let mut seen_contents = BTreeSet::new();
         for dir in dirs {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
             if !seen_dirs.insert(canonical) {
@@ -158,6 +159,15 @@ impl Registry {
                 let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
                 if !seen_files.insert(canonical) {
                     continue;
+                }
+                // The same build copied to two places (next to the executable and in a
+                // --plugin-dir, say) is one plugin, not two claiming one id.
+                if let Ok(bytes) = std::fs::read(&file) {
+                    let mut hasher = std::hash::DefaultHasher::new();
+                    std::hash::Hash::hash(&bytes, &mut hasher);
+                    if !seen_contents.insert((bytes.len(), std::hash::Hasher::finish(&hasher))) {
+                        continue;
+                    }
                 }
                 if let Err(problem) = registry.load_file(&file) {
                     problems.push(problem);
@@ -326,8 +336,9 @@ impl Registry {
     }
 }
 
-/// Where [`Registry::discover`] looks, in order: the executable's directory, its `plugins/`
-/// subdirectory, each entry of `NIANBAO_PLUGIN_PATH`, then the extra directories.
+/// Where [`Registry::discover`] looks, in order: the extra directories (`--plugin-dir`), each
+/// entry of `NIANBAO_PLUGIN_PATH`, then the executable's directory and its `plugins/`
+/// subdirectory. The first plugin to claim an id keeps it.
 pub fn plugin_dirs(extra_dirs: &[PathBuf]) -> Vec<PathBuf> {
     let exe = std::env::current_exe().ok();
     let env = std::env::var_os(PLUGIN_PATH_VAR);
@@ -335,16 +346,17 @@ pub fn plugin_dirs(extra_dirs: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn plugin_dirs_from(exe: Option<&Path>, env: Option<&OsStr>, extra: &[PathBuf]) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(dir) = exe.and_then(Path::parent) {
-        dirs.push(dir.to_path_buf());
-        dirs.push(dir.join("plugins"));
-    }
+    // What the user names explicitly comes first, so that it wins over an installed plugin
+    // with the same id.
+    let mut dirs: Vec<PathBuf> = extra.to_vec();
     if let Some(list) = env {
         // An empty entry would mean the current directory to some tools; never here.
         dirs.extend(std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()));
     }
-    dirs.extend(extra.iter().cloned());
+    if let Some(dir) = exe.and_then(Path::parent) {
+        dirs.push(dir.to_path_buf());
+        dirs.push(dir.join("plugins"));
+    }
     dirs
 }
 
@@ -441,17 +453,17 @@ mod tests {
     }
 
     #[test]
-    fn dirs_are_exe_then_env_then_extra_never_cwd() {
+    fn dirs_are_extra_then_env_then_exe_never_cwd() {
         let exe = Path::new("/opt/nianbao/bin/nianbao");
         let sep = if cfg!(windows) { ";" } else { ":" };
         let env = format!("/srv/a{sep}{sep}/srv/b");
         let dirs = plugin_dirs_from(Some(exe), Some(OsStr::new(&env)), &[PathBuf::from("extra")]);
         let want: Vec<PathBuf> = [
-            "/opt/nianbao/bin",
-            "/opt/nianbao/bin/plugins",
+            "extra",
             "/srv/a",
             "/srv/b",
-            "extra",
+            "/opt/nianbao/bin",
+            "/opt/nianbao/bin/plugins",
         ]
         .iter()
         .map(PathBuf::from)
