@@ -210,7 +210,7 @@ impl Collector<'_> {
             self.report.values.insert(
                 key,
                 Cell {
-                    value: parse_value_text(text),
+                    value: parse_value_text(text, field_kind(target.table, field)),
                     source: Some(source),
                 },
             );
@@ -244,7 +244,7 @@ impl Collector<'_> {
             self.report.values.insert(
                 vc.key.clone(),
                 Cell {
-                    value: parse_value_text(text),
+                    value: parse_value_text(text, field_kind(spec, &vc.key.field)),
                     source: Some(source),
                 },
             );
@@ -727,4 +727,9 @@ mod tests {
         assert_eq!(row("(七) 总计").as_deref(), Some("processed_total"));
         assert_eq!(row("申请人情况"), None);
     }
+}
+
+/// The kind of value a field holds (count or amount), for reading its text.
+fn field_kind(spec: &TableSpec, field: &str) -> nianbao_model::format::ValueKind {
+    spec.field(field).map(|f| f.kind).unwrap_or_default()
 }

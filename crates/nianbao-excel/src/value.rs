@@ -29,12 +29,13 @@ pub fn decimal_from_float(f: f64) -> Option<Decimal> {
 pub fn cell_value(raw: &Raw) -> CellValue {
     match raw {
         Raw::Empty => CellValue::Empty(String::new()),
-        Raw::Int(i) => CellValue::Number(Decimal::from(*i)),
+        Raw::Int(i) => nianbao_model::report::number_value(Decimal::from(*i)),
         Raw::Number(f) => match decimal_from_float(*f) {
-            Some(d) => CellValue::Number(d),
+            Some(d) => nianbao_model::report::number_value(d),
             None => CellValue::Unreadable(f.to_string()),
         },
-        Raw::Text(s) => parse_value_text(s),
+        // Interim: the field's kind is not known here yet; counts are the common case.
+        Raw::Text(s) => parse_value_text(s, nianbao_model::format::ValueKind::Count),
         Raw::Other(s) => CellValue::Unreadable(s.clone()),
     }
 }

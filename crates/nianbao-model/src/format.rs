@@ -714,6 +714,17 @@ impl TableSpec {
         self.rows.iter().find(|r| r.key == key)
     }
 
+    /// Whether the table's rows have no labels of their own and values are placed by position
+    /// under the header (table 4: its "rows" are blocks named only by header cells).
+    pub fn is_positional(&self) -> bool {
+        self.rows.iter().all(|r| {
+            self.cells
+                .iter()
+                .filter(|c| c.row.as_deref() == Some(r.key.as_str()))
+                .all(|c| c.role != CellRole::Label)
+        })
+    }
+
     /// The official label of a row (or block): the text of the grid cell that names it.
     pub fn row_label(&self, key: &str) -> Option<&str> {
         self.cells
@@ -982,6 +993,18 @@ mod tests {
             .as_ref()
             .map(|f| (f.part(6).map(|p| p.items.len()), f.tables == base.tables));
         assert_eq!(f, Ok((Some(1), true)));
+    }
+
+    #[test]
+    fn only_table_4_is_positional() {
+        let f = Format::national_2021();
+        let positional: Vec<&str> = f
+            .tables
+            .iter()
+            .filter(|t| t.is_positional())
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(positional, vec!["table4"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Location;
-use crate::format::{Format, NATIONAL_2021};
+use crate::format::{Format, NATIONAL_2021, ValueKind};
 use crate::key::ValueKey;
 
 /// A whole report, as read from the office's files or a published report.
@@ -256,9 +256,27 @@ pub fn decimal_to_i64(n: Decimal) -> Option<i64> {
     }
 }
 
-/// Reads a value as written in a cell or a document: `3`, ` 3 `, `3.0`, `5件`, `12元`, `1,234`,
-/// full-width digits; blank and `/ - — 不适用 无` as no value.
-pub fn parse_value_text(raw: &str) -> CellValue {
+/// The largest magnitude a table value may have. The largest real figures are a province's
+/// yearly 行政处罚 decisions (tens of millions); anything beyond this bound is a typing or
+/// conversion error, and keeping values bounded means no sum of a report's values can overflow.
+pub const MAX_ABS_VALUE: i64 = 1_000_000_000_000;
+
+/// A number read from a file, as a value: `Unreadable` (with the number as written) when it is
+/// beyond [`MAX_ABS_VALUE`].
+pub fn number_value(n: Decimal) -> CellValue {
+    if n.abs() > Decimal::from(MAX_ABS_VALUE) {
+        CellValue::Unreadable(n.normalize().to_string())
+    } else {
+        CellValue::Number(n.normalize())
+    }
+}
+
+/// Reads a value as written in a cell or a document, for a field of the given kind: `3`, ` 3 `,
+/// `3.0`, `1,234`, full-width digits; a unit that fits the field (`5件` for a count, `1.2万元`
+/// for an amount in 万元); blank and `/ - — 不适用 无` as no value. A unit that does not fit
+/// (`12元` where the table asks for 万元, `3万元` in a count) makes the value unreadable rather
+/// than silently wrong by a factor of 10,000.
+pub fn parse_value_text(raw: &str, kind: ValueKind) -> CellValue {
     let normal: String = raw
         .chars()
         .map(|c| match c {
@@ -276,12 +294,19 @@ pub fn parse_value_text(raw: &str) -> CellValue {
     if EMPTY_MARKERS.contains(&normal.as_str()) {
         return CellValue::Empty(raw.trim().to_string());
     }
-    let number_part = ["万元", "件", "元", "个", "项", "条", "次"]
+    let units: &[&str] = match kind {
+        ValueKind::Count => &["件", "个", "项", "条", "次"],
+        ValueKind::Amount => &["万元"],
+    };
+    let number_part = units
         .iter()
         .find_map(|unit| normal.strip_suffix(unit))
         .unwrap_or(&normal);
     match number_part.parse::<Decimal>() {
-        Ok(d) => CellValue::Number(d.normalize()),
+        Ok(d) => match number_value(d) {
+            CellValue::Number(n) => CellValue::Number(n),
+            _ => CellValue::Unreadable(raw.trim().to_string()),
+        },
         Err(_) => CellValue::Unreadable(raw.trim().to_string()),
     }
 }
@@ -426,30 +451,63 @@ mod tests {
         CellValue::Number(s.parse().unwrap_or_default())
     }
 
+    fn parse(raw: &str) -> CellValue {
+        parse_value_text(raw, ValueKind::Count)
+    }
+
+    #[test]
+    fn units_must_fit_the_field() {
+        assert_eq!(parse_value_text("1.2万元", ValueKind::Amount), num("1.2"));
+        assert_eq!(
+            parse_value_text("12元", ValueKind::Amount),
+            CellValue::Unreadable("12元".into())
+        );
+        assert_eq!(
+            parse_value_text("3万元", ValueKind::Count),
+            CellValue::Unreadable("3万元".into())
+        );
+        assert_eq!(
+            parse_value_text("5件", ValueKind::Amount),
+            CellValue::Unreadable("5件".into())
+        );
+    }
+
+    #[test]
+    fn absurd_magnitudes_are_unreadable_not_a_crash() {
+        let huge = "50000000000000000000000000000";
+        assert_eq!(parse(huge), CellValue::Unreadable(huge.into()));
+        assert_eq!(
+            parse("-2000000000000"),
+            CellValue::Unreadable("-2000000000000".into())
+        );
+        assert_eq!(parse("88283"), num("88283"));
+        assert_eq!(
+            number_value(Decimal::from(MAX_ABS_VALUE)),
+            num("1000000000000")
+        );
+    }
+
     #[test]
     fn value_text_forms() {
-        assert_eq!(parse_value_text("3"), num("3"));
-        assert_eq!(parse_value_text(" 3 "), num("3"));
-        assert_eq!(parse_value_text("3.0"), num("3"));
-        assert_eq!(parse_value_text("5件"), num("5"));
-        assert_eq!(parse_value_text("１２"), num("12"));
-        assert_eq!(parse_value_text("1,234"), num("1234"));
-        assert_eq!(parse_value_text("9.088667"), num("9.088667"));
-        assert_eq!(parse_value_text("-2"), num("-2"));
-        assert_eq!(parse_value_text(""), CellValue::Empty(String::new()));
-        assert_eq!(parse_value_text("/"), CellValue::Empty("/".into()));
-        assert_eq!(
-            parse_value_text("不适用"),
-            CellValue::Empty("不适用".into())
-        );
-        assert_eq!(parse_value_text("三"), CellValue::Unreadable("三".into()));
-        assert_eq!(parse_value_text("约5"), CellValue::Unreadable("约5".into()));
+        assert_eq!(parse("3"), num("3"));
+        assert_eq!(parse(" 3 "), num("3"));
+        assert_eq!(parse("3.0"), num("3"));
+        assert_eq!(parse("5件"), num("5"));
+        assert_eq!(parse("１２"), num("12"));
+        assert_eq!(parse("1,234"), num("1234"));
+        assert_eq!(parse("9.088667"), num("9.088667"));
+        assert_eq!(parse("-2"), num("-2"));
+        assert_eq!(parse(""), CellValue::Empty(String::new()));
+        assert_eq!(parse("/"), CellValue::Empty("/".into()));
+        assert_eq!(parse("不适用"), CellValue::Empty("不适用".into()));
+        assert_eq!(parse("三"), CellValue::Unreadable("三".into()));
+        assert_eq!(parse("约5"), CellValue::Unreadable("约5".into()));
     }
 
     #[test]
     fn amounts_stay_exact() {
-        let a = parse_value_text("0.1");
-        let b = parse_value_text("0.2");
+        let a = parse("0.1");
+        let b = parse("0.2");
         if let (CellValue::Number(a), CellValue::Number(b)) = (a, b) {
             assert_eq!((a + b).to_string(), "0.3");
         } else {
