@@ -275,7 +275,9 @@ fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut
             let mut candidates: Vec<(Decimal, Vec<ValueKey>)> = Vec::new();
             for alt in claim.accept {
                 let keys: Vec<ValueKey> = alt.iter().map(|(r, f)| ValueKey::new(r, f)).collect();
-                let sum: Option<Decimal> = keys.iter().map(|k| report.number(k)).sum();
+                let sum = keys
+                    .iter()
+                    .try_fold(Decimal::ZERO, |acc, k| acc.checked_add(report.number(k)?));
                 if let Some(sum) = sum {
                     candidates.push((sum, keys));
                 }

@@ -409,8 +409,10 @@ impl Report {
         Value::Object(root)
     }
 
-    /// Adds up the tables of several units into one report's tables. A value missing in a unit
-    /// counts as 0 in the sum; the units' names are kept in `summed_from`.
+    /// Adds up the tables of several units into one report's tables; the units' names are kept
+    /// in `summed_from`. A value that any unit lacks has no sum: it stays "no value" (with the
+    /// units that lack it named in its raw text), because a total that silently counts a blank as
+    /// 0 would look complete and be wrong.
     pub fn sum_tables<'a>(
         format: &Format,
         meta: Metadata,
@@ -421,23 +423,35 @@ impl Report {
             ..Report::default()
         };
         let keys = format.value_keys();
-        let mut totals: BTreeMap<ValueKey, Decimal> =
-            keys.iter().map(|k| (k.clone(), Decimal::ZERO)).collect();
+        let mut totals: BTreeMap<ValueKey, Result<Decimal, Vec<String>>> =
+            keys.iter().map(|k| (k.clone(), Ok(Decimal::ZERO))).collect();
         for unit in units {
             out.summed_from.push(unit.meta.org.clone());
             for key in &keys {
-                if let (Some(n), Some(total)) = (unit.number(key), totals.get_mut(key)) {
-                    *total += n;
-                }
+                let Some(total) = totals.get_mut(key) else {
+                    continue;
+                };
+                let next = match (&*total, unit.number(key)) {
+                    (Ok(t), Some(n)) => t.checked_add(n).ok_or_else(|| vec![unit.meta.org.clone()]),
+                    (Ok(_), None) => Err(vec![unit.meta.org.clone()]),
+                    (Err(lacking), None) => Err([lacking.clone(), vec![unit.meta.org.clone()]].concat()),
+                    (Err(lacking), Some(_)) => Err(lacking.clone()),
+                };
+                *total = next;
             }
         }
-        for (key, n) in totals {
-            let source = Location {
+        let count = out.summed_from.len();
+        for (key, total) in totals {
+            let source = Some(Location {
                 key: Some(key.to_string()),
-                label: Some(format!("{}个单位合计", out.summed_from.len())),
+                label: Some(format!("{count}个单位合计")),
                 ..Location::default()
+            });
+            let value = match total {
+                Ok(n) => CellValue::Number(n.normalize()),
+                Err(lacking) => CellValue::Empty(format!("（{}未填写）", lacking.join("、"))),
             };
-            out.set(key, n.normalize(), Some(source));
+            out.values.insert(key, Cell { value, source });
         }
         out
     }

@@ -107,6 +107,8 @@ impl Validation<'_> {
 
     fn check_values(&self, findings: &mut Vec<Finding>) {
         let mut missing: Vec<(String, Location)> = Vec::new();
+        // What the blank cells held, as written (`空白`, `/`, `不适用`…), each once.
+        let mut written: Vec<String> = Vec::new();
         for table in &self.format.tables {
             for vc in table.value_cells() {
                 let key = &vc.key;
@@ -114,7 +116,16 @@ impl Validation<'_> {
                 let loc = || self.value_location(self.report, key);
                 let label = || self.format.value_label(key);
                 match self.report.values.get(key).map(|c| &c.value) {
-                    None | Some(CellValue::Empty(_)) => missing.push((table.name.clone(), loc())),
+                    None | Some(CellValue::Empty(_)) => {
+                        let raw = match self.report.values.get(key).map(|c| &c.value) {
+                            Some(CellValue::Empty(raw)) if !raw.trim().is_empty() => raw.trim().to_string(),
+                            _ => "空白".to_string(),
+                        };
+                        if !written.contains(&raw) {
+                            written.push(raw);
+                        }
+                        missing.push((table.name.clone(), loc()));
+                    }
                     Some(CellValue::Unreadable(raw)) => findings.push(
                         Finding::error(
                             "values.unreadable",
@@ -176,7 +187,7 @@ impl Validation<'_> {
         findings.push(
             Finding::warning("values.missing", message)
                 .at_all(missing.into_iter().map(|(_, l)| l))
-                .expected_found("数字（没有发生的填 0）", "空白")
+                .expected_found("数字（没有发生的填 0）", written.join("、"))
                 .hint("按官方要求，没有发生的事项应明确填写 0，不应留空或填“/”。"),
         );
     }
@@ -213,8 +224,12 @@ impl Validation<'_> {
         let (Some(sum_values), Some(equals_values)) = (sum_values, equals_values) else {
             return;
         };
-        let sum: Decimal = sum_values.iter().sum();
-        let equals: Decimal = equals_values.iter().sum();
+        // Values are bounded on import, but a report built in code need not be: a sum that
+        // overflows cannot be judged, and must not panic.
+        let add = |values: &[Decimal]| values.iter().try_fold(Decimal::ZERO, |a, b| a.checked_add(*b));
+        let (Some(sum), Some(equals)) = (add(&sum_values), add(&equals_values)) else {
+            return;
+        };
         let holds = match rule.op {
             CompareOp::Eq => sum == equals,
             CompareOp::Le => sum <= equals,

@@ -71,7 +71,9 @@ struct UnitResult {
 }
 
 /// Finds the units of a batch folder, in name order.
-fn discover_units(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
+fn discover_units(dir: &Path, output: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
+    // The output folder may sit inside the input folder; what nianbao wrote is never a unit.
+    let output = std::fs::canonicalize(output).ok();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -86,6 +88,13 @@ fn discover_units(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
             continue;
         }
         if path.is_dir() {
+            // A batch output folder (this run's, or an earlier run's left inside the input
+            // folder) is recognised by its summary files.
+            let earlier_output = path.join(format!("{SUMMARY_STEM}.xlsx")).is_file()
+                && path.join(format!("{FINDINGS_STEM}.json")).is_file();
+            if earlier_output || (output.is_some() && std::fs::canonicalize(&path).ok() == output) {
+                continue;
+            }
             units.entry(name).or_default().push(path);
         } else if classify(&path).is_some() {
             let stem = path
@@ -117,7 +126,39 @@ fn previous_for(previous_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
     candidates.into_iter().next()
 }
 
-fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) -> UnitResult {
+/// The file stem of each unit's outputs: its cleaned name, made unique (`（2）`…) so that no two
+/// units, and no unit and the summary files, write the same file. Decided before the parallel
+/// step, in name order, so it does not depend on scheduling.
+fn output_stems(units: &[(String, Vec<PathBuf>)]) -> Vec<String> {
+    let mut taken: std::collections::BTreeSet<String> = [SUMMARY_STEM, FINDINGS_STEM]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    units
+        .iter()
+        .map(|(name, _)| {
+            let base = crate::output::sanitize_file_name(name);
+            let mut stem = base.clone();
+            let mut n = 2;
+            while !taken.insert(stem.clone()) {
+                stem = format!("{base}（{n}）");
+                n += 1;
+            }
+            stem
+        })
+        .collect()
+}
+
+const SUMMARY_STEM: &str = "汇总";
+const FINDINGS_STEM: &str = "检查结果";
+
+fn process_unit(
+    ctx: &Context,
+    args: &BatchArgs,
+    name: &str,
+    stem: &str,
+    paths: &[PathBuf],
+) -> UnitResult {
     let failed = |msg: String| UnitResult {
         name: name.to_string(),
         org: String::new(),
@@ -150,7 +191,7 @@ fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) 
                     &nianbao_docx::DocxOptions::default(),
                 )
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-                let docx_path = output_path(&args.output, name, "docx");
+                let docx_path = output_path(&args.output, stem, "docx");
                 write_atomic(&docx_path, &docx, args.force, &unit.input_files())?;
                 outputs.push(crate::inputs::display_name(&docx_path));
             }
@@ -160,7 +201,7 @@ fn process_unit(ctx: &Context, args: &BatchArgs, name: &str, paths: &[PathBuf]) 
                 &checked.findings,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let xlsx_path = output_path(&args.output, name, "xlsx");
+            let xlsx_path = output_path(&args.output, stem, "xlsx");
             write_atomic(&xlsx_path, &xlsx, args.force, &unit.input_files())?;
             outputs.push(crate::inputs::display_name(&xlsx_path));
             let counts = Counts::of(&checked.findings);
@@ -206,15 +247,16 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     if !args.dir.is_dir() {
         bail!("{} 不是文件夹", args.dir.display());
     }
-    let units = discover_units(&args.dir)?;
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
+    let units = discover_units(&args.dir, &args.output)?;
     if units.is_empty() {
         bail!(
             "文件夹 {} 中没有找到任何单位（子文件夹或统计表）",
             args.dir.display()
         );
     }
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
+    let stems = output_stems(&units);
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(units.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
@@ -232,8 +274,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     let results: Vec<UnitResult> = pool.install(|| {
         units
             .par_iter()
-            .map(|(name, paths)| {
-                let r = process_unit(ctx, &args, name, paths);
+            .zip(stems.par_iter())
+            .map(|((name, paths), stem)| {
+                let r = process_unit(ctx, &args, name, stem, paths);
                 progress.inc(1);
                 r
             })
@@ -242,7 +285,12 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     progress.finish_and_clear();
 
     let summary = summary_workbook(&results)?;
-    write_atomic(&args.output.join("汇总.xlsx"), &summary, args.force, &[])?;
+    write_atomic(
+        &args.output.join(format!("{SUMMARY_STEM}.xlsx")),
+        &summary,
+        args.force,
+        &[],
+    )?;
     let json = serde_json::json!({
         "schema": JSON_SCHEMA,
         "tool": { "name": "nianbao", "version": env!("CARGO_PKG_VERSION") },
@@ -250,7 +298,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     });
     let json_bytes = serde_json::to_vec_pretty(&json)?;
     write_atomic(
-        &args.output.join("检查结果.json"),
+        &args.output.join(format!("{FINDINGS_STEM}.json")),
         &json_bytes,
         args.force,
         &[],
@@ -281,11 +329,15 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
             r.name, r.status, r.counts.errors, msg
         )?;
     }
-    writeln!(out, "汇总表：{}", args.output.join("汇总.xlsx").display())?;
+    writeln!(
+        out,
+        "汇总表：{}",
+        args.output.join(format!("{SUMMARY_STEM}.xlsx")).display()
+    )?;
     writeln!(
         out,
         "检查结果：{}",
-        args.output.join("检查结果.json").display()
+        args.output.join(format!("{FINDINGS_STEM}.json")).display()
     )?;
     Ok(if results.iter().any(|r| r.counts.errors > 0) {
         EXIT_FINDINGS

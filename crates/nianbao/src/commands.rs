@@ -17,6 +17,8 @@ use crate::output::{Lang, check_json, output_path, print_findings, write_atomic}
 /// What every command shares.
 pub struct Context {
     pub registry: Registry,
+    /// Plugins that could not be loaded (printed at start; part of `--json` findings).
+    pub plugin_problems: Vec<nianbao_plugins::LoadProblem>,
     pub lang: Lang,
 }
 
@@ -246,7 +248,9 @@ fn print_or_json(
 ) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = check_json(format, report, findings, outputs);
+        let mut all: Vec<Finding> = ctx.plugin_problems.iter().map(|p| p.to_finding()).collect();
+        all.extend(findings.iter().cloned());
+        let doc = check_json(format, report, &all, outputs);
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
@@ -287,7 +291,13 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         let docx_path = match &args.output {
             Some(p) => p.clone(),
             None => {
-                let dir = unit.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+                // Into the folder's 输出/ subfolder, which is never read as input, so the next
+                // check of the same folder is not confused by the report it produced.
+                let dir = unit
+                    .dir
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("."))
+                    .join(crate::inputs::OUTPUT_DIR);
                 output_path(&dir, &checked.report.title(&checked.format), "docx")
             }
         };
@@ -341,12 +351,15 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     let mut reports = Vec::new();
     let mut findings = Vec::new();
     let mut format: Option<Format> = None;
+    // Every file read, so the output can never replace one of them.
+    let mut inputs: Vec<PathBuf> = Vec::new();
     for path in &args.units {
         let unit = if path.is_dir() {
             Unit::from_dir(path)?
         } else {
             Unit::from_paths(std::slice::from_ref(path))?
         };
+        inputs.extend(unit.input_files());
         let (mut report, f, unit_findings) = read_unit(&unit, &Overrides::default(), &ctx.registry)
             .with_context(|| format!("无法读取单位 {}", path.display()))?;
         if report.meta.org.is_empty() {
@@ -409,6 +422,7 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
         } else {
             Unit::from_paths(std::slice::from_ref(parent_path))?
         };
+        inputs.extend(unit.input_files());
         let (parent, _, _) = read_unit(
             &unit,
             &Overrides {
@@ -422,7 +436,6 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     nianbao_model::diagnostic::sort_findings(&mut findings);
     let bytes = nianbao_excel::write_report_workbook(&format, &summed, &findings)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let inputs: Vec<PathBuf> = args.units.clone();
     write_atomic(&args.output, &bytes, args.force, &inputs)?;
     print_or_json(
         ctx,

@@ -61,6 +61,8 @@ impl Unit {
                     }
                     if f.file_name().is_some_and(|n| n == CONFIG_FILE) {
                         unit.config = ReportConfig::read(f)?;
+                        // Paths in report.toml (previous = …) are relative to its folder.
+                        unit.dir = f.parent().map(Path::to_path_buf);
                         continue;
                     }
                     match classify(f) {
@@ -169,6 +171,10 @@ impl Unit {
             .collect()
     }
 }
+
+/// The folder inside a report folder where `build` writes by default; `from_dir` reads only the
+/// folder's own files, so what nianbao wrote there is never taken as input.
+pub const OUTPUT_DIR: &str = "输出";
 
 fn has_ext(p: &Path, ext: &str) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))

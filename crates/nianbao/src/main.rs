@@ -142,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     let ctx = commands::Context {
         registry,
+        plugin_problems: problems,
         lang: cli.global.lang,
     };
     match cli.command {

@@ -212,8 +212,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, inputs: &[PathBuf]) 
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .ok();
     }
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error))?;
+    // Without --force, the final rename must not replace a file that appeared meanwhile (two
+    // batch units whose names clean up alike, say): check-then-rename alone would race.
+    if force {
+        tmp.persist(path)
+            .map_err(|e| anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if path.exists() {
+                anyhow::anyhow!("{} 已存在；如需覆盖，请加 --force", path.display())
+            } else {
+                anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error)
+            }
+        })?;
+    }
     Ok(())
 }
 

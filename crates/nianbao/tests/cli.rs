@@ -659,3 +659,136 @@ fn the_bundled_example_renders_with_libreoffice() {
         .unwrap();
     assert!((3..=10).contains(&pages), "{pages} pages");
 }
+
+// ───────────────────────────── safety of outputs ─────────────────────────────
+
+#[test]
+fn building_into_the_report_folder_does_not_confuse_the_next_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("某局", 1));
+    std::fs::remove_file(unit.join("report.toml")).unwrap();
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .args(["--org", "某局", "--year", "2024", "--xlsx"])
+        .assert()
+        .code(0);
+    let built = unit
+        .join("输出")
+        .join("某局2024年政府信息公开工作年度报告.docx");
+    assert!(built.exists(), "default output goes to the folder's 输出/");
+    // The report it wrote is not taken for a second workbook or draft.
+    nianbao()
+        .arg("check")
+        .arg(&unit)
+        .args(["--org", "某局", "--year", "2024"])
+        .assert()
+        .code(0);
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .args(["--org", "某局", "--year", "2024", "--force"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn sum_never_writes_over_a_units_workbook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_unit(&a, &huaian_scaled("甲局", 1));
+    write_unit(&b, &huaian_scaled("乙局", 2));
+    let before = std::fs::read(a.join("统计表.xlsx")).unwrap();
+    let out = nianbao()
+        .arg("sum")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(a.join("统计表.xlsx"))
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("输入文件"));
+    assert_eq!(before, std::fs::read(a.join("统计表.xlsx")).unwrap());
+}
+
+#[test]
+fn batch_units_never_share_an_output_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("各单位");
+    // Three names that clean up to the same file name, and one that is the summary's name.
+    for (i, name) in ["甲:局", "甲_局", "甲?局", "汇总"].iter().enumerate() {
+        write_unit(
+            &dir.join(name),
+            &huaian_scaled(&format!("单位{i}"), i as i64 + 1),
+        );
+    }
+    // The output folder inside the input folder is not a unit on the next run.
+    let out = dir.join("输出结果");
+    nianbao()
+        .arg("batch")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "检查结果.json",
+            "汇总.xlsx",
+            "汇总（2）.docx",
+            "汇总（2）.xlsx",
+            "甲_局.docx",
+            "甲_局.xlsx",
+            "甲_局（2）.docx",
+            "甲_局（2）.xlsx",
+            "甲_局（3）.docx",
+            "甲_局（3）.xlsx",
+        ]
+    );
+    let run2 = nianbao()
+        .arg("batch")
+        .arg(&dir)
+        .arg("-o")
+        .arg(tmp.path().join("again"))
+        .output()
+        .unwrap();
+    assert!(stdout(&run2).contains("共 4 个单位"), "{}", stdout(&run2));
+}
+
+#[test]
+fn a_report_toml_given_as_a_file_resolves_paths_from_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("淮安市人民政府", 1));
+    let mut last = huaian_scaled("淮安市人民政府", 1);
+    last.meta.year = 2023;
+    write_workbook(&unit.join("上年.xlsx"), &last);
+    std::fs::write(
+        unit.join("report.toml"),
+        "org = \"淮安市人民政府\"\nyear = 2024\nprevious = \"上年.xlsx\"\n",
+    )
+    .unwrap();
+    let out = nianbao()
+        .current_dir(tmp.path())
+        .arg("check")
+        .arg(unit.join("report.toml"))
+        .arg(unit.join("统计表.xlsx"))
+        .output()
+        .unwrap();
+    // Last year's carried-forward (103) differs from this year's carried-over (34).
+    assert!(
+        stdout(&out).contains("[y.carry_over]"),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
