@@ -48,6 +48,22 @@ pub struct Format {
     /// Labels of the 2019 format and how they map to this one.
     #[serde(default)]
     pub legacy_2019: LegacySpec,
+    /// Numbers the prose states and the table values they must equal (`prose.number_mismatch`).
+    #[serde(default)]
+    pub prose_claims: Vec<ProseClaim>,
+}
+
+/// A kind of number stated in the prose (`共收到申请75件`) and the table values it must equal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProseClaim {
+    /// What the number is, in Chinese (`收到申请数`), for messages.
+    pub what: String,
+    /// A regular expression over the paragraph with white space removed; its first group is the
+    /// number (an empty group means a stated 0, as in `未收到…申请`).
+    pub pattern: String,
+    /// Acceptable values: each alternative is a list of keys whose numbers add up to the value.
+    pub accept: Vec<Vec<ValueKey>>,
 }
 
 /// How the title is built from the metadata.
@@ -414,6 +430,19 @@ impl Format {
                 Err(e) => problems.push(e),
             }
         }
+        for claim in &self.prose_claims {
+            if let Err(e) = regex::Regex::new(&claim.pattern) {
+                problems.push(format!("正文核对项“{}”的表达式有误：{e}", claim.what));
+            }
+            for key in claim.accept.iter().flatten() {
+                if self.locate(key).is_none() {
+                    problems.push(format!(
+                        "正文核对项“{}”引用了不存在的数值 {key}",
+                        claim.what
+                    ));
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -592,6 +621,7 @@ impl Format {
                 )));
             }
         }
+        f.prose_claims.extend(overlay.prose_claims.iter().cloned());
         for rule in &overlay.rules {
             if f.rules.iter().any(|r| r.id == rule.id) {
                 return Err(FormatError::Invalid(format!(
@@ -626,6 +656,9 @@ pub struct FormatOverlay {
     pub label_aliases: Vec<AliasOverlay>,
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+    /// Extra numbers to find in the prose and compare with the tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prose_claims: Vec<ProseClaim>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,7 @@
 //! `prose.keyword_missing`, `prose.item_missing`, `prose.fee_conflict`, `prose.number_mismatch`,
 //! `prose.year_mismatch`.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -195,71 +196,28 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// A kind of number the prose states, and the table values it must equal (any of the sums).
-struct Claim {
-    what: &'static str,
-    pattern: &'static str,
-    /// Each alternative is a list of keys whose numbers add up to an acceptable value.
-    accept: &'static [&'static [(&'static str, &'static str)]],
-}
-
-const CLAIMS: &[Claim] = &[
-    Claim {
-        what: "收到申请数",
-        pattern: r"(?:收到|受理|接收|新收)[^，。；,0-9]{0,20}?申请(?:共|总计|合计)?(\d+)件",
-        accept: &[
-            &[("new_received", "total")],
-            &[("new_received", "total"), ("carried_over", "total")],
-        ],
-    },
-    Claim {
-        what: "收到申请数",
-        pattern: r"(?:未|没有)(?:收到|受理|接收)[^，。；,0-9]{0,20}?申请()",
-        accept: &[&[("new_received", "total")]],
-    },
-    Claim {
-        what: "办结数",
-        pattern: r"(?:办结|答复|办理完毕|处理完毕)[^，。；,0-9]{0,12}?(\d+)件",
-        accept: &[&[("processed_total", "total")]],
-    },
-    Claim {
-        what: "上年结转数",
-        pattern: r"上年度?结转(?:的)?(?:政府信息公开)?(?:申请)?(\d+)件",
-        accept: &[&[("carried_over", "total")]],
-    },
-    Claim {
-        what: "结转下年度数",
-        pattern: r"(\d+)件[^，。；,0-9]{0,6}?(?:结转|顺延|转入)(?:到|至)?下一?年",
-        accept: &[&[("carried_forward", "total")]],
-    },
-    Claim {
-        what: "结转下年度数",
-        pattern: r"(?:结转|顺延|转入)(?:到|至)?下一?年度?(?:继续办理|办理|答复)?(?:的)?(?:申请)?(\d+)件",
-        accept: &[&[("carried_forward", "total")]],
-    },
-    Claim {
-        what: "行政复议数",
-        pattern: r"行政复议(?:案件)?(?:共|总计)?(\d+)件",
-        accept: &[&[("review", "total")]],
-    },
-    Claim {
-        what: "行政诉讼数",
-        pattern: r"行政诉讼(?:案件)?(?:共|总计)?(\d+)件",
-        accept: &[&[
-            ("litigation_direct", "total"),
-            ("litigation_after_review", "total"),
-        ]],
-    },
-];
-
-fn claim_regexes() -> &'static Vec<Regex> {
-    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
-    RES.get_or_init(|| CLAIMS.iter().map(|c| regex(c.pattern)).collect())
+/// The compiled pattern of a prose claim. Patterns come from format data (checked to compile when
+/// the format is loaded); compiled once per pattern for the whole process.
+fn claim_regex(pattern: &str) -> Option<Regex> {
+    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<String, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut map = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(re) = map.get(pattern) {
+        return Some(re.clone());
+    }
+    let re = Regex::new(pattern).ok()?;
+    map.insert(pattern.to_string(), re.clone());
+    Some(re)
 }
 
 fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
     let text = compact(&p.full_text());
-    for (claim, re) in CLAIMS.iter().zip(claim_regexes()) {
+    for claim in &format.prose_claims {
+        let Some(re) = claim_regex(&claim.pattern) else {
+            continue;
+        };
         for caps in re.captures_iter(&text) {
             let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
                 continue;
@@ -273,13 +231,12 @@ fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut
                 }
             };
             let mut candidates: Vec<(Decimal, Vec<ValueKey>)> = Vec::new();
-            for alt in claim.accept {
-                let keys: Vec<ValueKey> = alt.iter().map(|(r, f)| ValueKey::new(r, f)).collect();
+            for keys in &claim.accept {
                 let sum = keys
                     .iter()
                     .try_fold(Decimal::ZERO, |acc, k| acc.checked_add(report.number(k)?));
                 if let Some(sum) = sum {
-                    candidates.push((sum, keys));
+                    candidates.push((sum, keys.clone()));
                 }
             }
             let Some((first_sum, first_keys)) = candidates.first().cloned() else {

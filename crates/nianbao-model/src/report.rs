@@ -423,8 +423,10 @@ impl Report {
             ..Report::default()
         };
         let keys = format.value_keys();
-        let mut totals: BTreeMap<ValueKey, Result<Decimal, Vec<String>>> =
-            keys.iter().map(|k| (k.clone(), Ok(Decimal::ZERO))).collect();
+        let mut totals: BTreeMap<ValueKey, Result<Decimal, Vec<String>>> = keys
+            .iter()
+            .map(|k| (k.clone(), Ok(Decimal::ZERO)))
+            .collect();
         for unit in units {
             out.summed_from.push(unit.meta.org.clone());
             for key in &keys {
@@ -434,7 +436,9 @@ impl Report {
                 let next = match (&*total, unit.number(key)) {
                     (Ok(t), Some(n)) => t.checked_add(n).ok_or_else(|| vec![unit.meta.org.clone()]),
                     (Ok(_), None) => Err(vec![unit.meta.org.clone()]),
-                    (Err(lacking), None) => Err([lacking.clone(), vec![unit.meta.org.clone()]].concat()),
+                    (Err(lacking), None) => {
+                        Err([lacking.clone(), vec![unit.meta.org.clone()]].concat())
+                    }
                     (Err(lacking), Some(_)) => Err(lacking.clone()),
                 };
                 *total = next;

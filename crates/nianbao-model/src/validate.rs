@@ -118,7 +118,9 @@ impl Validation<'_> {
                 match self.report.values.get(key).map(|c| &c.value) {
                     None | Some(CellValue::Empty(_)) => {
                         let raw = match self.report.values.get(key).map(|c| &c.value) {
-                            Some(CellValue::Empty(raw)) if !raw.trim().is_empty() => raw.trim().to_string(),
+                            Some(CellValue::Empty(raw)) if !raw.trim().is_empty() => {
+                                raw.trim().to_string()
+                            }
                             _ => "空白".to_string(),
                         };
                         if !written.contains(&raw) {
@@ -226,7 +228,11 @@ impl Validation<'_> {
         };
         // Values are bounded on import, but a report built in code need not be: a sum that
         // overflows cannot be judged, and must not panic.
-        let add = |values: &[Decimal]| values.iter().try_fold(Decimal::ZERO, |a, b| a.checked_add(*b));
+        let add = |values: &[Decimal]| {
+            values
+                .iter()
+                .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
+        };
         let (Some(sum), Some(equals)) = (add(&sum_values), add(&equals_values)) else {
             return;
         };

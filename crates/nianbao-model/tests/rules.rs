@@ -641,9 +641,15 @@ fn summed_tables_add_units() {
     );
     // A value one unit left blank has no total: no silent zero.
     assert_eq!(sum.number(&key("review.total")), None);
-    assert_eq!(sum.values[&key("review.total")].value, CellValue::Empty("（另一单位未填写）".into()));
+    assert_eq!(
+        sum.values[&key("review.total")].value,
+        CellValue::Empty("（另一单位未填写）".into())
+    );
     let findings = validate(Format::national_2021(), &sum, None);
-    assert_eq!(findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), vec!["values.missing"]);
+    assert_eq!(
+        findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+        vec!["values.missing"]
+    );
     assert_eq!(
         sum.number(&key("fees.amount_wan_yuan")),
         Some("192343.2".parse().unwrap())
