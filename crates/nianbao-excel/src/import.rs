@@ -7,14 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nianbao_model::format::{LegacyMapping, TableSpec};
+use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
 use nianbao_model::text::normalize_label;
 use nianbao_model::{
     AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
 };
 
 use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
-use crate::value::{SumResult, a1, cell_value, evaluate_sum};
+use crate::value::{SumResult, a1, cell_value, date_from_serial, date_text, evaluate_sum};
 
 /// Name of the metadata sheet written by the template.
 pub const META_SHEET: &str = "基本信息";
@@ -207,6 +207,8 @@ struct Placement {
     missing_fields: BTreeSet<String>,
     /// Label cells of rows that are not in the format but hold numbers (or are 小计 rows).
     ignored: Vec<(u32, u32, String)>,
+    /// The header cells the values were placed under (for locating a missing column).
+    header_cells: BTreeSet<(u32, u32)>,
     /// Rows found twice on the sheet.
     duplicates: usize,
     score: usize,
@@ -282,7 +284,8 @@ fn place_row_table(
         .filter(|h| !label_rows.contains(&h.r))
         .collect();
 
-    let mut value_cols = BTreeSet::new();
+    // Value column → the kind of the field read there.
+    let mut value_cols: BTreeMap<u32, ValueKind> = BTreeMap::new();
     for row in &table.rows {
         let Some(hit) = found.get(&row.key) else {
             placement.missing_rows.push(row.key.clone());
@@ -300,7 +303,8 @@ fn place_row_table(
                 continue;
             };
             let key = ValueKey::new(&row.key, field);
-            value_cols.insert(header.c);
+            value_cols.insert(header.c, field_kind(table, field));
+            placement.header_cells.insert((header.r, header.c));
             placement.values.insert(key.clone(), (hit.r, header.c));
             if let Some(i) = hit.legacy.or(header.legacy) {
                 placement.legacy.insert(key, i);
@@ -310,7 +314,7 @@ fn place_row_table(
     // Rows between the first and last found label that are not in the format.
     let first = found.values().map(|h| h.r).min().unwrap_or(0);
     let last = found.values().map(|h| h.r).max().unwrap_or(0);
-    let min_value_col = value_cols.iter().next().copied().unwrap_or(0);
+    let min_value_col = value_cols.keys().next().copied().unwrap_or(0);
     for r in first..=last {
         if label_rows.contains(&r) {
             continue;
@@ -320,9 +324,9 @@ fn place_row_table(
             .filter(|t| t.r == r && t.c < min_value_col)
             .max_by_key(|t| t.c);
         let Some(label) = label else { continue };
-        let holds_number = value_cols.iter().any(|&c| {
+        let holds_number = value_cols.iter().any(|(&c, &kind)| {
             grid.get(r, c)
-                .is_some_and(|cell| matches!(cell_value(&cell.value), CellValue::Number(_)))
+                .is_some_and(|cell| matches!(cell_value(&cell.value, kind), CellValue::Number(_)))
         });
         if holds_number || label.norm.contains("小计") || label.norm.contains("合计") {
             placement.ignored.push((r, label.c, grid.text(r, label.c)));
@@ -393,6 +397,7 @@ fn place_table4(grid: &Grid, cells: &[TextCell], table: &TableSpec) -> Placement
         for (_, r, c) in &columns {
             let bottom = grid.merge_at(*r, *c).map(|m| m.r1).unwrap_or(*r);
             header_bottom = header_bottom.max(bottom);
+            placement.header_cells.insert((*r, *c));
         }
         found.insert(block.key.clone(), columns);
     }
@@ -440,6 +445,7 @@ fn read_meta(grid: &Grid) -> Metadata {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             Raw::Text(s) | Raw::Other(s) => s.trim().to_string(),
+            Raw::Date(serial) => date_text(*serial),
             Raw::Empty => String::new(),
         };
         if text.is_empty() {
@@ -472,10 +478,10 @@ fn read_meta(grid: &Grid) -> Metadata {
     meta
 }
 
-/// 成文日期 as ISO: a date typed as text stays as written (`2025年1月16日` → `2025-01-16`); an
-/// Excel date serial is converted.
+/// 成文日期 as ISO: a date typed as text stays as written (`2025年1月16日` → `2025-01-16`); a
+/// date cell or an Excel date serial typed as a number is converted.
 fn iso_date(raw: &Raw, text: &str) -> String {
-    if let Raw::Number(serial) = raw
+    if let Raw::Number(serial) | Raw::Date(serial) = raw
         && let Some(date) = date_from_serial(*serial)
     {
         return date;
@@ -489,26 +495,6 @@ fn iso_date(raw: &Raw, text: &str) -> String {
         [y, m, d] if *y > 1900 => format!("{y:04}-{m:02}-{d:02}"),
         _ => text.to_string(),
     }
-}
-
-/// Excel 1900 date serial to `YYYY-MM-DD` (serials after 1900-03-01).
-fn date_from_serial(serial: f64) -> Option<String> {
-    if !(61.0..2_958_466.0).contains(&serial) {
-        return None;
-    }
-    // Days since 1970-01-01; Excel's day 25569 is 1970-01-01.
-    let days = serial.floor() as i64 - 25_569;
-    // Civil-from-days (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// Everything the importer found in a workbook.
@@ -545,7 +531,7 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let mut legacy_used = false;
     let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
     for table in &format.tables {
-        let is_block_table = table.id == "table4" || table_has_no_row_labels(table);
+        let is_block_table = table.is_positional();
         let placements: Vec<Placement> = data_grids
             .iter()
             .zip(&texts)
@@ -698,15 +684,31 @@ fn also_2021_label(table: &TableSpec, mapping: &LegacyMapping) -> bool {
         .any(|s| s == norm)
 }
 
-fn table_has_no_row_labels(table: &TableSpec) -> bool {
-    // A table whose row keys are named only by header cells (table 4's blocks).
-    table.rows.iter().all(|r| {
-        table
-            .cells
-            .iter()
-            .filter(|c| c.row.as_deref() == Some(r.key.as_str()))
-            .all(|c| c.role == nianbao_model::format::CellRole::Header)
-    })
+/// The kind of a table's field (a count when the format does not name the field).
+fn field_kind(table: &TableSpec, field: &str) -> ValueKind {
+    table.field(field).map(|f| f.kind).unwrap_or_default()
+}
+
+/// Where a table's column headers stand: the area from the first to the last header cell the
+/// values were placed under (`D19:J21`); the sheet when none was found.
+fn header_location(file: &str, grid: &Grid, cells: &BTreeSet<(u32, u32)>) -> Location {
+    let bounds = cells
+        .iter()
+        .fold(None, |acc: Option<(u32, u32, u32, u32)>, &(r, c)| {
+            Some(match acc {
+                None => (r, c, r, c),
+                Some((r0, c0, r1, c1)) => (r0.min(r), c0.min(c), r1.max(r), c1.max(c)),
+            })
+        });
+    match bounds {
+        None => sheet_location(file, &grid.name),
+        Some((r0, c0, r1, c1)) if (r0, c0) == (r1, c1) => {
+            Location::sheet_cell(file, &grid.name, a1(r0, c0))
+        }
+        Some((r0, c0, r1, c1)) => {
+            Location::sheet_cell(file, &grid.name, format!("{}:{}", a1(r0, c0), a1(r1, c1)))
+        }
+    }
 }
 
 fn sheet_location(file: &str, sheet: &str) -> Location {
@@ -731,18 +733,39 @@ fn read_placement(
         let (ar, ac) = grid.anchor(r, c);
         let address = a1(ar, ac);
         let location = Location::sheet_cell(file, &grid.name, &address);
+        let kind = field_kind(table, &key.field);
         let value = match grid.get(ar, ac) {
             None => CellValue::Empty(String::new()),
             Some(cell) => match &cell.formula {
-                None => cell_value(&cell.value),
-                Some(formula) => match evaluate_sum(grid, formula) {
+                None => cell_value(&cell.value, kind),
+                Some(formula) => match evaluate_sum(grid, formula, kind) {
                     SumResult::AllBlank => CellValue::Empty(String::new()),
                     SumResult::Number(n) => {
                         if cell.value == Raw::Empty {
                             recomputed.push((address.clone(), formula.clone(), n));
                             CellValue::Number(n)
                         } else {
-                            cell_value(&cell.value)
+                            cell_value(&cell.value, kind)
+                        }
+                    }
+                    SumResult::TooLarge => {
+                        if cell.value == Raw::Empty {
+                            findings.push(
+                                Finding::warning(
+                                    "import.formula_no_value",
+                                    format!(
+                                        "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，重新计算的结果超出统计数值的合理范围（绝对值不超过 {}），无法作为数值读取",
+                                        table.name,
+                                        nianbao_model::report::MAX_ABS_VALUE
+                                    ),
+                                )
+                                .at(location.clone())
+                                .expected_found("合理范围内的数字", format!("={formula}"))
+                                .hint("请检查所加的单元格是否误填了过大的数字，改正后重新计算并保存。"),
+                            );
+                            CellValue::Unreadable(format!("={formula}"))
+                        } else {
+                            cell_value(&cell.value, kind)
                         }
                     }
                     SumResult::Unknown => {
@@ -761,7 +784,7 @@ fn read_placement(
                             );
                             CellValue::Empty(format!("={formula}"))
                         } else {
-                            cell_value(&cell.value)
+                            cell_value(&cell.value, kind)
                         }
                     }
                 },
@@ -850,7 +873,8 @@ fn read_placement(
                     labels.join("、")
                 ),
             )
-            .at(sheet_location(file, &grid.name))
+            .at(header_location(file, grid, &placement.header_cells))
+            .expected_found(format!("列标题{}", labels.join("、")), "未找到")
             .hint("请按官方格式填写列标题。"),
         );
     }
@@ -907,7 +931,8 @@ fn unmapped_findings(
             let numbers: Vec<String> = (below + 1..(below + 16).min(MAX_ROWS))
                 .filter_map(|r| {
                     let cell = grid.get(r, t.c)?;
-                    match cell_value(&cell.value) {
+                    // The 2019 items without a 2021 place are all counts (数量).
+                    match cell_value(&cell.value, ValueKind::Count) {
                         CellValue::Number(n) if !n.is_zero() => Some(format!("{}={n}", a1(r, t.c))),
                         _ => None,
                     }
@@ -1046,5 +1071,154 @@ mod tests {
             iso_date(&Raw::Text("2025年1月6日".into()), "2025年1月6日"),
             "2025-01-06"
         );
+        assert_eq!(iso_date(&Raw::Date(45673.0), "2025-01-16"), "2025-01-16");
+    }
+
+    /// Table 4's 行政复议 block: headers in rows 1–2, values in row 3, 总计 a formula.
+    fn review_block(values: [Raw; 4], formula: &str) -> Grid {
+        let mut g = grid(
+            "复议诉讼",
+            &[
+                (0, 0, "行政复议"),
+                (1, 0, "结果维持"),
+                (1, 1, "结果纠正"),
+                (1, 2, "其他结果"),
+                (1, 3, "尚未审结"),
+                (1, 4, "总计"),
+            ],
+        );
+        g.merges.push(crate::sheet::Merge {
+            r0: 0,
+            c0: 0,
+            r1: 0,
+            c1: 4,
+        });
+        for (c, value) in values.into_iter().enumerate() {
+            g.cells.insert(
+                (2, c as u32),
+                RawCell {
+                    value,
+                    formula: None,
+                },
+            );
+        }
+        g.cells.insert(
+            (2, 4),
+            RawCell {
+                value: Raw::Empty,
+                formula: Some(formula.into()),
+            },
+        );
+        g
+    }
+
+    fn review(report: &Report, field: &str) -> CellValue {
+        report
+            .values
+            .get(&ValueKey::new("review", field))
+            .map(|c| c.value.clone())
+            .unwrap_or_else(|| CellValue::Empty("no value".into()))
+    }
+
+    #[test]
+    fn huge_terms_of_a_formula_without_cached_value_give_no_number() {
+        let huge = "50000000000000000000000000000";
+        for values in [
+            [
+                Raw::Number(5e28),
+                Raw::Number(5e28),
+                Raw::Int(0),
+                Raw::Int(0),
+            ],
+            [
+                Raw::Text(huge.into()),
+                Raw::Text(huge.into()),
+                Raw::Int(0),
+                Raw::Int(0),
+            ],
+        ] {
+            let g = review_block(values, "SUM(A3:D3)");
+            let (report, findings) = import_grids("表.xlsx", &[g], Format::national_2021());
+            assert!(matches!(
+                review(&report, "upheld"),
+                CellValue::Unreadable(_)
+            ));
+            let total = review(&report, "total");
+            assert!(!matches!(total, CellValue::Number(_)), "{total:?}");
+            assert!(
+                findings.iter().any(|f| f.rule == "import.formula_no_value"),
+                "{findings:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_recomputed_total_beyond_the_bound_is_unreadable() {
+        // Each term is within the bound of a value, their sum is not.
+        let big = Raw::Int(900_000_000_000);
+        let g = review_block([big.clone(), big, Raw::Int(0), Raw::Int(0)], "SUM(A3:D3)");
+        let (report, findings) = import_grids("表.xlsx", &[g], Format::national_2021());
+        assert_eq!(
+            review(&report, "upheld"),
+            CellValue::Number(900_000_000_000i64.into())
+        );
+        assert_eq!(
+            review(&report, "total"),
+            CellValue::Unreadable("=SUM(A3:D3)".into())
+        );
+        let no_value = findings
+            .iter()
+            .find(|f| f.rule == "import.formula_no_value")
+            .unwrap();
+        assert!(no_value.message.contains("超出"), "{}", no_value.message);
+        assert_eq!(no_value.locations[0].cell.as_deref(), Some("E3"));
+    }
+
+    #[test]
+    fn positional_tables_are_known_by_their_spec_not_their_id() {
+        // A format whose block table has another id and marks its block names as groups.
+        let mut format = Format::national_2021().clone();
+        let table = format.tables.iter_mut().find(|t| t.id == "table4").unwrap();
+        table.id = "review_litigation".into();
+        for cell in table.cells.iter_mut().filter(|c| c.row.is_some()) {
+            cell.role = nianbao_model::format::CellRole::Group;
+        }
+        assert!(table.is_positional());
+        let bytes = crate::write_template(Format::national_2021(), &Metadata::default()).unwrap();
+        let grids = read_grids("统计表.xlsx", &bytes).unwrap();
+        let (report, findings) = import_grids("统计表.xlsx", &grids, &format);
+        assert_eq!(findings, vec![]);
+        assert!(
+            report
+                .values
+                .contains_key(&ValueKey::new("litigation_after_review", "total"))
+        );
+    }
+
+    #[test]
+    fn a_missing_column_names_the_header_row_and_the_label() {
+        let g = grid(
+            "主动公开",
+            &[
+                (2, 0, "信息内容"),
+                (2, 1, "本年制发件数"),
+                (2, 2, "本年废止件数"),
+                (3, 0, "规章"),
+                (3, 1, "3"),
+                (3, 2, "1"),
+            ],
+        );
+        let (_, findings) = import_grids("表.xlsx", &[g], Format::national_2021());
+        let missing = findings
+            .iter()
+            .find(|f| f.rule == "import.column_missing")
+            .unwrap();
+        assert_eq!(missing.locations.len(), 1);
+        assert_eq!(
+            missing.locations[0].to_string(),
+            "表.xlsx › 主动公开 › B3:C3"
+        );
+        assert_eq!(missing.expected.as_deref(), Some("列标题“现行有效件数”"));
+        assert_eq!(missing.found.as_deref(), Some("未找到"));
     }
 }

@@ -8,12 +8,20 @@
 //! bytes, not the name. Tables are found by their labels, never by fixed positions
 //! (`import` module): row labels and column headers are matched after
 //! [`nianbao_model::text::normalize_label`] with the aliases of the [`Format`], in any sheet,
-//! in any order, starting anywhere. Table 4, which has no row labels, is found by its block
-//! headers (行政复议 / 未经复议直接起诉 / 复议后起诉) and their field headers.
+//! in any order, starting anywhere. A positional table
+//! ([`TableSpec::is_positional`](nianbao_model::format::TableSpec::is_positional): table 4, which
+//! has no row labels) is found by its block headers (行政复议 / 未经复议直接起诉 / 复议后起诉) and
+//! their field headers.
 //!
 //! Every value keeps its provenance (`统计表.xlsx › 表三 › F12`). Blank and `/`-like cells are
 //! [`CellValue::Empty`](nianbao_model::CellValue::Empty), other text that is not a number is
 //! [`CellValue::Unreadable`](nianbao_model::CellValue::Unreadable); the validator reports both.
+//! Text is read for the kind of its field ([`parse_value_text`](nianbao_model::report::parse_value_text)):
+//! `1.2万元` is 1.2 in the 万元 amount cell, `12元` there and `3万元` in a count cell are
+//! unreadable. Numbers beyond [`MAX_ABS_VALUE`](nianbao_model::report::MAX_ABS_VALUE), typed or
+//! recomputed, are unreadable too, and every sum is checked, so no value overflows. A date cell
+//! is a date: 成文日期 in `基本信息` becomes `2025-01-16`, and a date in a table cell is unreadable,
+//! shown as the date (`2025-01-16`), not as Excel's serial number.
 //! The importer's own findings have rule ids `import.*`:
 //! `import.table_missing`, `import.row_missing`, `import.column_missing`, `import.row_ignored`,
 //! `import.duplicate_table`, `import.formula_recomputed`, `import.formula_no_value`,
@@ -23,6 +31,17 @@
 //! Importing never panics: sizes are capped (5,000 rows × 200 columns a sheet, 64 MiB a file),
 //! the xlsx cells are streamed rather than loaded as a dense range, and calamine runs under
 //! `catch_unwind`. Files that cannot be read give one [`ExcelError`] naming the file.
+//!
+//! **Limit of `.xls` and `.ods`:** calamine parses these formats whole while the workbook is
+//! opened and keeps each sheet as a *dense* range from its first to its last non-empty cell,
+//! before this crate can see the sheet's size; `worksheet_range` then hands out a copy. The cap
+//! is applied only afterwards: a range larger than 5,000 × 200 gives `import.sheet_too_large`
+//! and only its part within the cap is visited. The memory is spent regardless: an `.xls` sheet
+//! with cells at A1 and IV65536 (a 6 KB file) is 65,536 × 256 ≈ 16.7 million cells of 32 bytes,
+//! about 0.5 GiB, twice over with the copy (measured peak ≈ 1 GiB), and every such sheet of a
+//! workbook costs as much; an `.ods` sheet is bounded only by calamine's own limit of 100 million
+//! cells. Untrusted `.xls`/`.ods` files should therefore be imported where that much memory may
+//! be used, or converted to `.xlsx` first.
 //!
 //! # Export
 //!

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Xls, Xlsx};
 
 use crate::ExcelError;
 
@@ -27,7 +27,10 @@ pub enum Raw {
     Number(f64),
     Int(i64),
     Text(String),
-    /// A value that is neither a number nor text (date, boolean, error), as shown.
+    /// A cell formatted as a date or time: its serial number in Excel's 1900 date system
+    /// (`45673` is 2025-01-16; a 1904-system workbook's serials are shifted to it).
+    Date(f64),
+    /// A value that is neither a number, text nor a date (boolean, error, duration), as shown.
     Other(String),
 }
 
@@ -82,6 +85,7 @@ impl Grid {
     pub fn text(&self, r: u32, c: u32) -> String {
         match self.get(r, c).map(|cell| &cell.value) {
             Some(Raw::Text(s)) | Some(Raw::Other(s)) => s.clone(),
+            Some(Raw::Date(serial)) => crate::value::date_text(*serial),
             Some(Raw::Number(n)) => n.to_string(),
             Some(Raw::Int(n)) => n.to_string(),
             Some(Raw::Empty) | None => String::new(),
@@ -269,8 +273,11 @@ fn merge_of(d: &calamine::Dimensions) -> Merge {
     }
 }
 
-/// Xls and Ods load whole sheets; their sizes are bounded by the format (xls: 65,536 × 256) or
-/// by calamine's own cap on repeated rows (ods). Cells beyond the cap are dropped here.
+/// Xls and Ods load whole sheets: calamine builds every sheet as a dense range while the
+/// workbook is opened, before its size can be seen here (see the crate documentation). What is
+/// copied into the grid is bounded: a range declaring more than [`MAX_ROWS`] × [`MAX_COLS`] is
+/// noted as capped (`import.sheet_too_large`, as for xlsx) and only its part within the cap is
+/// visited, so a sheet with cells at A1 and IV65536 is not walked cell by cell.
 fn read_generic<RS, R, F>(file: &str, mut workbook: R, merges: F) -> Result<Vec<Grid>, ExcelError>
 where
     RS: std::io::Read + std::io::Seek,
@@ -287,33 +294,70 @@ where
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| damaged(file, format!("工作表“{name}”无法读取：{e}")))?;
+        copy_capped(&mut grid, &range);
+        drop(range);
         // Formulas are optional: a reader that cannot give them still gives the values.
-        let formulas = workbook.worksheet_formula(&name).ok();
-        if let Some((r0, c0)) = range.start() {
-            for (r, c, value) in range.used_cells() {
-                let (r, c) = (r0 + r as u32, c0 + c as u32);
-                grid.insert(r, c, raw_of_data(value), None);
-            }
-        }
-        if let Some(formulas) = formulas
-            && let Some((r0, c0)) = formulas.start()
-        {
-            for (r, c, text) in formulas.used_cells() {
-                let (r, c) = (r0 + r as u32, c0 + c as u32);
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let value = grid
-                    .get(r, c)
-                    .map(|cell| cell.value.clone())
-                    .unwrap_or(Raw::Empty);
-                grid.insert(r, c, value, Some(text.trim_start_matches('=').to_string()));
-            }
+        if let Ok(formulas) = workbook.worksheet_formula(&name) {
+            copy_formulas_capped(&mut grid, &formulas);
         }
         grid.merges = merges(&workbook, &name);
         grids.push(grid);
     }
     Ok(grids)
+}
+
+/// The part of a range within the cap, as (row, column) of its top-left cell and the number of
+/// rows and columns to visit; notes the cap on the grid when the range declares more.
+fn capped_window<T>(grid: &mut Grid, range: &Range<T>) -> Option<(u32, u32, usize, usize)>
+where
+    T: calamine::CellType,
+{
+    let ((r0, c0), (r1, c1)) = (range.start()?, range.end()?);
+    if r1 >= MAX_ROWS || c1 >= MAX_COLS {
+        grid.note_cap(r1, c1);
+    }
+    if r0 >= MAX_ROWS || c0 >= MAX_COLS {
+        return None;
+    }
+    let (height, width) = range.get_size();
+    let rows = height.min((MAX_ROWS - r0) as usize);
+    let cols = width.min((MAX_COLS - c0) as usize);
+    Some((r0, c0, rows, cols))
+}
+
+/// Copies the values of a dense range into the grid, visiting only the part within the cap.
+fn copy_capped(grid: &mut Grid, range: &Range<Data>) {
+    let Some((r0, c0, rows, cols)) = capped_window(grid, range) else {
+        return;
+    };
+    for (i, row) in range.rows().take(rows).enumerate() {
+        for (j, value) in row.iter().take(cols).enumerate() {
+            if *value == Data::Empty {
+                continue;
+            }
+            grid.insert(r0 + i as u32, c0 + j as u32, raw_of_data(value), None);
+        }
+    }
+}
+
+/// Adds the formulas of a dense range to the grid's cells, within the cap.
+fn copy_formulas_capped(grid: &mut Grid, formulas: &Range<String>) {
+    let Some((r0, c0, rows, cols)) = capped_window(grid, formulas) else {
+        return;
+    };
+    for (i, row) in formulas.rows().take(rows).enumerate() {
+        for (j, text) in row.iter().take(cols).enumerate() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let (r, c) = (r0 + i as u32, c0 + j as u32);
+            let value = grid
+                .get(r, c)
+                .map(|cell| cell.value.clone())
+                .unwrap_or(Raw::Empty);
+            grid.insert(r, c, value, Some(text.trim_start_matches('=').to_string()));
+        }
+    }
 }
 
 fn read_xlsx(file: &str, mut workbook: Xlsx<Cursor<&[u8]>>) -> Result<Vec<Grid>, ExcelError> {
@@ -364,7 +408,7 @@ fn raw_of_ref(value: &DataRef<'_>) -> Raw {
         DataRef::String(s) => Raw::Text(s.clone()),
         DataRef::SharedString(s) => Raw::Text((*s).to_string()),
         DataRef::Bool(b) => Raw::Other(if *b { "TRUE" } else { "FALSE" }.into()),
-        DataRef::DateTime(d) => Raw::Other(format!("{d}")),
+        DataRef::DateTime(d) => raw_of_datetime(d),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Raw::Other(s.clone()),
         DataRef::Error(e) => Raw::Other(format!("{e}")),
         DataRef::Empty => Raw::Empty,
@@ -377,9 +421,81 @@ pub fn raw_of_data(value: &Data) -> Raw {
         Data::Float(f) => Raw::Number(*f),
         Data::String(s) => Raw::Text(s.clone()),
         Data::Bool(b) => Raw::Other(if *b { "TRUE" } else { "FALSE" }.into()),
-        Data::DateTime(d) => Raw::Other(format!("{d}")),
+        Data::DateTime(d) => raw_of_datetime(d),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Other(s.clone()),
         Data::Error(e) => Raw::Other(format!("{e}")),
         Data::Empty => Raw::Empty,
+    }
+}
+
+/// Days between Excel's 1900 and 1904 date systems.
+const EPOCH_1904_OFFSET: f64 = 1_462.0;
+
+/// A date cell as [`Raw::Date`] with its serial in the 1900 date system; a duration (`[h]:mm`)
+/// is not a date and stays as written.
+fn raw_of_datetime(d: &ExcelDateTime) -> Raw {
+    if d.is_duration() {
+        return Raw::Other(format!("{d}"));
+    }
+    let serial = d.as_f64();
+    // calamine keeps the workbook's date system private; it is part of the value's equality.
+    let is_1904 = *d == ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, true);
+    Raw::Date(if is_1904 {
+        serial + EPOCH_1904_OFFSET
+    } else {
+        serial
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_cells_become_dates_in_the_1900_system() {
+        let d1900 = ExcelDateTime::new(45673.0, ExcelDateTimeType::DateTime, false);
+        let d1904 = ExcelDateTime::new(44211.0, ExcelDateTimeType::DateTime, true);
+        let duration = ExcelDateTime::new(1.5, ExcelDateTimeType::TimeDelta, false);
+        assert_eq!(raw_of_data(&Data::DateTime(d1900)), Raw::Date(45673.0));
+        assert_eq!(raw_of_data(&Data::DateTime(d1904)), Raw::Date(45673.0));
+        assert_eq!(raw_of_ref(&DataRef::DateTime(d1904)), Raw::Date(45673.0));
+        assert_eq!(
+            raw_of_data(&Data::DateTime(duration)),
+            Raw::Other("1.5".into())
+        );
+    }
+
+    #[test]
+    fn a_dense_range_declaring_more_than_the_cap_is_capped_and_read_within_it() {
+        // A range reaching past the cap (its cells beyond the cap blank, as in a sheet whose
+        // size is declared by formatting): the grid says so and keeps what is within.
+        let mut range: Range<Data> =
+            Range::new((MAX_ROWS - 10, MAX_COLS - 10), (MAX_ROWS + 5, MAX_COLS + 5));
+        range.set_value((MAX_ROWS - 5, MAX_COLS - 5), Data::Int(7));
+        range.set_value((MAX_ROWS - 1, MAX_COLS - 1), Data::String("末".into()));
+        let mut formulas: Range<String> =
+            Range::new((MAX_ROWS - 10, MAX_COLS - 10), (MAX_ROWS + 5, MAX_COLS + 5));
+        formulas.set_value((MAX_ROWS - 5, MAX_COLS - 5), "=A1+B1".into());
+        formulas.set_value((MAX_ROWS + 1, MAX_COLS + 1), "=A1".into());
+        let mut grid = Grid::default();
+        copy_capped(&mut grid, &range);
+        copy_formulas_capped(&mut grid, &formulas);
+        assert_eq!(grid.capped, Some((MAX_ROWS + 6, MAX_COLS + 6)));
+        assert_eq!(grid.cells.len(), 2);
+        assert_eq!(
+            grid.get(MAX_ROWS - 5, MAX_COLS - 5),
+            Some(&RawCell {
+                value: Raw::Int(7),
+                formula: Some("A1+B1".into())
+            })
+        );
+        assert_eq!(grid.text(MAX_ROWS - 1, MAX_COLS - 1), "末");
+
+        // A range that lies wholly beyond the cap is noted and not visited.
+        let far: Range<Data> = Range::new((MAX_ROWS + 100, 0), (MAX_ROWS + 101, 1));
+        let mut grid = Grid::default();
+        copy_capped(&mut grid, &far);
+        assert_eq!(grid.capped, Some((MAX_ROWS + 102, 2)));
+        assert!(grid.cells.is_empty());
     }
 }

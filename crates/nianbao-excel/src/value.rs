@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use nianbao_model::CellValue;
-use nianbao_model::report::parse_value_text;
+use nianbao_model::format::ValueKind;
+use nianbao_model::report::{number_value, parse_value_text};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
@@ -25,18 +26,57 @@ pub fn decimal_from_float(f: f64) -> Option<Decimal> {
     Some(exact.round_dp(FLOAT_PLACES).normalize())
 }
 
-/// The report value of a stored cell (formulas aside).
-pub fn cell_value(raw: &Raw) -> CellValue {
+/// The report value of a stored cell (formulas aside), for a field of the given kind: numbers
+/// beyond [`nianbao_model::report::MAX_ABS_VALUE`] and text whose unit does not fit the field
+/// (`12元` for an amount in 万元) are unreadable; a date is unreadable and shown as a date.
+pub fn cell_value(raw: &Raw, kind: ValueKind) -> CellValue {
     match raw {
         Raw::Empty => CellValue::Empty(String::new()),
-        Raw::Int(i) => nianbao_model::report::number_value(Decimal::from(*i)),
-        Raw::Number(f) => match decimal_from_float(*f) {
-            Some(d) => nianbao_model::report::number_value(d),
-            None => CellValue::Unreadable(f.to_string()),
+        Raw::Int(i) => number_value(Decimal::from(*i)),
+        // Beyond the bound, the number as the spreadsheet shows it (not its binary expansion).
+        Raw::Number(f) => match decimal_from_float(*f).map(number_value) {
+            Some(CellValue::Number(n)) => CellValue::Number(n),
+            _ => CellValue::Unreadable(f.to_string()),
         },
-        // Interim: the field's kind is not known here yet; counts are the common case.
-        Raw::Text(s) => parse_value_text(s, nianbao_model::format::ValueKind::Count),
+        Raw::Text(s) => parse_value_text(s, kind),
+        Raw::Date(serial) => CellValue::Unreadable(date_text(*serial)),
         Raw::Other(s) => CellValue::Unreadable(s.clone()),
+    }
+}
+
+/// Excel 1900-system date serial to `YYYY-MM-DD` (serials from 1900-03-01 to 9999-12-31).
+pub fn date_from_serial(serial: f64) -> Option<String> {
+    if !(61.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    // Days since 1970-01-01; Excel's day 25569 is 1970-01-01.
+    let days = serial.floor() as i64 - 25_569;
+    // Civil-from-days (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// A date cell as a reader sees it: `2025-01-16`, `2025-01-16 09:30`, a time alone as `09:30`;
+/// a serial outside the calendar as its number.
+pub fn date_text(serial: f64) -> String {
+    let minutes = (serial.fract() * 1_440.0).round() as i64;
+    let time = (minutes > 0 && minutes < 1_440)
+        .then(|| format!("{:02}:{:02}", minutes / 60, minutes % 60));
+    if (0.0..1.0).contains(&serial) {
+        return time.unwrap_or_else(|| "00:00".to_string());
+    }
+    match (date_from_serial(serial), time) {
+        (Some(date), Some(time)) => format!("{date} {time}"),
+        (Some(date), None) => date,
+        (None, _) => serial.to_string(),
     }
 }
 
@@ -159,24 +199,29 @@ fn push_ref_or_range(arg: &str, cells: &mut Vec<(u32, u32)>) -> Option<()> {
 /// The result of evaluating a plain sum over a grid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SumResult {
-    /// Every term is a number or blank (blank counts 0, as in Excel), at least one a number.
+    /// Every term is a number or blank (blank counts 0, as in Excel), at least one a number;
+    /// the sum is within [`nianbao_model::report::MAX_ABS_VALUE`].
     Number(Decimal),
+    /// Every term is a number, but the sum is beyond the bound of a table value (or beyond what
+    /// a decimal holds): no number can be given for it.
+    TooLarge,
     /// Every term is blank: nothing was filled in, so the total is "no value" too.
     AllBlank,
     /// Not a plain sum, or a term is text, or the terms loop.
     Unknown,
 }
 
-/// Evaluates a formula cell at (r, c) as a plain sum, following formula terms without cached
-/// values (a 总计 of 总计s) up to a small depth.
-pub fn evaluate_sum(grid: &Grid, formula: &str) -> SumResult {
+/// Evaluates a formula as a plain sum over the cells of a field of the given kind, following
+/// formula terms without cached values (a 总计 of 总计s) up to a small depth.
+pub fn evaluate_sum(grid: &Grid, formula: &str, kind: ValueKind) -> SumResult {
     let mut seen = BTreeSet::new();
-    evaluate(grid, formula, &mut seen, 0)
+    evaluate(grid, formula, kind, &mut seen, 0)
 }
 
 fn evaluate(
     grid: &Grid,
     formula: &str,
+    kind: ValueKind,
     seen: &mut BTreeSet<(u32, u32)>,
     depth: usize,
 ) -> SumResult {
@@ -196,30 +241,36 @@ fn evaluate(
             continue;
         };
         let value = match (&cell.value, &cell.formula) {
-            (Raw::Empty, Some(inner)) => match evaluate(grid, inner, seen, depth + 1) {
+            (Raw::Empty, Some(inner)) => match evaluate(grid, inner, kind, seen, depth + 1) {
                 SumResult::Number(n) => CellValue::Number(n),
                 SumResult::AllBlank => CellValue::Empty(String::new()),
+                SumResult::TooLarge => return SumResult::TooLarge,
                 SumResult::Unknown => return SumResult::Unknown,
             },
-            (raw, Some(inner)) => match evaluate(grid, inner, seen, depth + 1) {
+            (raw, Some(inner)) => match evaluate(grid, inner, kind, seen, depth + 1) {
                 SumResult::AllBlank => CellValue::Empty(String::new()),
-                _ => cell_value(raw),
+                _ => cell_value(raw, kind),
             },
-            (raw, None) => cell_value(raw),
+            (raw, None) => cell_value(raw, kind),
         };
         match value {
             CellValue::Number(n) => {
-                total += n;
+                let Some(sum) = total.checked_add(n) else {
+                    return SumResult::TooLarge;
+                };
+                total = sum;
                 any_number = true;
             }
             CellValue::Empty(_) => {}
             CellValue::Unreadable(_) => return SumResult::Unknown,
         }
     }
-    if any_number {
-        SumResult::Number(total.normalize())
-    } else {
-        SumResult::AllBlank
+    if !any_number {
+        return SumResult::AllBlank;
+    }
+    match number_value(total) {
+        CellValue::Number(n) => SumResult::Number(n),
+        _ => SumResult::TooLarge,
     }
 }
 
@@ -239,6 +290,88 @@ mod tests {
         assert_eq!(decimal_from_float(96171.6), Some(d("96171.6")));
         assert_eq!(decimal_from_float(447228.0), Some(d("447228")));
         assert_eq!(decimal_from_float(f64::NAN), None);
+    }
+
+    #[test]
+    fn values_are_read_by_the_kind_of_their_field() {
+        let text = |s: &str| Raw::Text(s.into());
+        assert_eq!(
+            cell_value(&text("1.2万元"), ValueKind::Amount),
+            CellValue::Number(d("1.2"))
+        );
+        assert_eq!(
+            cell_value(&text("12元"), ValueKind::Amount),
+            CellValue::Unreadable("12元".into())
+        );
+        assert_eq!(
+            cell_value(&text("3万元"), ValueKind::Count),
+            CellValue::Unreadable("3万元".into())
+        );
+        assert_eq!(
+            cell_value(&Raw::Number(5e28), ValueKind::Count),
+            CellValue::Unreadable("50000000000000000000000000000".into())
+        );
+        assert!(matches!(
+            cell_value(&Raw::Number(1e300), ValueKind::Count),
+            CellValue::Unreadable(_)
+        ));
+    }
+
+    #[test]
+    fn date_cells_show_as_dates() {
+        assert_eq!(
+            cell_value(&Raw::Date(45673.0), ValueKind::Count),
+            CellValue::Unreadable("2025-01-16".into())
+        );
+        assert_eq!(date_text(45673.5), "2025-01-16 12:00");
+        assert_eq!(date_text(0.395833333), "09:30");
+        assert_eq!(date_text(-3.0), "-3");
+        assert_eq!(date_text(f64::NAN), "NaN");
+    }
+
+    fn grid_of(cells: &[((u32, u32), Raw, Option<&str>)]) -> Grid {
+        let mut g = Grid::default();
+        for (pos, value, formula) in cells {
+            g.cells.insert(
+                *pos,
+                crate::sheet::RawCell {
+                    value: value.clone(),
+                    formula: formula.map(str::to_string),
+                },
+            );
+        }
+        g
+    }
+
+    #[test]
+    fn sums_never_overflow() {
+        // Within the bound each, beyond it together.
+        let big = Raw::Int(900_000_000_000);
+        let g = grid_of(&[((0, 0), big.clone(), None), ((0, 1), big, None)]);
+        assert_eq!(
+            evaluate_sum(&g, "A1+B1", ValueKind::Count),
+            SumResult::TooLarge
+        );
+        // Nested totals without cached values: the inner one too large makes the outer too.
+        let g = grid_of(&[
+            ((0, 0), Raw::Int(900_000_000_000), None),
+            ((0, 1), Raw::Int(900_000_000_000), None),
+            ((0, 2), Raw::Empty, Some("A1+B1")),
+            ((0, 3), Raw::Int(1), None),
+        ]);
+        assert_eq!(
+            evaluate_sum(&g, "C1+D1", ValueKind::Count),
+            SumResult::TooLarge
+        );
+        // Amount units in the terms of an amount total.
+        let g = grid_of(&[
+            ((0, 0), Raw::Text("1.2万元".into()), None),
+            ((0, 1), Raw::Number(0.3), None),
+        ]);
+        assert_eq!(
+            evaluate_sum(&g, "SUM(A1:B1)", ValueKind::Amount),
+            SumResult::Number(d("1.5"))
+        );
     }
 
     #[test]

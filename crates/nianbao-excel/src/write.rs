@@ -362,9 +362,11 @@ fn total_cell_formula(
     if mode == Mode::Template {
         return Some(Formula::new(text).set_result("0"));
     }
+    // A report may hold any decimal (it need not come from a workbook): a sum that overflows
+    // is no sum, and the value is written as reported.
     let mut sum = Decimal::ZERO;
     for k in term_keys? {
-        sum += report.number(k)?;
+        sum = sum.checked_add(report.number(k)?)?;
     }
     let sum = sum.normalize();
     match report.number(key) {
