@@ -4,6 +4,12 @@
 //! Paragraphs are numbered 1, 2, … over the body's own paragraphs (not those inside tables), as
 //! a reader counts them; tables are numbered 1, 2, … in document order. Horizontal merges
 //! (`w:gridSpan`, `w:gridBefore`) and vertical merges (`w:vMerge`) are resolved into a grid.
+//!
+//! Text boxes (`w:txbxContent`) hold paragraphs inside a paragraph. Their text is appended to
+//! the paragraph that anchors them, each inner paragraph on a line of its own after the
+//! anchor's text (lines are read as paragraphs later, with the anchor's place), so the
+//! numbering of the body's paragraphs stays the one a reader sees. The VML copy of a text box
+//! (`mc:Fallback`) is skipped, so its text is read once.
 
 use std::io::{Cursor, Read};
 
@@ -14,8 +20,8 @@ use quick_xml::events::{BytesStart, Event};
 use crate::DocError;
 use crate::structure::{Block, Grid, GridCell, Para};
 
-/// The most `document.xml` may expand to: larger is a damaged or hostile file.
-const MAX_DOCUMENT_XML: u64 = 64 * 1024 * 1024;
+/// The most `document.xml` may expand to: larger is a damaged or hostile file (a zip bomb).
+const MAX_DOCUMENT_XML: u64 = 256 * 1024 * 1024;
 /// Grid limits: official tables have at most 15 columns and 28 rows.
 const MAX_COLS: usize = 200;
 const MAX_ROWS: usize = 5000;
@@ -23,6 +29,11 @@ const MAX_ROWS: usize = 5000;
 const MAX_NESTING: usize = 32;
 
 pub(crate) fn read_blocks(file: &str, bytes: &[u8]) -> Result<Vec<Block>, DocError> {
+    read_blocks_limited(file, bytes, MAX_DOCUMENT_XML)
+}
+
+/// [`read_blocks`] with the most `word/document.xml` may inflate to.
+fn read_blocks_limited(file: &str, bytes: &[u8], limit: u64) -> Result<Vec<Block>, DocError> {
     let damaged = |reason: String| DocError::Damaged {
         file: file.to_string(),
         reason,
@@ -38,10 +49,34 @@ pub(crate) fn read_blocks(file: &str, bytes: &[u8]) -> Result<Vec<Block>, DocErr
     let mut xml = Vec::new();
     entry
         .by_ref()
-        .take(MAX_DOCUMENT_XML)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut xml)
         .map_err(|e| damaged(format!("正文部件无法解压（{e}）")))?;
+    if xml.len() as u64 > limit {
+        return Err(DocError::too_large(
+            file,
+            "解压后的正文（word/document.xml）",
+            limit,
+        ));
+    }
     parse_document(file, &xml).map_err(damaged)
+}
+
+/// A paragraph being read, and how many table cells were open when it started (a text box may
+/// hold a table whose cells' paragraphs belong to those cells, not to the anchor).
+struct ParaFrame {
+    text: String,
+    cells: usize,
+    /// Text-box paragraphs anchored in this one, in order.
+    boxed: Vec<String>,
+}
+
+impl ParaFrame {
+    /// The paragraph's own text, then its text boxes' paragraphs on lines of their own.
+    fn into_lines(self) -> Vec<String> {
+        let own = (!self.text.is_empty() || self.boxed.is_empty()).then_some(self.text);
+        own.into_iter().chain(self.boxed).collect()
+    }
 }
 
 /// One table being read: its rows of cells (grid column, span, vertical-merge state, text).
@@ -157,8 +192,8 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
     // Contents of the cells being read, innermost last.
     let mut cell_items: Vec<Vec<CellItem>> = Vec::new();
     let mut cell_props: Vec<(usize, VMerge)> = Vec::new();
-    let mut para_text = String::new();
-    let mut in_para = false;
+    // Paragraphs being read, innermost last: a text box puts paragraphs inside a paragraph.
+    let mut paras: Vec<ParaFrame> = Vec::new();
     let mut in_text = false;
     // Depth inside elements whose text must not be read (deleted text, field codes, fallbacks).
     let mut skip_depth = 0usize;
@@ -174,10 +209,11 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                 } else {
                     match e.local_name().as_ref() {
                         b"delText" | b"instrText" | b"Fallback" | b"del" => skip_depth = 1,
-                        b"p" => {
-                            in_para = true;
-                            para_text.clear();
-                        }
+                        b"p" => paras.push(ParaFrame {
+                            text: String::new(),
+                            cells: cell_items.len(),
+                            boxed: Vec::new(),
+                        }),
                         b"t" => in_text = true,
                         b"tbl" => {
                             if tables.len() >= MAX_NESTING {
@@ -200,8 +236,16 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                 }
             }
             Event::Empty(e) if skip_depth == 0 => match e.local_name().as_ref() {
-                b"tab" if in_para => para_text.push('\t'),
-                b"br" | b"cr" if in_para => para_text.push('\n'),
+                b"tab" => {
+                    if let Some(p) = paras.last_mut() {
+                        p.text.push('\t');
+                    }
+                }
+                b"br" | b"cr" => {
+                    if let Some(p) = paras.last_mut() {
+                        p.text.push('\n');
+                    }
+                }
                 b"gridSpan" => {
                     if let Some(p) = cell_props.last_mut() {
                         p.0 = attr_val(&e)
@@ -226,19 +270,25 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                             .min(MAX_COLS);
                     }
                 }
-                // An empty paragraph still counts in the numbering a reader sees.
-                b"p" if tables.is_empty() => out.paragraph(String::new()),
+                // An empty paragraph of the body still counts in the numbering a reader sees
+                // (one in a text box is part of its anchor paragraph).
+                b"p" if tables.is_empty() && paras.is_empty() => out.paragraph(String::new()),
                 _ => {}
             },
             Event::Text(t) if skip_depth == 0 && in_text => {
                 let text = t.decode().map_err(|e| format!("正文文字编码有误（{e}）"))?;
-                para_text.push_str(&text);
+                if let Some(p) = paras.last_mut() {
+                    p.text.push_str(&text);
+                }
             }
             Event::GeneralRef(r) if skip_depth == 0 && in_text => {
+                let Some(p) = paras.last_mut() else {
+                    continue;
+                };
                 if let Ok(Some(c)) = r.resolve_char_ref() {
-                    para_text.push(c);
+                    p.text.push(c);
                 } else if let Ok(name) = r.decode() {
-                    para_text.push_str(match name.as_ref() {
+                    p.text.push_str(match name.as_ref() {
                         "amp" => "&",
                         "lt" => "<",
                         "gt" => ">",
@@ -256,12 +306,27 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                 match e.local_name().as_ref() {
                     b"t" => in_text = false,
                     b"p" => {
-                        in_para = false;
-                        let text = std::mem::take(&mut para_text);
-                        if let Some(cell) = cell_items.last_mut() {
-                            cell.push(CellItem::Para(text));
-                        } else if tables.is_empty() {
-                            out.paragraph(text);
+                        let Some(done) = paras.pop() else {
+                            continue;
+                        };
+                        match paras.last_mut() {
+                            // A text box's paragraph in the same cell (or body) as its anchor:
+                            // lines of their own after the anchor's text.
+                            Some(anchor) if anchor.cells == cell_items.len() => {
+                                anchor.boxed.extend(
+                                    done.into_lines()
+                                        .into_iter()
+                                        .filter(|l| !l.trim().is_empty()),
+                                );
+                            }
+                            _ => {
+                                let text = done.into_lines().join("\n");
+                                if let Some(cell) = cell_items.last_mut() {
+                                    cell.push(CellItem::Para(text));
+                                } else if tables.is_empty() {
+                                    out.paragraph(text);
+                                }
+                            }
                         }
                     }
                     b"tc" => {
@@ -305,7 +370,6 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
         }
         buf.clear();
     }
-    let _ = in_para;
     Ok(out.blocks)
 }
 
@@ -360,4 +424,106 @@ fn build_grid(index: usize, rows: Vec<Vec<RawCell>>) -> Grid {
         grid.slots.push(slots);
     }
     grid
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A hand-made `word/document.xml` around a body.
+    fn xml(body: &str) -> String {
+        format!(
+            "<w:document xmlns:w=\"w\" xmlns:mc=\"mc\" xmlns:wps=\"wps\" xmlns:v=\"v\"><w:body>{body}</w:body></w:document>"
+        )
+    }
+
+    fn docx(body: &str) -> Vec<u8> {
+        let xml = xml(body);
+        let mut bytes = Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut bytes);
+        writer
+            .start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+        writer.write_all(xml.as_bytes()).unwrap();
+        writer.finish().unwrap();
+        bytes.into_inner()
+    }
+
+    fn paragraphs(blocks: &[Block]) -> Vec<(String, Option<usize>)> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Para(p) => Some((p.text.clone(), p.loc.paragraph)),
+                Block::Table(_) => None,
+            })
+            .collect()
+    }
+
+    /// A text box as Word writes it: the DrawingML box, and its VML copy as the fallback.
+    fn text_box(lines: &[&str]) -> String {
+        let paras: String = lines
+            .iter()
+            .map(|l| format!("<w:p><w:r><w:t>{l}</w:t></w:r></w:p>"))
+            .collect();
+        format!(
+            "<w:r><mc:AlternateContent><mc:Choice><w:drawing><wps:txbx><w:txbxContent>{paras}</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox><w:txbxContent>{paras}</w:txbxContent></v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+        )
+    }
+
+    #[test]
+    fn text_boxes_keep_the_anchor_paragraph_and_their_own_text() {
+        let body = format!(
+            "<w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p>\
+             <w:p><w:r><w:t>本年度主动公开</w:t></w:r>{}<w:r><w:t>政府信息1200条。</w:t></w:r></w:p>\
+             <w:p/>\
+             <w:p><w:r><w:t>二、主动公开政府信息情况</w:t></w:r></w:p>",
+            text_box(&["框内第一段", "", "框内第二段"])
+        );
+        let blocks = parse_document("文本框.docx", xml(&body).as_bytes()).unwrap();
+        assert_eq!(
+            paragraphs(&blocks),
+            vec![
+                ("一、总体情况".to_string(), Some(1)),
+                (
+                    "本年度主动公开政府信息1200条。\n框内第一段\n框内第二段".to_string(),
+                    Some(2)
+                ),
+                (String::new(), Some(3)),
+                ("二、主动公开政府信息情况".to_string(), Some(4)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_text_box_in_a_table_cell_stays_in_that_cell() {
+        let body = format!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r>{}</w:p></w:tc><w:tc><w:p><w:r><w:t>3</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
+            text_box(&["注"])
+        );
+        let blocks = parse_document("文本框.docx", xml(&body).as_bytes()).unwrap();
+        let Some(Block::Table(grid)) = blocks.first() else {
+            panic!("{blocks:?}");
+        };
+        let texts: Vec<&str> = grid.cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, vec!["规章\n注", "3"]);
+    }
+
+    #[test]
+    fn document_xml_inflating_past_the_limit_is_refused() {
+        let body = "<w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p>".repeat(100);
+        let bytes = docx(&body);
+        assert!(read_blocks_limited("大.docx", &bytes, 1 << 20).is_ok());
+        let err = read_blocks_limited("大.docx", &bytes, 1000).unwrap_err();
+        assert!(matches!(err, DocError::TooLarge { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("大.docx") && message.contains("word/document.xml"),
+            "{message}"
+        );
+    }
 }

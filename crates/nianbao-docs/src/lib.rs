@@ -16,7 +16,8 @@
 //!    cannot be found, or whose cells were joined without a separator, is an error finding.
 //!
 //! Invariants: reading never panics on any input; every paragraph and value carries the place
-//! it came from; output is deterministic. A document without tables is a narrative draft, not an
+//! it came from; output is deterministic; memory is bounded (files over 64 MiB, and DOCX files
+//! whose `word/document.xml` inflates beyond 256 MiB, are refused with [`DocError::TooLarge`]). A document without tables is a narrative draft, not an
 //! error: [`read_document`] accepts it, [`read_published`] requires the three tables.
 //!
 //! Placeholders in prose (`{{ new_received.total }}`) are rendered separately by
@@ -26,6 +27,13 @@
 //! in table cells not), HTML paragraphs over the non-empty blocks, text by line; a table value
 //! names its table (1-based, in document order) and grid cell (row, column, 1-based), or its
 //! line in a text file.
+//!
+//! Tables: a grid is taken as one of the format's labelled tables only when it shows that
+//! table's column headers or at least half of its row labels, so a small table of a draft is
+//! not read as a statistics table. A value cell holds what
+//! [`nianbao_model::report::parse_value_text`] reads with the field's kind; a cell it cannot
+//! read (`约5`) stays in its row as [`nianbao_model::CellValue::Unreadable`] with its table and
+//! cell as source, and the validator reports it (`values.unreadable`), as for workbooks.
 //!
 //! Finding rule ids (stable): `import.title_missing`, `import.parts_missing` (warnings);
 //! `import.row_not_found`, `import.row_values`, `import.cells_joined`, `import.legacy_format`
@@ -41,6 +49,7 @@ mod structure;
 mod tables;
 mod text;
 
+use std::io::Read;
 use std::path::Path;
 
 use nianbao_model::{Finding, Format, Report};
@@ -81,6 +90,35 @@ pub enum DocError {
         "文件“{file}”中未找到统计表（缺少{missing}）；读取已公开的年度报告需要其中的表格。如果这是正文草稿，请按草稿读取"
     )]
     TablesMissing { file: String, missing: String },
+    #[error(
+        "文件“{file}”过大（{what}超过 {limit}），不像是年度报告文件，未予读取；请核对所选文件是否正确"
+    )]
+    TooLarge {
+        file: String,
+        /// What exceeded the limit: `文件大小`, `解压后的正文（word/document.xml）`.
+        what: String,
+        /// The limit, for reading (`64 MB`).
+        limit: String,
+    },
+}
+
+/// The largest document read: a report with its tables is well under 1 MiB as text and a few
+/// MiB as DOCX with pictures.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl DocError {
+    pub(crate) fn too_large(file: &str, what: &str, limit: u64) -> DocError {
+        const MIB: u64 = 1024 * 1024;
+        DocError::TooLarge {
+            file: file.to_string(),
+            what: what.to_string(),
+            limit: if limit >= MIB && limit.is_multiple_of(MIB) {
+                format!("{} MB", limit / MIB)
+            } else {
+                format!("{limit} 字节")
+            },
+        }
+    }
 }
 
 /// The kinds of document this crate reads, chosen by file name and confirmed by content.
@@ -98,11 +136,32 @@ enum Kind {
 /// narrative draft simply has no values.
 pub fn read_document(path: &Path, format: &Format) -> Result<Imported, DocError> {
     let display = file_display_name(path);
-    let bytes = std::fs::read(path).map_err(|source| DocError::Io {
-        file: display.clone(),
-        source,
-    })?;
+    let bytes = read_file_limited(path, &display, MAX_FILE_BYTES)?;
     read_document_bytes(&display, &bytes, format)
+}
+
+/// Reads a file of at most `limit` bytes: refused at once when its size is known to be larger,
+/// and read through `take` so that a file that grows, or a device, is never read further.
+fn read_file_limited(path: &Path, display: &str, limit: u64) -> Result<Vec<u8>, DocError> {
+    let io = |source| DocError::Io {
+        file: display.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.len() > limit
+    {
+        return Err(DocError::too_large(display, "文件大小", limit));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(DocError::too_large(display, "文件大小", limit));
+    }
+    Ok(bytes)
 }
 
 /// [`read_document`] on bytes already in memory; `display_name` names the file in messages and
@@ -112,6 +171,13 @@ pub fn read_document_bytes(
     bytes: &[u8],
     format: &Format,
 ) -> Result<Imported, DocError> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(DocError::too_large(
+            display_name,
+            "文件大小",
+            MAX_FILE_BYTES,
+        ));
+    }
     let kind = detect_kind(display_name, bytes)?;
     let blocks = match kind {
         Kind::Docx => docx::read_blocks(display_name, bytes)?,
@@ -216,5 +282,37 @@ fn detect_kind(name: &str, bytes: &[u8]) -> Result<Kind, DocError> {
             file: name.to_string(),
             kind: format!(".{other}"),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_over_the_limit_are_refused_with_their_name() {
+        let dir = std::env::temp_dir().join(format!("nianbao-docs-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("过大.txt");
+        std::fs::write(&path, "一、总体情况\n".repeat(20)).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(
+            read_file_limited(&path, "过大.txt", size).unwrap().len() as u64,
+            size
+        );
+        let err = read_file_limited(&path, "过大.txt", size - 1).unwrap_err();
+        assert!(matches!(err, DocError::TooLarge { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("过大.txt") && message.contains(&format!("{} 字节", size - 1)),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn limits_read_in_megabytes() {
+        let err = DocError::too_large("报告.docx", "文件大小", MAX_FILE_BYTES).to_string();
+        assert!(err.contains("文件大小超过 64 MB"), "{err}");
     }
 }

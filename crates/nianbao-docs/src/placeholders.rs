@@ -2,6 +2,12 @@
 //! minijinja over `Report::template_context()`: strict about undefined names, no HTML escaping.
 //! A paragraph with any problem is left exactly as written and the problem is reported with the
 //! paragraph's place and the placeholder's text.
+//!
+//! A draft is untrusted input, so only `{{ … }}` placeholders are accepted, each a name or a
+//! `row.field` key, optionally followed by filters whose arguments are string literals or small
+//! integers (`{{ contact | join("，") }}`). Statements and comments (`{% … %}`, `{# … #}`) are
+//! never run: a paragraph holding one is reported as `draft.placeholder_syntax` and left as
+//! written. The engine also runs with a fuel limit, as a second guard against runaway templates.
 
 use std::sync::OnceLock;
 
@@ -31,11 +37,52 @@ pub fn placeholder_names(format: &Format) -> Vec<(String, String)> {
     names
 }
 
+/// Instructions one paragraph's rendering may execute: a paragraph of placeholders needs a few
+/// dozen; a template that loops is stopped here even if it got past the syntax check.
+const FUEL: u64 = 20_000;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_fuel(Some(FUEL));
     env
+}
+
+/// The one form a placeholder's expression may take: a name or `row.field`, then optional
+/// filters with string or small-integer arguments.
+fn allowed_expression_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        let name = r"[A-Za-z_][A-Za-z0-9_]*";
+        let arg = r#"(?:"[^"\\]*"|'[^'\\]*'|-?[0-9]{1,3})"#;
+        Regex::new(&format!(
+            r"^{name}(?:\.{name})?(?:\s*\|\s*{name}(?:\(\s*(?:{arg}(?:\s*,\s*{arg})*)?\s*\))?)*$"
+        ))
+        .ok()
+    })
+    .as_ref()
+}
+
+/// The first statement or comment tag (`{% … %}`, `{# … #}`) in a text, as written (up to its
+/// closing marker, or its first 40 characters when it is not closed).
+fn first_block_tag(text: &str) -> Option<String> {
+    let start = [text.find("{%"), text.find("{#")]
+        .into_iter()
+        .flatten()
+        .min()?;
+    let rest = text.get(start..)?;
+    let closer = if rest.starts_with("{%") { "%}" } else { "#}" };
+    let tag = match rest.get(2..).and_then(|r| r.find(closer)) {
+        Some(end) => rest.get(..end + 4).unwrap_or(rest).to_string(),
+        None => rest.chars().take(40).collect(),
+    };
+    Some(if tag.chars().count() > 60 {
+        let head: String = tag.chars().take(60).collect();
+        format!("{head}…")
+    } else {
+        tag
+    })
 }
 
 fn expression_re() -> Option<&'static Regex> {
@@ -85,15 +132,20 @@ fn render_paragraph(
         return;
     }
     let mut problems: Vec<Finding> = Vec::new();
-    for part in [run_in.as_str(), paragraph.text.as_str()] {
-        for caps in expression_re()
-            .into_iter()
-            .flat_map(|re| re.captures_iter(part))
-        {
-            let (Some(whole), Some(expr)) = (caps.get(0), caps.get(1)) else {
-                continue;
-            };
-            check_expression(env, context, whole.as_str(), expr.as_str(), &mut problems);
+    if let Some(tag) = first_block_tag(&run_in).or_else(|| first_block_tag(&paragraph.text)) {
+        // Template logic is never run: the paragraph is reported and left as written.
+        problems.push(block_finding(&tag));
+    } else {
+        for part in [run_in.as_str(), paragraph.text.as_str()] {
+            for caps in expression_re()
+                .into_iter()
+                .flat_map(|re| re.captures_iter(part))
+            {
+                let (Some(whole), Some(expr)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                check_expression(env, context, whole.as_str(), expr.as_str(), &mut problems);
+            }
         }
     }
     let mut rendered = Vec::new();
@@ -101,8 +153,8 @@ fn render_paragraph(
         for part in [run_in.as_str(), paragraph.text.as_str()] {
             match env.render_str(part, context) {
                 Ok(text) => rendered.push(text),
-                // Single placeholders were checked above; this catches the rest (unclosed
-                // tags, `{% if %}` blocks, filters).
+                // Each placeholder was checked above and statements were refused; this catches
+                // the rest (an unclosed `{{ org }`, a filter failing on its value, fuel).
                 Err(e) => {
                     problems.push(problem_finding(&e, part));
                     break;
@@ -136,6 +188,10 @@ fn check_expression(
 ) {
     let mut report = |f: Finding| problems.push(f);
     let name = expr.split('|').next().unwrap_or(expr).trim();
+    if !allowed_expression_re().is_some_and(|re| re.is_match(expr.trim())) {
+        report(form_finding(whole));
+        return;
+    }
     let compiled = match env.compile_expression(expr) {
         Ok(c) => c,
         Err(e) => {
@@ -184,12 +240,42 @@ fn syntax_finding(whole: &str, error: &minijinja::Error) -> Finding {
     .hint("占位符用两对花括号括住名称，如 {{ org }}；花括号须成对、用半角字符。")
 }
 
+/// A placeholder that is not a name or `row.field` (an expression, a call, a non-ASCII name).
+fn form_finding(whole: &str) -> Finding {
+    Finding::error(
+        "draft.placeholder_syntax",
+        format!(
+            "占位符“{whole}”写法有误（只能写名称或“行键.列键”，可加过滤器，不能写运算或函数调用），该段保持原样"
+        ),
+    )
+    .expected_found("{{ 名称 }}，如 {{ new_received.total }}", whole.to_string())
+    .hint("占位符用两对花括号括住名称，如 {{ org }}、{{ new_received.total }}；名称用半角英文字母、数字和下划线。")
+}
+
+/// A statement or comment tag: drafts may hold placeholders only, never template logic.
+fn block_finding(tag: &str) -> Finding {
+    Finding::error(
+        "draft.placeholder_syntax",
+        format!(
+            "段落中含有模板语句“{tag}”：草稿中只能使用 {{{{ 名称 }}}} 形式的占位符，不能使用 {{% … %}} 语句或 {{# … #}} 注释，该段保持原样"
+        ),
+    )
+    .expected_found("{{ 名称 }}，如 {{ new_received.total }}", tag.to_string())
+    .hint("请删去该语句，需要随数据变化的文字请直接写成占位符或定稿后的文字。")
+}
+
 fn problem_finding(error: &minijinja::Error, text: &str) -> Finding {
     let excerpt: String = text.chars().take(40).collect();
     match error.kind() {
         ErrorKind::UndefinedError | ErrorKind::UnknownFilter | ErrorKind::UnknownFunction => {
             unknown_finding(&excerpt, error.detail().unwrap_or("未知名称"))
         }
+        ErrorKind::OutOfFuel => Finding::error(
+            "draft.placeholder_syntax",
+            format!("段落“{excerpt}”中的占位符过于复杂，无法在限定步数内替换，该段保持原样"),
+        )
+        .expected_found("{{ 名称 }}，如 {{ new_received.total }}", excerpt.clone())
+        .hint("占位符只写名称，如 {{ org }}、{{ new_received.total }}。"),
         _ => syntax_finding(&excerpt, error),
     }
 }

@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use nianbao_model::format::{CellRole, TableSpec};
+use nianbao_model::format::{CellRole, TableSpec, ValueKind};
 use nianbao_model::report::parse_value_text;
 use nianbao_model::text::normalize_label;
-use nianbao_model::{Cell, Finding, Format, Location, Report, ValueKey};
+use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
 
 use crate::structure::{Grid, GridCell};
@@ -75,34 +75,57 @@ fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
         .collect()
 }
 
-fn number_re() -> Option<&'static Regex> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^[-−－]?[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?$").ok()
-    })
-    .as_ref()
-}
-
 fn glued_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"^(.*[^0-9.．０-９])([0-9０-９]{2,})$").ok())
         .as_ref()
 }
 
-const EMPTY_MARKERS: [&str; 7] = ["/", "／", "-", "—", "——", "–", "－"];
+/// The kinds of value the fields of some tables hold, each once.
+fn kinds_of<'s>(specs: impl IntoIterator<Item = &'s TableSpec>) -> Vec<ValueKind> {
+    let mut kinds = Vec::new();
+    for field in specs.into_iter().flat_map(|s| s.fields.iter()) {
+        if !kinds.contains(&field.kind) {
+            kinds.push(field.kind);
+        }
+    }
+    if kinds.is_empty() {
+        kinds.push(ValueKind::default());
+    }
+    kinds
+}
 
-/// A number, or a "no value" marker, as a cell or token of its own.
-fn is_value_token(text: &str) -> bool {
+/// A value as a cell or token of its own: what the model's reader takes for a number or a "no
+/// value" marker (`3`, `5件`, `/`, `不适用`, `无`) in a field of one of these kinds. The same
+/// reader then reads the value with its field's kind. A run of digits that reader refuses for
+/// its size only (`300153006143119`, cells joined) is still a value, never label text.
+fn is_value_token(text: &str, kinds: &[ValueKind]) -> bool {
+    kinds
+        .iter()
+        .any(|k| !matches!(parse_value_text(text, *k), CellValue::Unreadable(_)))
+        || is_digit_run(text)
+}
+
+fn is_digit_run(text: &str) -> bool {
     let t = text.trim();
-    EMPTY_MARKERS.contains(&t) || number_re().is_some_and(|re| re.is_match(t))
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
-fn is_number(text: &str) -> bool {
-    number_re().is_some_and(|re| re.is_match(text.trim()))
+fn is_number(text: &str, kinds: &[ValueKind]) -> bool {
+    kinds
+        .iter()
+        .any(|k| matches!(parse_value_text(text, *k), CellValue::Number(_)))
 }
 
-/// The row a label names: exact after normalisation, else the longest official label the text
-/// contains (a group and its item in one cell), else a close spelling.
+/// Shortest official label that may be found inside a longer text: `其他`, `规章`, `总计` are
+/// words of ordinary tables too, and only name a row when they are the whole label.
+const MIN_CONTAINED_LABEL: usize = 4;
+
+/// The row a label names: exact after normalisation, else the longest official label of at
+/// least [`MIN_CONTAINED_LABEL`] characters the text contains (a group and its item in one
+/// cell), else a close spelling.
 fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t RowTarget<'a>> {
     let wanted = normalize_label(label);
     if wanted.is_empty() {
@@ -114,7 +137,7 @@ fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t 
     let contained = targets
         .iter()
         .flat_map(|t| t.labels.iter().map(move |l| (t, l)))
-        .filter(|(_, l)| l.chars().count() >= 2 && wanted.contains(l.as_str()))
+        .filter(|(_, l)| l.chars().count() >= MIN_CONTAINED_LABEL && wanted.contains(l.as_str()))
         .max_by_key(|(_, l)| l.chars().count());
     if let Some((t, _)) = contained {
         return Some(t);
@@ -276,8 +299,80 @@ impl Collector<'_> {
     }
 }
 
-/// Reads every grid: rows with a label of tables 2 and 3 and values to its right; a row of
-/// numbers only, as many as table 4 has values, is table 4.
+/// The cells of each row of a grid that start in that row, left to right.
+fn grid_rows(grid: &Grid) -> Vec<Vec<&GridCell>> {
+    grid.slots
+        .iter()
+        .enumerate()
+        .map(|(r, slots)| {
+            let mut ids: Vec<usize> = Vec::new();
+            for id in slots.iter().flatten() {
+                if !ids.contains(id) && grid.cells.get(*id).is_some_and(|c| c.r == r) {
+                    ids.push(*id);
+                }
+            }
+            ids.iter().filter_map(|id| grid.cells.get(*id)).collect()
+        })
+        .collect()
+}
+
+/// The label of a grid row among `targets`: the rightmost cell that is not a value and names
+/// one of the rows, with its position in the row. The cells to its right are the row's values,
+/// so that a cell that is not a number (`约5`) stays a value of its row instead of hiding it.
+fn row_label<'t, 'a>(
+    cells: &[&GridCell],
+    targets: &'t [RowTarget<'a>],
+    kinds: &[ValueKind],
+) -> Option<(usize, &'t RowTarget<'a>)> {
+    cells
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, c)| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds))
+        .find_map(|(i, c)| best_target(targets, &c.text).map(|t| (i, t)))
+}
+
+/// Whether a grid is the table `spec` (or a piece of it): it shows the table's column headers
+/// (half of its field labels, or one distinctive label of at least [`MIN_CONTAINED_LABEL`]
+/// characters such as `本年制发件数`), or at least half of its row labels. A small table of a
+/// draft whose rows happen to be called `总计` or `其他` is not a statistics table.
+fn grid_is_table(rows: &[Vec<&GridCell>], spec: &TableSpec, kinds: &[ValueKind]) -> bool {
+    let texts: BTreeSet<String> = rows
+        .iter()
+        .flatten()
+        .map(|c| normalize_label(&c.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut headers = 0usize;
+    let mut distinctive = false;
+    for field in &spec.fields {
+        let shown: Vec<String> = std::iter::once(&field.label)
+            .chain(field.aliases.iter())
+            .map(|l| normalize_label(l))
+            .filter(|l| texts.contains(l))
+            .collect();
+        if !shown.is_empty() {
+            headers += 1;
+            distinctive |= shown
+                .iter()
+                .any(|l| l.chars().count() >= MIN_CONTAINED_LABEL);
+        }
+    }
+    if distinctive || (headers > 0 && headers * 2 >= spec.fields.len()) {
+        return true;
+    }
+    let targets = row_targets(spec);
+    let named: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|cells| row_label(cells, &targets, kinds))
+        .map(|(_, t)| t.row.as_str())
+        .collect();
+    !targets.is_empty() && named.len() * 2 >= targets.len()
+}
+
+/// Reads every grid: a grid that is one of the labelled tables (see [`grid_is_table`]) gives
+/// the rows it names, with their values to the right of the label; a row of numbers only, as
+/// many as table 4 has values, is table 4.
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
@@ -285,13 +380,9 @@ pub(crate) fn map_grids(
     report: &mut Report,
     findings: &mut Vec<Finding>,
 ) {
-    let targets: Vec<RowTarget> = format
-        .tables
-        .iter()
-        .filter(|t| !is_positional(t))
-        .flat_map(row_targets)
-        .collect();
+    let labelled: Vec<&TableSpec> = format.tables.iter().filter(|t| !is_positional(t)).collect();
     let positional: Vec<&TableSpec> = format.tables.iter().filter(|t| is_positional(t)).collect();
+    let kinds = kinds_of(format.tables.iter());
     let mut collector = Collector {
         file: file.to_string(),
         format,
@@ -317,50 +408,54 @@ pub(crate) fn map_grids(
             table_cell: Some((cell.r + 1, cell.c + 1)),
             ..Location::default()
         };
-        for (r, slots) in grid.slots.iter().enumerate() {
-            let mut ids: Vec<usize> = Vec::new();
-            for id in slots.iter().flatten() {
-                if !ids.contains(id) && grid.cells.get(*id).is_some_and(|c| c.r == r) {
-                    ids.push(*id);
-                }
-            }
-            let row_cells: Vec<&GridCell> =
-                ids.iter().filter_map(|id| grid.cells.get(*id)).collect();
+        let rows = grid_rows(grid);
+        let claimed: Vec<&TableSpec> = labelled
+            .iter()
+            .copied()
+            .filter(|spec| grid_is_table(&rows, spec, &kinds))
+            .collect();
+        for spec in &claimed {
+            // A table that was recognised reports every row it lacks, even if none was read.
+            first_grid.entry(spec.id.clone()).or_insert(grid.index);
+            collector.found.entry(spec.id.clone()).or_default();
+        }
+        let targets: Vec<RowTarget> = claimed.iter().flat_map(|s| row_targets(s)).collect();
+        for row_cells in &rows {
             if row_cells.is_empty() {
                 continue;
             }
-            let last_label = row_cells
+            let has_label = row_cells
                 .iter()
-                .rposition(|c| !c.text.trim().is_empty() && !is_value_token(&c.text));
+                .any(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, &kinds));
+            if !has_label {
+                let values: Vec<(String, Location)> = row_cells
+                    .iter()
+                    .map(|c| (c.text.trim().to_string(), place(c)))
+                    .collect();
+                let spec = positional
+                    .iter()
+                    .find(|s| s.value_cells().len() == values.len());
+                if let Some(spec) = spec
+                    && values.iter().any(|(t, _)| is_number(t, &kinds_of([*spec])))
+                {
+                    first_grid.entry(spec.id.clone()).or_insert(grid.index);
+                    collector.positional(spec, &values);
+                }
+                continue;
+            }
+            let Some((at, target)) = row_label(row_cells, &targets, &kinds) else {
+                continue;
+            };
             let values: Vec<(String, Location)> = row_cells
                 .iter()
-                .skip(last_label.map_or(0, |l| l + 1))
+                .skip(at + 1)
                 .map(|c| (c.text.trim().to_string(), place(c)))
                 .collect();
             if values.is_empty() {
                 continue;
             }
-            match last_label.and_then(|l| row_cells.get(l)) {
-                None => {
-                    let spec = positional
-                        .iter()
-                        .find(|s| s.value_cells().len() == values.len());
-                    if let Some(spec) = spec
-                        && values.iter().any(|(t, _)| is_number(t))
-                    {
-                        first_grid.entry(spec.id.clone()).or_insert(grid.index);
-                        collector.positional(spec, &values);
-                    }
-                }
-                Some(label) => {
-                    let Some(target) = best_target(&targets, &label.text) else {
-                        continue;
-                    };
-                    first_grid
-                        .entry(target.table.id.clone())
-                        .or_insert(grid.index);
-                    collector.row(target, &values, &place(label));
-                }
+            if let Some(label) = row_cells.get(at) {
+                collector.row(target, &values, &place(label));
             }
         }
     }
@@ -414,13 +509,13 @@ struct TextRow {
     cells: Vec<String>,
 }
 
-fn text_row(line: &SourceLine) -> TextRow {
+fn text_row(line: &SourceLine, kinds: &[ValueKind]) -> TextRow {
     let no = line.no;
     if line.is_tab_row() {
         let cells: Vec<&str> = line.text.split('\t').map(str::trim).collect();
         let label_end = cells
             .iter()
-            .rposition(|c| !c.is_empty() && !is_value_token(c))
+            .rposition(|c| !c.is_empty() && !is_value_token(c, kinds))
             .map_or(0, |i| i + 1);
         let label = cells
             .get(..label_end)
@@ -450,7 +545,7 @@ fn text_row(line: &SourceLine) -> TextRow {
     let run = tokens
         .iter()
         .rev()
-        .take_while(|t| is_value_token(t))
+        .take_while(|t| is_value_token(t, kinds))
         .count();
     let split = tokens.len() - run;
     let mut label_tokens: Vec<String> = tokens
@@ -534,7 +629,8 @@ pub(crate) fn map_text(
         }
         return false;
     }
-    let mut rows: Vec<TextRow> = lines.iter().map(|l| text_row(l)).collect();
+    let kinds = kinds_of([spec]);
+    let mut rows: Vec<TextRow> = lines.iter().map(|l| text_row(l, &kinds)).collect();
     // PDF text extracted without layout puts every cell on a line of its own: consecutive
     // lines holding one number each are the cells of one row.
     let mut k = 0;
@@ -641,15 +737,14 @@ pub(crate) fn map_text(
     // The label text around each record: from the line after the previous record to the line
     // before the next one (wrapped labels sit above, on and below the numbers).
     let window = |k: usize| -> String {
-        let Some(&at) = records.get(k) else {
+        if records.get(k).is_none() {
             return String::new();
-        };
+        }
         let from = k
             .checked_sub(1)
             .and_then(|p| records.get(p))
             .map_or(0, |p| p + 1);
         let to = records.get(k + 1).copied().unwrap_or(rows.len());
-        let _ = at;
         rows.get(from..to)
             .unwrap_or_default()
             .iter()
@@ -695,19 +790,53 @@ pub(crate) fn map_text(
     true
 }
 
+/// The kind of value a field holds (count or amount), for reading its text.
+fn field_kind(spec: &TableSpec, field: &str) -> ValueKind {
+    spec.field(field).map(|f| f.kind).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn value_tokens() {
-        assert!(is_value_token("3119"));
-        assert!(is_value_token("96171.6"));
-        assert!(is_value_token("1,234"));
-        assert!(is_value_token("/"));
-        assert!(!is_value_token("1.属于国家秘密"));
-        assert!(!is_value_token("4."));
-        assert!(!is_value_token("-4-"));
+        let kinds = kinds_of(Format::national_2021().tables.iter());
+        let is_value = |t: &str| is_value_token(t, &kinds);
+        assert!(is_value("3119"));
+        assert!(is_value("96171.6"));
+        assert!(is_value("1,234"));
+        assert!(is_value("/"));
+        assert!(!is_value("1.属于国家秘密"));
+        // The model reads `4.` as the number 4; an enumerator on its own is rare enough in a
+        // row and, read as a value, it makes the row's count wrong, which is reported.
+        assert!(is_value("4."));
+        assert!(!is_value("-4-"));
+        // What the model's reader takes for a value is a value here too.
+        for marker in ["不适用", "无", "\\", "5件", "１２", "1.2万元"] {
+            assert!(is_value(marker), "{marker}");
+        }
+        assert!(!is_value("约5"));
+        assert!(!is_value("其他"));
+        assert!(is_value("300153006143119"));
+        // Units follow the field's kind: `5件` is no amount, `3万元` no count.
+        assert!(!is_value_token("5件", &[ValueKind::Amount]));
+        assert!(!is_value_token("3万元", &[ValueKind::Count]));
+    }
+
+    #[test]
+    fn short_labels_name_a_row_only_when_whole() {
+        let t3 = Format::national_2021().table("table3").unwrap();
+        let targets = row_targets(t3);
+        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        assert_eq!(row("总计").as_deref(), Some("processed_total"));
+        assert_eq!(row("部门总计"), None);
+        assert_eq!(row("其他事项"), None);
+        let t2 = Format::national_2021().table("table2").unwrap();
+        let targets = row_targets(t2);
+        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        assert_eq!(row("规章").as_deref(), Some("regulations"));
+        assert_eq!(row("规章制度建设"), None);
     }
 
     #[test]
@@ -727,9 +856,4 @@ mod tests {
         assert_eq!(row("(七) 总计").as_deref(), Some("processed_total"));
         assert_eq!(row("申请人情况"), None);
     }
-}
-
-/// The kind of value a field holds (count or amount), for reading its text.
-fn field_kind(spec: &TableSpec, field: &str) -> nianbao_model::format::ValueKind {
-    spec.field(field).map(|f| f.kind).unwrap_or_default()
 }

@@ -375,9 +375,11 @@ fn output_is_deterministic() {
 #[test]
 fn html_table_rows_that_cannot_be_read_are_named() {
     let format = Format::national_2021();
+    // The table shows its column headers, so it is taken as 表三 although most rows are missing.
     let page = "<html><body><p>某局2024年政府信息公开工作年度报告</p>
 <p>三、收到和处理政府信息公开申请情况</p>
 <table>
+<tr><td></td><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>
 <tr><td>一、本年新收政府信息公开申请数量</td><td>5</td><td>/</td><td></td><td>0</td><td>0</td><td>0</td><td>5</td></tr>
 <tr><td>（一）予以公开</td><td>1</td><td>2</td><td>3</td></tr>
 <tr><td>（二）部分公开</td><td>1000000</td></tr>
@@ -416,13 +418,13 @@ fn html_table_rows_that_cannot_be_read_are_named() {
     assert_eq!(
         by_rule("import.row_values"),
         vec![
-            "表三“（一）予以公开”一行应有 7 个数值，实际读到 3 个，未导入 @ 页面.html › 第1个表格第2行第1列"
+            "表三“（一）予以公开”一行应有 7 个数值，实际读到 3 个，未导入 @ 页面.html › 第1个表格第3行第1列"
         ]
     );
     assert_eq!(
         by_rule("import.cells_joined"),
         vec![
-            "表三“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”一行的数字连在一起（“1000000”），无法分辨各单元格的数值，未导入 @ 页面.html › 第1个表格第3行第1列"
+            "表三“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”一行的数字连在一起（“1000000”），无法分辨各单元格的数值，未导入 @ 页面.html › 第1个表格第4行第1列"
         ]
     );
     let missing = by_rule("import.row_not_found");
