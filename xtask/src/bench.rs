@@ -1,9 +1,189 @@
-//! `cargo xtask bench`: speed and memory figures (filled in by the benchmark work).
+//! `cargo xtask bench [--units N] [--reports M]`: speed and memory figures of nianbao, printed
+//! as Markdown (the README's 性能 section is made from this output).
+//!
+//! 1. Per report, one thread: `cargo bench -p nianbao-tests --bench pipeline -- --units M`
+//!    (default 200 reports): import (workbook + DOCX draft) + check + DOCX + XLSX, median and
+//!    p95, and each phase.
+//! 2. Batches end to end with the release binary: a corpus of varied valid units (written by
+//!    `cargo run --release -p nianbao-tests --example corpus` under `target/bench/`), then
+//!    `nianbao batch` on 100 and on N units (default 1,000) with `--jobs 1` and `--jobs 2`:
+//!    wall time and peak resident memory of the process (`wait4`'s `ru_maxrss`).
+//!
+//! Nothing here asserts a time: these are figures for people, measured on whatever machine runs
+//! them.
 
 use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
-pub fn run(_root: &Path, _args: &[String]) -> Result<()> {
-    anyhow::bail!("基准测试尚未实现")
+/// Targets on an ordinary 2-core office PC (README, 性能).
+const TARGET_PER_REPORT_MS: f64 = 5.0;
+const TARGET_BATCH_1000_S: f64 = 4.0;
+const TARGET_RSS_MIB: f64 = 100.0;
+
+struct Options {
+    units: usize,
+    reports: usize,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        units: 1000,
+        reports: 200,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut number = |name: &str| -> Result<usize> {
+            it.next()
+                .and_then(|n| n.parse().ok())
+                .filter(|&n: &usize| n > 0)
+                .with_context(|| format!("{name} 后应为正整数"))
+        };
+        match arg.as_str() {
+            "--units" => options.units = number("--units")?,
+            "--reports" => options.reports = number("--reports")?,
+            other => bail!("未知参数 {other}；用法：cargo xtask bench [--units N] [--reports M]"),
+        }
+    }
+    Ok(options)
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let options = parse(args)?;
+
+    // 1. Per report, in-process.
+    eprintln!("== 单份报告基准（cargo bench，{} 份）", options.reports);
+    crate::run(
+        Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args([
+                "bench",
+                "-p",
+                "nianbao-tests",
+                "--bench",
+                "pipeline",
+                "--",
+                "--units",
+            ])
+            .arg(options.reports.to_string()),
+    )?;
+
+    // 2. Batches with the release binary.
+    let bin = crate::nianbao_binary(root)?;
+    let bench_dir = root.join("target").join("bench");
+    let small = options.units.min(100);
+    let sizes: Vec<usize> = if small == options.units {
+        vec![small]
+    } else {
+        vec![small, options.units]
+    };
+    let mut rows = Vec::new();
+    for &units in &sizes {
+        let corpus = bench_dir.join(format!("corpus-{units}"));
+        eprintln!("== 生成 {units} 个单位的语料：{}", corpus.display());
+        crate::run(
+            Command::new(env!("CARGO"))
+                .current_dir(root)
+                .args([
+                    "run",
+                    "--release",
+                    "-q",
+                    "-p",
+                    "nianbao-tests",
+                    "--example",
+                    "corpus",
+                    "--",
+                ])
+                .arg(&corpus)
+                .arg(units.to_string()),
+        )?;
+        for jobs in [1usize, 2] {
+            let out = bench_dir.join(format!("out-{units}-j{jobs}"));
+            if out.exists() {
+                std::fs::remove_dir_all(&out)
+                    .with_context(|| format!("无法清空 {}", out.display()))?;
+            }
+            eprintln!("== nianbao batch：{units} 个单位，--jobs {jobs}");
+            let mut cmd = Command::new(&bin);
+            cmd.arg("batch")
+                .arg(&corpus)
+                .arg("-o")
+                .arg(&out)
+                .args(["--jobs", &jobs.to_string()]);
+            let measured = measure(cmd)?;
+            let summary = measured.stdout.lines().next().unwrap_or("").to_string();
+            if !summary.contains(&format!("共 {units} 个单位")) {
+                bail!("nianbao batch 输出异常：{}", measured.stdout);
+            }
+            rows.push((units, jobs, measured, summary));
+        }
+    }
+
+    println!("\n### 批量处理（release 版 nianbao batch，端到端）\n");
+    println!("| 单位数 | 线程 | 用时 (s) | 每单位 (ms) | 峰值内存 RSS (MiB) | 结果 |");
+    println!("|---:|---:|---:|---:|---:|---|");
+    for (units, jobs, m, summary) in &rows {
+        println!(
+            "| {units} | {jobs} | {:.2} | {:.2} | {:.1} | {} |",
+            m.wall.as_secs_f64(),
+            m.wall.as_secs_f64() * 1000.0 / *units as f64,
+            m.max_rss_mib,
+            summary.trim()
+        );
+    }
+    println!(
+        "\n目标（2 核办公电脑）：单份报告 ≤ {TARGET_PER_REPORT_MS} ms（单线程）；1,000 个单位 ≤ {TARGET_BATCH_1000_S} s（2 线程）；峰值内存 ≤ {TARGET_RSS_MIB} MiB，且不随单位数增长。"
+    );
+    println!("语料与输出在 {}。", bench_dir.display());
+    Ok(())
+}
+
+struct Measured {
+    wall: Duration,
+    max_rss_mib: f64,
+    stdout: String,
+}
+
+/// Runs a command to completion; wall time, and the peak RSS of that one child from `wait4`
+/// (`getrusage(RUSAGE_CHILDREN)` would give the maximum over every child so far instead).
+fn measure(mut cmd: Command) -> Result<Measured> {
+    use std::io::Read;
+    cmd.stdout(std::process::Stdio::piped());
+    let start = Instant::now();
+    // Reaped below with wait4 (which also gives its rusage), not Child::wait.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().with_context(|| format!("无法运行 {cmd:?}"))?;
+    let mut stdout_pipe = child.stdout.take().context("无法读取子进程输出")?;
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout_pipe.read_to_string(&mut s);
+        s
+    });
+    let pid = i32::try_from(child.id()).context("进程号超出范围")?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; zero is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own un-reaped child; the pointers are valid for the call.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    if reaped != pid {
+        bail!("等待子进程失败：{}", std::io::Error::last_os_error());
+    }
+    let stdout = reader.join().unwrap_or_default();
+    // Exit code 1 means "some unit has errors": still a completed batch.
+    let code = if libc::WIFEXITED(status) {
+        Some(libc::WEXITSTATUS(status))
+    } else {
+        None
+    };
+    if !matches!(code, Some(0 | 1)) {
+        bail!("{cmd:?} 异常结束（状态 {status}）：{stdout}");
+    }
+    Ok(Measured {
+        wall,
+        max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        stdout,
+    })
 }

@@ -56,7 +56,12 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Builds the `nianbao` binary (release) and returns its path.
 pub fn nianbao_binary(root: &Path) -> Result<PathBuf> {
-    run(Command::new(env!("CARGO")).current_dir(root).args(["build", "--release", "-p", "nianbao"]))?;
+    run(Command::new(env!("CARGO")).current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "nianbao",
+    ]))?;
     Ok(root.join("target").join("release").join("nianbao"))
 }
 
@@ -65,17 +70,33 @@ fn render(root: &Path) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let bin = nianbao_binary(root)?;
     let jobs: [(&str, Vec<PathBuf>); 2] = [
-        ("weidong-2024", vec![root.join("examples").join("weidong-2024")]),
-        ("huaian-2024", vec![root.join("tests/fixtures/samples/huaian-2024-published-pdftotext.txt")]),
+        (
+            "weidong-2024",
+            vec![root.join("examples").join("weidong-2024")],
+        ),
+        (
+            "huaian-2024",
+            vec![root.join("tests/fixtures/samples/huaian-2024-published-pdftotext.txt")],
+        ),
     ];
     for (name, inputs) in jobs {
         let docx = out.join(format!("{name}.docx"));
         let mut cmd = Command::new(&bin);
-        cmd.arg("build").args(&inputs).arg("-o").arg(&docx).args(["--force", "--allow-errors"]);
+        cmd.arg("build")
+            .args(&inputs)
+            .arg("-o")
+            .arg(&docx)
+            .args(["--force", "--allow-errors"]);
         run(&mut cmd)?;
-        run(Command::new("soffice").args(["--headless", "--convert-to", "pdf", "--outdir"]).arg(&out).arg(&docx))?;
+        run(Command::new("soffice")
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&out)
+            .arg(&docx))?;
         let pdf = out.join(format!("{name}.pdf"));
-        run(Command::new("pdftoppm").args(["-png", "-r", "60"]).arg(&pdf).arg(out.join(name)))?;
+        run(Command::new("pdftoppm")
+            .args(["-png", "-r", "60"])
+            .arg(&pdf)
+            .arg(out.join(name)))?;
         println!("{} → {}", docx.display(), pdf.display());
     }
     println!("PNG 页面在 {}", out.display());
