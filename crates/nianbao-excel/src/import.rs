@@ -182,16 +182,7 @@ fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
 
 /// The fields of a table row, in column order.
 fn row_fields<'a>(table: &'a TableSpec, row: &str) -> Vec<&'a str> {
-    let mut cells: Vec<_> = table
-        .value_cells()
-        .into_iter()
-        .filter(|v| v.key.row == row)
-        .collect();
-    cells.sort_by_key(|v| v.c);
-    cells
-        .into_iter()
-        .filter_map(|v| table.field(&v.key.field).map(|f| f.key.as_str()))
-        .collect()
+    table.row_fields(row)
 }
 
 /// A table found on a sheet: where each value is.

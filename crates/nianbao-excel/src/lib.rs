@@ -32,16 +32,22 @@
 //! the xlsx cells are streamed rather than loaded as a dense range, and calamine runs under
 //! `catch_unwind`. Files that cannot be read give one [`ExcelError`] naming the file.
 //!
-//! **Limit of `.xls` and `.ods`:** calamine parses these formats whole while the workbook is
-//! opened and keeps each sheet as a *dense* range from its first to its last non-empty cell,
-//! before this crate can see the sheet's size; `worksheet_range` then hands out a copy. The cap
-//! is applied only afterwards: a range larger than 5,000 × 200 gives `import.sheet_too_large`
-//! and only its part within the cap is visited. The memory is spent regardless: an `.xls` sheet
-//! with cells at A1 and IV65536 (a 6 KB file) is 65,536 × 256 ≈ 16.7 million cells of 32 bytes,
-//! about 0.5 GiB, twice over with the copy (measured peak ≈ 1 GiB), and every such sheet of a
-//! workbook costs as much; an `.ods` sheet is bounded only by calamine's own limit of 100 million
-//! cells. Untrusted `.xls`/`.ods` files should therefore be imported where that much memory may
-//! be used, or converted to `.xlsx` first.
+//! **`.xls` and `.ods`:** calamine parses these formats whole while the workbook is opened and
+//! keeps each sheet as a *dense* range from its first to its last non-empty cell, before this
+//! crate can see the sheet's size (an `.xls` sheet with cells at A1 and IV65536, a 2.5 KB file,
+//! is 65,536 × 256 ≈ 16.7 million cells: about 1 GiB at peak; an `.ods` row of values repeated
+//! a million times, under 1 KB, as much). So the file is measured first (`prescan` module): the
+//! `.xls` workbook stream is located in the compound file as calamine locates it and its BIFF
+//! records walked sheet by sheet, the `.ods` `content.xml` is streamed (at most
+//! [`MAX_ODS_CONTENT_BYTES`] inflated) taking row and column repeats into account, with
+//! calamine's rules for which cells it keeps. A workbook that would make calamine allocate more
+//! than [`MAX_LOAD_CELLS`] cells (dense value and formula ranges and cell lists of all sheets
+//! together), or an `.xls` sheet declaring more than the format's 65,536 × 256, is refused with
+//! [`ExcelError::SheetsTooLarge`] naming the sheet and its range, before calamine allocates
+//! (refusing the two files above peaks at about 12 MB; what is let through costs calamine at
+//! most about 250 MB: 4 million cells of 32–56 bytes, and one sheet's copy). Within that bound the cap applies as for xlsx: a
+//! range larger than 5,000 × 200 gives `import.sheet_too_large` and only its part within the cap
+//! is visited.
 //!
 //! # Export
 //!
@@ -52,6 +58,7 @@
 //! deterministic.
 
 mod import;
+mod prescan;
 mod sheet;
 mod value;
 mod write;
@@ -61,6 +68,7 @@ use std::path::Path;
 use nianbao_model::{Finding, Format, Report};
 
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
+pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};
 pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
 pub use write::{write_report_workbook, write_template};
 
@@ -99,6 +107,12 @@ pub enum ExcelError {
         size: usize,
         limit: usize,
     },
+    /// An `.xls` or `.ods` file whose sheets the reader would have to build too large (see the
+    /// crate documentation); refused before the reader allocates.
+    #[error(
+        "“{file}”{detail}，读取时将占用过多内存，未予导入；请删除统计表以外远处的零散单元格（或多余的行、列、工作表）后重新保存，或另存为 .xlsx 格式后再导入"
+    )]
+    SheetsTooLarge { file: String, detail: String },
     #[error("生成 Excel 工作簿失败：{0}")]
     Write(String),
 }

@@ -223,6 +223,7 @@ fn read_zip(file: &str, bytes: &[u8]) -> Result<Vec<Grid>, ExcelError> {
                 .take(200)
                 .any(|w| w == b"opendocument.spreadsheet")
             {
+                crate::prescan::check_ods(file, bytes)?;
                 let workbook: Ods<_> =
                     Ods::new(Cursor::new(bytes)).map_err(|e| damaged(file, e))?;
                 read_generic(file, workbook, |_, _| Vec::new())
@@ -243,6 +244,7 @@ fn describe_zip_error(err: &calamine::XlsxError) -> String {
 }
 
 fn read_xls(file: &str, bytes: &[u8]) -> Result<Vec<Grid>, ExcelError> {
+    crate::prescan::check_xls(file, bytes)?;
     let workbook: Xls<_> = match Xls::new(Cursor::new(bytes)) {
         Ok(w) => w,
         Err(calamine::XlsError::Password) => {
@@ -274,8 +276,8 @@ fn merge_of(d: &calamine::Dimensions) -> Merge {
 }
 
 /// Xls and Ods load whole sheets: calamine builds every sheet as a dense range while the
-/// workbook is opened, before its size can be seen here (see the crate documentation). What is
-/// copied into the grid is bounded: a range declaring more than [`MAX_ROWS`] × [`MAX_COLS`] is
+/// workbook is opened, so their size is measured before (`prescan`, see the crate
+/// documentation) and oversized workbooks never get here. What is copied into the grid is bounded: a range declaring more than [`MAX_ROWS`] × [`MAX_COLS`] is
 /// noted as capped (`import.sheet_too_large`, as for xlsx) and only its part within the cap is
 /// visited, so a sheet with cells at A1 and IV65536 is not walked cell by cell.
 fn read_generic<RS, R, F>(file: &str, mut workbook: R, merges: F) -> Result<Vec<Grid>, ExcelError>

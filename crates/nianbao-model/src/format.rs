@@ -468,12 +468,18 @@ impl Format {
 
     /// The table and field spec of a value key.
     pub fn locate(&self, key: &ValueKey) -> Option<(&TableSpec, &FieldSpec)> {
+        // Called for every label in every message and import: look at the value runs directly
+        // rather than building the table's value cells each time.
         self.tables.iter().find_map(|t| {
-            if t.value_cells().iter().any(|v| &v.key == key) {
-                t.field(&key.field).map(|f| (t, f))
-            } else {
-                None
-            }
+            let placed = t.values.iter().any(|run| {
+                run.row == key.row
+                    && if run.fields.is_empty() {
+                        t.field(&key.field).is_some()
+                    } else {
+                        run.fields.iter().any(|f| *f == key.field)
+                    }
+            });
+            if placed { t.field(&key.field).map(|f| (t, f)) } else { None }
         })
     }
 
@@ -796,6 +802,21 @@ impl TableSpec {
             Some(parent) if starts_with_digit => format!("{}{}", parent.text, label),
             _ => label.to_string(),
         }
+    }
+
+    /// The fields of one row, in column order (without building every value cell).
+    pub fn row_fields(&self, row: &str) -> Vec<&str> {
+        let mut runs: Vec<&ValueRunSpec> = self.values.iter().filter(|r| r.row == row).collect();
+        runs.sort_by_key(|r| r.c);
+        runs.into_iter()
+            .flat_map(|run| -> Vec<&str> {
+                if run.fields.is_empty() {
+                    self.fields.iter().map(|f| f.key.as_str()).collect()
+                } else {
+                    run.fields.iter().map(String::as_str).collect()
+                }
+            })
+            .collect()
     }
 
     /// Every value cell with its grid position.
