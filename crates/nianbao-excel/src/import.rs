@@ -613,12 +613,18 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
         }
     }
     if !marker_cells.is_empty() || legacy_used {
+        // Without a marker cell (a 2019 label was matched by its mapping), the file is the place.
+        let places: Vec<Location> = if marker_cells.is_empty() {
+            vec![Location::file(file)]
+        } else {
+            marker_cells.into_iter().take(5).collect()
+        };
         findings.push(
             Finding::warning(
                 "import.legacy_2019",
                 "工作簿采用2019年版年度报告格式，已按2021年版格式（国办公开办函〔2021〕30号）对应导入，对应关系不完全一致的数值另行提示",
             )
-            .at_all(marker_cells.into_iter().take(5))
+            .at_all(places)
             .expected_found("2021年版格式", "2019年版格式")
             .hint("请改用2021年版格式填报（可用 nianbao init 生成模板）。"),
         );

@@ -113,6 +113,15 @@ pub enum ExcelError {
         "“{file}”{detail}，读取时将占用过多内存，未予导入；请删除统计表以外远处的零散单元格（或多余的行、列、工作表）后重新保存，或另存为 .xlsx 格式后再导入"
     )]
     SheetsTooLarge { file: String, detail: String },
+    /// An `.xlsx` whose XML part inflates far beyond any real workbook (a decompression bomb).
+    #[error(
+        "“{file}”中的“{part}”解压后超过 {limit_mb} MB，远大于正常统计表，可能已损坏或被恶意构造，未予导入；请用 Excel 或 WPS 打开原表格后另存为新的 .xlsx 文件再导入"
+    )]
+    InflatesTooLarge {
+        file: String,
+        part: String,
+        limit_mb: u64,
+    },
     #[error("生成 Excel 工作簿失败：{0}")]
     Write(String),
 }

@@ -940,6 +940,40 @@ pub fn check_ods(file: &str, bytes: &[u8]) -> Result<(), ExcelError> {
     judge(file, &loads)
 }
 
+/// Largest inflated size of one part of an `.xlsx` (a worksheet, the shared strings). A real
+/// statistics workbook's parts are kilobytes; calamine reads some of them (the white space
+/// between rows, the shared strings) into one buffer, so a small file that inflates to gigabytes
+/// would take that much memory.
+pub const MAX_XLSX_PART_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Refuses an `.xlsx` whose parts inflate beyond [`MAX_XLSX_PART_BYTES`] (a decompression bomb),
+/// by inflating each XML part into nothing, never more than the limit plus one byte.
+pub fn check_xlsx(file: &str, bytes: &[u8]) -> Result<(), ExcelError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a readable zip: calamine reports it in its own words.
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index(i) else {
+            continue;
+        };
+        let name = entry.name().to_string();
+        if !name.ends_with(".xml") {
+            continue;
+        }
+        let mut capped = entry.take(MAX_XLSX_PART_BYTES + 1);
+        let inflated = std::io::copy(&mut capped, &mut std::io::sink()).unwrap_or(0);
+        if inflated > MAX_XLSX_PART_BYTES {
+            return Err(ExcelError::InflatesTooLarge {
+                file: file.to_string(),
+                part: name,
+                limit_mb: MAX_XLSX_PART_BYTES / (1024 * 1024),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

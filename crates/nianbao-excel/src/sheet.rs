@@ -214,6 +214,7 @@ fn damaged(file: &str, detail: impl std::fmt::Display) -> ExcelError {
 }
 
 fn read_zip(file: &str, bytes: &[u8]) -> Result<Vec<Grid>, ExcelError> {
+    crate::prescan::check_xlsx(file, bytes)?;
     match Xlsx::new(Cursor::new(bytes)) {
         Ok(workbook) => read_xlsx(file, workbook),
         Err(xlsx_err) => {

@@ -476,10 +476,14 @@ impl Format {
                     && if run.fields.is_empty() {
                         t.field(&key.field).is_some()
                     } else {
-                        run.fields.iter().any(|f| *f == key.field)
+                        run.fields.contains(&key.field)
                     }
             });
-            if placed { t.field(&key.field).map(|f| (t, f)) } else { None }
+            if placed {
+                t.field(&key.field).map(|f| (t, f))
+            } else {
+                None
+            }
         })
     }
 
