@@ -128,7 +128,7 @@ pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>,
         meta: meta.clone(),
         ..Report::default()
     }
-    .template_context();
+    .metadata_context();
     let mut doc = Document::new(format, meta);
     doc.title();
     if let Some(template) = &format.opening {
@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn skeleton_keeps_value_placeholders() {
-        let ctx = Report::new("某局", 2024).template_context();
+        let ctx = Report::new("某局", 2024).metadata_context();
         assert_eq!(render_skeleton("{{ year }}年", &ctx), "2024年");
         assert_eq!(
             render_skeleton("共{{ new_received.total }}件", &ctx),

@@ -356,6 +356,19 @@ impl Report {
             .collect()
     }
 
+    /// The metadata part of [`Report::template_context`] only (`org`, `year`, `date`, `region`,
+    /// `contact`): for rendering skeleton text, where value placeholders must stay as written
+    /// for the office to fill in later.
+    pub fn metadata_context(&self) -> serde_json::Value {
+        match self.template_context() {
+            serde_json::Value::Object(mut map) => {
+                map.retain(|_, v| !v.is_object());
+                serde_json::Value::Object(map)
+            }
+            other => other,
+        }
+    }
+
     /// The context that placeholders in drafts and format templates see: `org`, `year`, `date`
     /// (Chinese), `contact`, `region`, and every value as `row.field` (`{{ new_received.total }}`).
     /// Whole numbers are numbers; amounts with decimals are strings, so they print exactly.

@@ -204,12 +204,15 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
 
 /// The Markdown draft skeleton: the title, the six headings, each part's skeleton text and items.
 fn markdown_skeleton(format: &Format, meta: &Metadata) -> String {
-    let env = minijinja::Environment::new();
+    // Strict: a line naming a table value keeps its placeholder (it is rendered when the draft
+    // is checked, once the workbook is filled), instead of printing an empty string.
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let ctx = Report {
         meta: meta.clone(),
         ..Report::default()
     }
-    .template_context();
+    .metadata_context();
     let render = |t: &str| env.render_str(t, &ctx).unwrap_or_else(|_| t.to_string());
     let mut md = format!("# {}\n\n", format.title(&meta.org, meta.year));
     md.push_str("<!-- 第二、三、四部分的表格由统计表生成，无需在此填写。正文中可用 {{ new_received.total }} 等占位符引用表格数字，名称见 README。 -->\n\n");
