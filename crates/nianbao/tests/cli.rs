@@ -4,10 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use nianbao_model::{Decimal, Format, Location, Report, ValueKey};
+use nianbao_model::{Decimal, Format, Report, ValueKey};
 use serde_json::Value;
-
-const HUAIAN: &str = include_str!("../../../tests/fixtures/values/huaian-2024.tsv");
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -26,27 +24,7 @@ fn nianbao() -> Command {
 
 /// The 淮安 numbers, each multiplied by `factor` (sums stay consistent, figures vary by unit).
 fn huaian_scaled(org: &str, factor: i64) -> Report {
-    let format = Format::national_2021();
-    let mut report = Report::new(org, 2024);
-    for line in HUAIAN
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let mut cols = line.split('\t');
-        let row = cols.next().unwrap();
-        let table = format.tables.iter().find(|t| t.row(row).is_some()).unwrap();
-        let keys: Vec<ValueKey> = table
-            .value_cells()
-            .into_iter()
-            .filter(|v| v.key.row == row)
-            .map(|v| v.key)
-            .collect();
-        for (key, n) in keys.into_iter().zip(cols) {
-            let n: Decimal = n.parse().unwrap();
-            report.set(key, n * Decimal::from(factor), Some(Location::default()));
-        }
-    }
-    report
+    nianbao_tests::huaian_scaled(org, 2024, factor)
 }
 
 fn write_workbook(path: &Path, report: &Report) {
