@@ -81,8 +81,20 @@ pub(crate) fn build_from_blocks(file: &str, blocks: &[Block], format: &Format) -
     let mut report = Report::default();
     report.meta.format = format.id.clone();
     let mut findings = Vec::new();
-    tables::map_grids(file, &grids, format, &mut report, &mut findings);
-    assemble(paras, format, &mut report, &mut findings);
+    tables::map_grids(
+        file,
+        &grids,
+        &tables::TableLabels::new(format),
+        &mut report,
+        &mut findings,
+    );
+    assemble(
+        paras,
+        format,
+        &PartHeadings::new(format),
+        &mut report,
+        &mut findings,
+    );
     Some(Imported { report, findings })
 }
 
@@ -91,6 +103,7 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
     if lines.lines.iter().all(SourceLine::is_blank) {
         return None;
     }
+    let part_headings = PartHeadings::new(format);
     let headings: Vec<Option<u8>> = lines
         .lines
         .iter()
@@ -98,7 +111,7 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
             if l.footer || l.is_tab_row() {
                 None
             } else {
-                match_part_heading(&l.text, format).map(|(n, _)| n)
+                part_headings.find(&l.text).map(|(n, _)| n)
             }
         })
         .collect();
@@ -153,7 +166,7 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
     let mut paras = Vec::new();
     let mut current_part: Option<u8> = None;
     for (para, first_line) in paragraphs {
-        if let Some(n) = match_part_heading(&para.text, format).map(|(n, _)| n)
+        if let Some(n) = part_headings.find(&para.text).map(|(n, _)| n)
             && heading_lines.iter().any(|(no, _)| *no == first_line)
         {
             current_part = Some(n);
@@ -165,7 +178,7 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
         }
         paras.push(para);
     }
-    assemble(paras, format, &mut report, &mut findings);
+    assemble(paras, format, &part_headings, &mut report, &mut findings);
     Some(Imported { report, findings })
 }
 
@@ -265,60 +278,111 @@ fn join_wrapped(text: &mut String, line: &str) {
 /// Trims spaces of every width (including the ideographic space of indentation) and zero-width
 /// characters at both ends.
 fn clean(text: &str) -> String {
+    trim_clean(text).to_string()
+}
+
+fn trim_clean(text: &str) -> &str {
     text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
-        .to_string()
 }
 
 fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Whether a paragraph is a part heading: the part's number and the heading as written.
-///
-/// The heading is compared with the format's official heading and accepted variants after
-/// normalisation; a close wording (a typo such as `行政法复议`, a missing `的`) is accepted too.
+/// [`PartHeadings::find`] with the headings normalised for this one call.
+#[cfg(test)]
 pub(crate) fn match_part_heading(text: &str, format: &Format) -> Option<(u8, String)> {
-    let written = clean(text);
-    if written.chars().count() > HEADING_MAX_CHARS || written.is_empty() {
-        return None;
+    PartHeadings::new(format).find(text)
+}
+
+/// The format's part headings and their variants, normalised once per read, with the numerals
+/// a part heading may start with.
+pub(crate) struct PartHeadings {
+    /// Per part: its number and its normalised heading and variants, in the format's order.
+    parts: Vec<(u8, Vec<String>)>,
+    /// `一` … : the numerals of parts, with their numbers.
+    numerals: Vec<(usize, String)>,
+}
+
+impl PartHeadings {
+    pub(crate) fn new(format: &Format) -> Self {
+        PartHeadings {
+            parts: format
+                .parts
+                .iter()
+                .map(|part| {
+                    let candidates = std::iter::once(&part.heading)
+                        .chain(&part.variants)
+                        .map(|c| normalize_label(c))
+                        .collect();
+                    (part.number, candidates)
+                })
+                .collect(),
+            numerals: (1..=format.parts.len().max(6))
+                .map(|n| (n, nianbao_model::format::chinese_numeral(n)))
+                .collect(),
+        }
     }
-    let (enumerator, rest) = split_enumerator(&written);
-    let numeral = enumerator.and_then(|e| {
-        let e = e.trim_end_matches('、').trim();
-        (1..=format.parts.len().max(6)).find(|n| nianbao_model::format::chinese_numeral(*n) == e)
-    });
-    if enumerator.is_some() && numeral.is_none() {
-        // `（一）…` or `1.` are sub-headings, never parts.
-        return None;
+
+    /// Whether a paragraph is a part heading: the part's number and the heading as written.
+    ///
+    /// The heading is compared with the format's official heading and accepted variants after
+    /// normalisation; a close wording (a typo such as `行政法复议`, a missing `的`) is accepted
+    /// too when the heading starts with a part's numeral.
+    pub(crate) fn find(&self, text: &str) -> Option<(u8, String)> {
+        // Cheap checks first: a paragraph longer than a heading line is neither copied nor
+        // counted to its end.
+        let trimmed = trim_clean(text);
+        if trimmed.is_empty() || trimmed.chars().nth(HEADING_MAX_CHARS).is_some() {
+            return None;
+        }
+        let written = trimmed.to_string();
+        let (enumerator, rest) = split_enumerator(&written);
+        let numeral = enumerator.and_then(|e| {
+            let e = e.trim_end_matches('、').trim();
+            self.numerals
+                .iter()
+                .find(|(_, numeral)| numeral == e)
+                .map(|(n, _)| *n)
+        });
+        if enumerator.is_some() && numeral.is_none() {
+            // `（一）…` or `1.` are sub-headings, never parts.
+            return None;
+        }
+        let wanted = normalize_label(rest.trim_end_matches(['。', '.', '：', ':']));
+        if wanted.is_empty() {
+            return None;
+        }
+        best_part(&self.parts, &wanted, numeral).map(|n| (n, written))
     }
-    let wanted = normalize_label(rest.trim_end_matches(['。', '.', '：', ':']));
-    if wanted.is_empty() {
-        return None;
-    }
+}
+
+/// The part a normalised heading names: the same wording, or with a numeral of a part, a close
+/// one.
+fn best_part(parts: &[(u8, Vec<String>)], wanted: &str, numeral: Option<usize>) -> Option<u8> {
     let mut best: Option<(f64, u8)> = None;
-    for part in &format.parts {
-        for candidate in std::iter::once(&part.heading).chain(&part.variants) {
-            let official = normalize_label(candidate);
+    for (number, candidates) in parts {
+        for official in candidates {
             let score = if official == wanted {
                 1.0
             } else if numeral.is_some() {
-                strsim::normalized_levenshtein(&official, &wanted)
+                strsim::normalized_levenshtein(official, wanted)
             } else {
                 0.0
             };
             // A heading with its own number may drift further than one that only matches the
             // next part's number.
-            let threshold = if numeral == Some(part.number as usize) {
+            let threshold = if numeral == Some(*number as usize) {
                 0.75
             } else {
                 0.85
             };
             if score >= threshold && best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, part.number));
+                best = Some((score, *number));
             }
         }
     }
-    best.map(|(_, n)| (n, written))
+    best.map(|(_, n)| n)
 }
 
 fn title_regex(format: &Format) -> Option<Regex> {
@@ -482,16 +546,20 @@ fn paragraph_of(para: &Para) -> Paragraph {
 }
 
 /// Places the paragraphs: title, opening, parts, closing.
-fn assemble(paras: Vec<Para>, format: &Format, report: &mut Report, findings: &mut Vec<Finding>) {
+fn assemble(
+    paras: Vec<Para>,
+    format: &Format,
+    part_headings: &PartHeadings,
+    report: &mut Report,
+    findings: &mut Vec<Finding>,
+) {
     let file_loc = paras
         .first()
         .and_then(|p| p.loc.file.clone())
         .map(Location::file)
         .unwrap_or_default();
-    let headings: Vec<Option<(u8, String)>> = paras
-        .iter()
-        .map(|p| match_part_heading(&p.text, format))
-        .collect();
+    let headings: Vec<Option<(u8, String)>> =
+        paras.iter().map(|p| part_headings.find(&p.text)).collect();
     let first_heading = headings
         .iter()
         .position(Option::is_some)

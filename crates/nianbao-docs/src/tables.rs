@@ -21,6 +21,7 @@ use crate::structure::{Grid, GridCell};
 use crate::text::SourceLine;
 
 /// A labelled row of a table: where its values go and the labels it may be written with.
+#[derive(Clone)]
 struct RowTarget<'a> {
     table: &'a TableSpec,
     row: String,
@@ -143,11 +144,19 @@ fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t 
         return Some(t);
     }
     let wanted = &wanted;
+    let wanted_chars = wanted.chars().count();
+    // The edit distance is at least the difference in length: a label whose length alone puts
+    // it below the threshold is not compared.
+    let close_in_length = |l: &String| {
+        let chars = l.chars().count();
+        1.0 - (chars.abs_diff(wanted_chars) as f64) / (chars.max(wanted_chars) as f64) >= 0.8
+    };
     targets
         .iter()
         .flat_map(|t| {
             t.labels
                 .iter()
+                .filter(|l| close_in_length(l))
                 .map(move |l| (t, strsim::normalized_levenshtein(l, wanted)))
         })
         .filter(|(_, score)| *score >= 0.8)
@@ -299,8 +308,8 @@ impl Collector<'_> {
     }
 }
 
-/// The cells of each row of a grid that start in that row, left to right.
-fn grid_rows(grid: &Grid) -> Vec<Vec<&GridCell>> {
+/// The indices of the cells of each row of a grid that start in that row, left to right.
+fn grid_row_ids(grid: &Grid) -> Vec<Vec<usize>> {
     grid.slots
         .iter()
         .enumerate()
@@ -311,9 +320,65 @@ fn grid_rows(grid: &Grid) -> Vec<Vec<&GridCell>> {
                     ids.push(*id);
                 }
             }
-            ids.iter().filter_map(|id| grid.cells.get(*id)).collect()
+            ids
         })
         .collect()
+}
+
+/// A labelled table of the format with its labels normalised.
+struct LabelledSpec<'f> {
+    spec: &'f TableSpec,
+    targets: Vec<RowTarget<'f>>,
+    /// Per field: its normalised label and aliases (blank ones included, as they never match).
+    fields: Vec<Vec<String>>,
+}
+
+/// The format's table labels, normalised once per read instead of once per grid: row labels
+/// and aliases, column headers, 2019 markers, and the kinds of value each table holds.
+pub(crate) struct TableLabels<'f> {
+    format: &'f Format,
+    kinds: Vec<ValueKind>,
+    labelled: Vec<LabelledSpec<'f>>,
+    /// Table 4 and the like: the spec, its number of values, its kinds.
+    positional: Vec<(&'f TableSpec, usize, Vec<ValueKind>)>,
+    legacy_markers: Vec<String>,
+}
+
+impl<'f> TableLabels<'f> {
+    pub(crate) fn new(format: &'f Format) -> Self {
+        let labelled = format
+            .tables
+            .iter()
+            .filter(|t| !is_positional(t))
+            .map(|spec| LabelledSpec {
+                spec,
+                targets: row_targets(spec),
+                fields: spec
+                    .fields
+                    .iter()
+                    .map(|field| {
+                        std::iter::once(&field.label)
+                            .chain(field.aliases.iter())
+                            .map(|l| normalize_label(l))
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect();
+        let positional = format
+            .tables
+            .iter()
+            .filter(|t| is_positional(t))
+            .map(|spec| (spec, spec.value_cells().len(), kinds_of([spec])))
+            .collect();
+        TableLabels {
+            format,
+            kinds: kinds_of(format.tables.iter()),
+            labelled,
+            positional,
+            legacy_markers: legacy_markers(format),
+        }
+    }
 }
 
 /// The label of a grid row among `targets`: the rightmost cell that is not a value and names
@@ -336,35 +401,37 @@ fn row_label<'t, 'a>(
 /// (half of its field labels, or one distinctive label of at least [`MIN_CONTAINED_LABEL`]
 /// characters such as `本年制发件数`), or at least half of its row labels. A small table of a
 /// draft whose rows happen to be called `总计` or `其他` is not a statistics table.
-fn grid_is_table(rows: &[Vec<&GridCell>], spec: &TableSpec, kinds: &[ValueKind]) -> bool {
-    let texts: BTreeSet<String> = rows
-        .iter()
-        .flatten()
-        .map(|c| normalize_label(&c.text))
-        .filter(|t| !t.is_empty())
-        .collect();
+fn grid_is_table(
+    rows: &[Vec<&GridCell>],
+    texts: &BTreeSet<&str>,
+    labelled: &LabelledSpec,
+    kinds: &[ValueKind],
+) -> bool {
+    let spec = labelled.spec;
     let mut headers = 0usize;
     let mut distinctive = false;
-    for field in &spec.fields {
-        let shown: Vec<String> = std::iter::once(&field.label)
-            .chain(field.aliases.iter())
-            .map(|l| normalize_label(l))
-            .filter(|l| texts.contains(l))
-            .collect();
-        if !shown.is_empty() {
+    for labels in &labelled.fields {
+        let mut shown = labels
+            .iter()
+            .filter(|l| texts.contains(l.as_str()))
+            .peekable();
+        if shown.peek().is_some() {
             headers += 1;
-            distinctive |= shown
-                .iter()
-                .any(|l| l.chars().count() >= MIN_CONTAINED_LABEL);
+            distinctive |= shown.any(|l| l.chars().count() >= MIN_CONTAINED_LABEL);
         }
     }
     if distinctive || (headers > 0 && headers * 2 >= spec.fields.len()) {
         return true;
     }
-    let targets = row_targets(spec);
+    let targets = &labelled.targets;
+    // Each grid row names at most one row: a grid with fewer rows than half the table's
+    // labelled rows cannot name enough of them, whatever its cells say.
+    if targets.is_empty() || rows.len() * 2 < targets.len() {
+        return false;
+    }
     let named: BTreeSet<&str> = rows
         .iter()
-        .filter_map(|cells| row_label(cells, &targets, kinds))
+        .filter_map(|cells| row_label(cells, targets, kinds))
         .map(|(_, t)| t.row.as_str())
         .collect();
     !targets.is_empty() && named.len() * 2 >= targets.len()
@@ -376,13 +443,12 @@ fn grid_is_table(rows: &[Vec<&GridCell>], spec: &TableSpec, kinds: &[ValueKind])
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
-    format: &Format,
+    labels: &TableLabels,
     report: &mut Report,
     findings: &mut Vec<Finding>,
 ) {
-    let labelled: Vec<&TableSpec> = format.tables.iter().filter(|t| !is_positional(t)).collect();
-    let positional: Vec<&TableSpec> = format.tables.iter().filter(|t| is_positional(t)).collect();
-    let kinds = kinds_of(format.tables.iter());
+    let format = labels.format;
+    let kinds = &labels.kinds;
     let mut collector = Collector {
         file: file.to_string(),
         format,
@@ -397,8 +463,17 @@ pub(crate) fn map_grids(
             table: Some(grid.index),
             ..Location::default()
         };
-        let texts = grid.cells.iter().map(|c| c.text.as_str());
-        if let Some(finding) = legacy_finding(format, texts, table_place) {
+        // Every cell's text normalised once, for the 2019 markers and the column headers.
+        let normalized: Vec<String> = grid
+            .cells
+            .iter()
+            .map(|c| normalize_label(&c.text))
+            .collect();
+        if let Some(finding) = legacy_finding_normalized(
+            &labels.legacy_markers,
+            normalized.iter().map(String::as_str),
+            table_place,
+        ) {
             collector.findings.push(finding);
             continue;
         }
@@ -408,42 +483,67 @@ pub(crate) fn map_grids(
             table_cell: Some((cell.r + 1, cell.c + 1)),
             ..Location::default()
         };
-        let rows = grid_rows(grid);
-        let claimed: Vec<&TableSpec> = labelled
+        let row_ids = grid_row_ids(grid);
+        let rows: Vec<Vec<&GridCell>> = row_ids
             .iter()
-            .copied()
-            .filter(|spec| grid_is_table(&rows, spec, &kinds))
+            .map(|ids| ids.iter().filter_map(|id| grid.cells.get(*id)).collect())
             .collect();
-        for spec in &claimed {
+        let texts: BTreeSet<&str> = row_ids
+            .iter()
+            .flatten()
+            .filter_map(|id| normalized.get(*id))
+            .map(String::as_str)
+            .filter(|t| !t.is_empty())
+            .collect();
+        let claimed: Vec<&LabelledSpec> = labels
+            .labelled
+            .iter()
+            .filter(|l| grid_is_table(&rows, &texts, l, kinds))
+            .collect();
+        for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
-            first_grid.entry(spec.id.clone()).or_insert(grid.index);
-            collector.found.entry(spec.id.clone()).or_default();
+            first_grid.entry(l.spec.id.clone()).or_insert(grid.index);
+            collector.found.entry(l.spec.id.clone()).or_default();
         }
-        let targets: Vec<RowTarget> = claimed.iter().flat_map(|s| row_targets(s)).collect();
+        let targets: Vec<RowTarget> = claimed
+            .iter()
+            .flat_map(|l| l.targets.iter().cloned())
+            .collect();
         for row_cells in &rows {
             if row_cells.is_empty() {
                 continue;
             }
+            // Without a claimed table only a row of as many cells as a positional table has
+            // values can give anything.
+            if targets.is_empty()
+                && !labels
+                    .positional
+                    .iter()
+                    .any(|(_, n, _)| *n == row_cells.len())
+            {
+                continue;
+            }
             let has_label = row_cells
                 .iter()
-                .any(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, &kinds));
+                .any(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds));
             if !has_label {
                 let values: Vec<(String, Location)> = row_cells
                     .iter()
                     .map(|c| (c.text.trim().to_string(), place(c)))
                     .collect();
-                let spec = positional
+                let spec = labels
+                    .positional
                     .iter()
-                    .find(|s| s.value_cells().len() == values.len());
-                if let Some(spec) = spec
-                    && values.iter().any(|(t, _)| is_number(t, &kinds_of([*spec])))
+                    .find(|(_, n, _)| *n == values.len());
+                if let Some((spec, _, spec_kinds)) = spec
+                    && values.iter().any(|(t, _)| is_number(t, spec_kinds))
                 {
                     first_grid.entry(spec.id.clone()).or_insert(grid.index);
                     collector.positional(spec, &values);
                 }
                 continue;
             }
-            let Some((at, target)) = row_label(row_cells, &targets, &kinds) else {
+            let Some((at, target)) = row_label(row_cells, &targets, kinds) else {
                 continue;
             };
             let values: Vec<(String, Location)> = row_cells
@@ -478,17 +578,31 @@ fn legacy_finding<'t>(
     texts: impl Iterator<Item = &'t str>,
     place: Location,
 ) -> Option<Finding> {
-    let markers: Vec<String> = format
+    let normalized: Vec<String> = texts.map(normalize_label).collect();
+    legacy_finding_normalized(
+        &legacy_markers(format),
+        normalized.iter().map(String::as_str),
+        place,
+    )
+}
+
+/// The format's 2019 markers, normalised.
+fn legacy_markers(format: &Format) -> Vec<String> {
+    format
         .legacy_2019
         .markers
         .iter()
         .map(|m| normalize_label(m))
-        .collect();
-    let found: Vec<String> = texts
-        .map(normalize_label)
-        .filter_map(|t| markers.iter().find(|m| t.contains(m.as_str())).cloned())
-        .collect();
-    let marker = found.first()?;
+        .collect()
+}
+
+/// [`legacy_finding`] on texts already normalised, with the markers normalised.
+fn legacy_finding_normalized<'t>(
+    markers: &[String],
+    mut texts: impl Iterator<Item = &'t str>,
+    place: Location,
+) -> Option<Finding> {
+    let marker = texts.find_map(|t| markers.iter().find(|m| t.contains(m.as_str())))?;
     Some(
         Finding::error(
             "import.legacy_format",
