@@ -28,6 +28,7 @@ mod package;
 pub mod render;
 mod table;
 mod typeset;
+#[cfg(test)]
 mod xmltree;
 
 use docx_rs::{Docx, PageMargin, Paragraph as DocxParagraph};

@@ -14,13 +14,14 @@
 
 use std::io::{Cursor, Write};
 
+use quick_xml::Reader;
 use quick_xml::escape::escape;
+use quick_xml::events::{BytesStart, Event};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::DocxError;
 use crate::typeset::{Face, LATIN_FACE};
-use crate::xmltree::{self, Element, Node};
 
 /// `w:rPr` children in schema order (CT_RPr / CT_ParaRPr).
 const RPR_ORDER: &[&str] = &[
@@ -203,57 +204,378 @@ pub(crate) fn schema_order(parent: &str) -> Option<&'static [&'static str]> {
 
 /// Applies every fix to one WordprocessingML part (document or footer). `header_rows` gives,
 /// for each `w:tbl` of the body in order, how many leading rows repeat on each page.
+///
+/// One streaming pass over the quick-xml events, writing as it reads: a sorted element's
+/// children are recorded as byte ranges of the output and put in schema order when the element
+/// ends; an empty `w:rPr` is cut off the output again when it ends. Text and attribute values
+/// are copied as escaped in the source; comments and processing instructions are dropped and
+/// the standard declaration is written.
 pub(crate) fn normalize_part(xml: &[u8], header_rows: &[usize]) -> Result<Vec<u8>, DocxError> {
-    let mut root = xmltree::parse(xml).map_err(DocxError::Internal)?;
-    root.walk_mut(&mut |e: &mut Element| {
-        e.attrs
-            .retain(|(k, _)| k != "w14:paraId" && k != "w14:textId");
-        if e.name == "w:gridCol" {
-            e.attrs.retain(|(k, _)| k != "w:type");
-        }
-        e.children.retain(|n| match n {
-            Node::Element(c) => !(c.name == "w:rPr" && c.children.is_empty() && c.attrs.is_empty()),
-            Node::Text(_) => true,
-        });
-    });
-    mark_header_rows(&mut root, header_rows);
-    root.walk_mut(&mut |e: &mut Element| {
-        if let Some(order) = schema_order(&e.name) {
-            let rank = |n: &Node| match n {
-                Node::Element(c) => order
-                    .iter()
-                    .position(|o| *o == c.name)
-                    .unwrap_or(order.len()),
-                Node::Text(_) => order.len(),
-            };
-            e.children.sort_by_key(rank);
-        }
-    });
-    Ok(xmltree::to_xml(&root))
+    let text = std::str::from_utf8(xml)
+        .map_err(|e| DocxError::Internal(format!("不是 UTF-8 文本：{e}")))?;
+    let mut pass = Pass {
+        out: Vec::with_capacity(DECL.len() + xml.len()),
+        stack: Vec::new(),
+        spare: Vec::new(),
+        scratch: Vec::new(),
+        header_rows,
+    };
+    pass.out.extend_from_slice(DECL.as_bytes());
+    pass.run(text).map_err(DocxError::Internal)?;
+    Ok(pass.out)
 }
 
-/// Adds `w:tblHeader` to the first `n` rows of each body table.
-fn mark_header_rows(root: &mut Element, header_rows: &[usize]) {
-    let Some(body) = root.elements_mut().find(|e| e.name == "w:body") else {
-        return;
-    };
-    let tables = body.elements_mut().filter(|e| e.name == "w:tbl");
-    for (table, &rows) in tables.zip(header_rows) {
-        for row in table.elements_mut().filter(|e| e.name == "w:tr").take(rows) {
-            let has_trpr = row.elements().any(|e| e.name == "w:trPr");
-            if !has_trpr {
-                // trPr follows the optional tblPrEx and precedes the cells.
-                let at = usize::from(row.elements().next().is_some_and(|e| e.name == "w:tblPrEx"));
-                row.children
-                    .insert(at, Node::Element(Element::new("w:trPr")));
-            }
-            if let Some(trpr) = row.elements_mut().find(|e| e.name == "w:trPr")
-                && !trpr.elements().any(|e| e.name == "w:tblHeader")
-            {
-                trpr.children
-                    .push(Node::Element(Element::new("w:tblHeader")));
+/// Where an element sits with respect to the header rows: the root, its (first) `w:body`, a
+/// body table with header rows, one of its header rows, and that row's first `w:trPr`.
+#[derive(Clone, Copy)]
+enum Role {
+    Root { body_seen: bool },
+    Body { tables: usize },
+    Table { header_rows: usize, rows: usize },
+    HeaderRow { has_trpr: bool },
+    HeaderTrPr { has_tbl_header: bool },
+    Other,
+}
+
+/// A direct child written to the output: `out[start..end]`, with its rank in the parent's order.
+#[derive(Clone, Copy)]
+struct Child {
+    start: usize,
+    end: usize,
+    rank: usize,
+    /// Text (text with no element between it in the source is one child) or `w:tblPrEx`:
+    /// these decide where a header row's new `w:trPr` goes. Text ranks after every name.
+    text: bool,
+    tbl_pr_ex: bool,
+}
+
+/// An element whose start tag has been written and whose end has not been read yet.
+struct Frame {
+    /// Output length before anything of this element was written (also before the `>` that
+    /// closed the parent's start tag), to cut an empty `w:rPr` off again.
+    mark: usize,
+    parent_tag_open: bool,
+    /// Where the `<` of the start tag is, and the name's length.
+    start: usize,
+    name_len: usize,
+    /// The start tag lacks its `>`: no child has been written yet (ends as `/>`).
+    tag_open: bool,
+    /// What the source had, before any fix: the empty-`w:rPr` rule looks at the source.
+    had_attrs: bool,
+    had_children: bool,
+    last_was_text: bool,
+    is_rpr: bool,
+    tbl_pr_ex: bool,
+    /// Rank of this element in its parent's schema order.
+    rank: usize,
+    order: Option<&'static [&'static str]>,
+    role: Role,
+    /// Direct children, kept only for sorted elements and header rows.
+    children: Vec<Child>,
+}
+
+impl Frame {
+    fn keeps_children(&self) -> bool {
+        self.order.is_some() || matches!(self.role, Role::HeaderRow { .. })
+    }
+}
+
+struct Pass<'h> {
+    out: Vec<u8>,
+    stack: Vec<Frame>,
+    /// Emptied child lists, reused.
+    spare: Vec<Vec<Child>>,
+    scratch: Vec<u8>,
+    header_rows: &'h [usize],
+}
+
+impl Pass<'_> {
+    fn run(&mut self, text: &str) -> Result<(), String> {
+        let mut reader = Reader::from_str(text);
+        let mut root_done = false;
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| format!("XML 解析失败（位置 {}）：{e}", reader.buffer_position()))?;
+            match event {
+                Event::Start(_) | Event::Empty(_) if root_done => {
+                    return Err("根元素之后还有内容".to_string());
+                }
+                Event::Start(start) => self.start(&start)?,
+                Event::Empty(start) => {
+                    self.start(&start)?;
+                    root_done = self.end();
+                }
+                Event::End(_) => {
+                    if self.stack.is_empty() {
+                        return Err("多余的结束标记".to_string());
+                    }
+                    root_done = self.end();
+                }
+                Event::Text(t) => self.text(&t),
+                Event::GeneralRef(r) => {
+                    let mut t = Vec::with_capacity(r.len() + 2);
+                    t.push(b'&');
+                    t.extend_from_slice(&r);
+                    t.push(b';');
+                    self.text(&t);
+                }
+                Event::CData(c) => {
+                    let escaped = escape(String::from_utf8_lossy(&c));
+                    self.text(escaped.as_bytes());
+                }
+                Event::Eof => break,
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
             }
         }
+        if !self.stack.is_empty() {
+            return Err("元素未闭合".to_string());
+        }
+        if !root_done {
+            return Err("没有根元素".to_string());
+        }
+        Ok(())
+    }
+
+    /// Closes the parent's start tag, if still open, before a child is written.
+    fn open_parent(&mut self) {
+        if let Some(parent) = self.stack.last_mut()
+            && parent.tag_open
+        {
+            self.out.push(b'>');
+            parent.tag_open = false;
+        }
+    }
+
+    fn text(&mut self, t: &[u8]) {
+        let Some(parent) = self.stack.last() else {
+            return;
+        };
+        let merge = parent.last_was_text;
+        self.open_parent();
+        let start = self.out.len();
+        self.out.extend_from_slice(t);
+        let end = self.out.len();
+        let parent = self.stack.last_mut().expect("checked above");
+        parent.had_children = true;
+        parent.last_was_text = true;
+        if parent.keeps_children() {
+            match parent.children.last_mut() {
+                Some(last) if merge => last.end = end,
+                _ => parent.children.push(Child {
+                    start,
+                    end,
+                    rank: parent.order.map_or(0, <[_]>::len),
+                    text: true,
+                    tbl_pr_ex: false,
+                }),
+            }
+        }
+    }
+
+    fn start(&mut self, start: &BytesStart<'_>) -> Result<(), String> {
+        let name = start.name();
+        let name = name.as_ref();
+        let mark = self.out.len();
+        let mut rank = 0;
+        let mut role = Role::Root { body_seen: false };
+        let parent_tag_open = self.stack.last().is_some_and(|p| p.tag_open);
+        if let Some(parent) = self.stack.last_mut() {
+            parent.had_children = true;
+            parent.last_was_text = false;
+            if let Some(order) = parent.order {
+                rank = order
+                    .iter()
+                    .position(|o| o.as_bytes() == name)
+                    .unwrap_or(order.len());
+            }
+            role = child_role(&mut parent.role, name, self.header_rows);
+        }
+        self.open_parent();
+        let tag_start = self.out.len();
+        self.out.push(b'<');
+        self.out.extend_from_slice(name);
+        let mut had_attrs = false;
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| format!("属性无法解析：{e}"))?;
+            had_attrs = true;
+            let key = attr.key.as_ref();
+            if key == b"w14:paraId"
+                || key == b"w14:textId"
+                || (name == b"w:gridCol" && key == b"w:type")
+            {
+                continue;
+            }
+            self.out.push(b' ');
+            self.out.extend_from_slice(key);
+            self.out.extend_from_slice(b"=\"");
+            self.out.extend_from_slice(&attr.value);
+            self.out.push(b'"');
+        }
+        let order = std::str::from_utf8(name).ok().and_then(schema_order);
+        self.stack.push(Frame {
+            mark,
+            parent_tag_open,
+            start: tag_start,
+            name_len: name.len(),
+            tag_open: true,
+            had_attrs,
+            had_children: false,
+            last_was_text: false,
+            is_rpr: name == b"w:rPr",
+            tbl_pr_ex: name == b"w:tblPrEx",
+            rank,
+            order,
+            role,
+            children: self.spare.pop().unwrap_or_default(),
+        });
+        Ok(())
+    }
+
+    /// Ends the innermost element; true when it was the root.
+    fn end(&mut self) -> bool {
+        let mut frame = self.stack.pop().expect("an element is open");
+        if frame.is_rpr && !frame.had_attrs && !frame.had_children && !self.stack.is_empty() {
+            // An empty w:rPr: its parent drops it.
+            self.out.truncate(frame.mark);
+            let parent = self.stack.last_mut().expect("checked above");
+            parent.tag_open = frame.parent_tag_open;
+            self.recycle(frame.children);
+            return false;
+        }
+        match frame.role {
+            Role::HeaderTrPr {
+                has_tbl_header: false,
+            } => self.push_child(&mut frame, b"<w:tblHeader/>", "w:tblHeader"),
+            Role::HeaderRow { has_trpr: false } => self.insert_trpr(&mut frame),
+            _ => {}
+        }
+        if frame.order.is_some() {
+            self.sort_children(&mut frame.children);
+        }
+        if frame.tag_open {
+            self.out.extend_from_slice(b"/>");
+        } else {
+            self.out.extend_from_slice(b"</");
+            let name = frame.start + 1..frame.start + 1 + frame.name_len;
+            self.out.extend_from_within(name);
+            self.out.push(b'>');
+        }
+        let end = self.out.len();
+        let child = Child {
+            start: frame.start,
+            end,
+            rank: frame.rank,
+            text: false,
+            tbl_pr_ex: frame.tbl_pr_ex,
+        };
+        self.recycle(frame.children);
+        match self.stack.last_mut() {
+            Some(parent) => {
+                if parent.keeps_children() {
+                    parent.children.push(child);
+                }
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Appends an empty element as the last child of `frame` (still open in the output).
+    fn push_child(&mut self, frame: &mut Frame, tag: &[u8], name: &str) {
+        if frame.tag_open {
+            self.out.push(b'>');
+            frame.tag_open = false;
+        }
+        let start = self.out.len();
+        self.out.extend_from_slice(tag);
+        let rank = frame.order.map_or(0, |order| {
+            order.iter().position(|o| *o == name).unwrap_or(order.len())
+        });
+        frame.children.push(Child {
+            start,
+            end: self.out.len(),
+            rank,
+            text: false,
+            tbl_pr_ex: false,
+        });
+    }
+
+    /// A header row without `w:trPr` gets `<w:trPr><w:tblHeader/></w:trPr>`: it follows the
+    /// optional `w:tblPrEx` and precedes the cells.
+    fn insert_trpr(&mut self, row: &mut Frame) {
+        const TRPR: &[u8] = b"<w:trPr><w:tblHeader/></w:trPr>";
+        let first_element = row.children.iter().find(|c| !c.text);
+        let at = usize::from(first_element.is_some_and(|c| c.tbl_pr_ex));
+        if row.tag_open {
+            self.out.push(b'>');
+            row.tag_open = false;
+        }
+        let pos = row.children.get(at).map_or(self.out.len(), |c| c.start);
+        self.out.splice(pos..pos, TRPR.iter().copied());
+        // Row children are not sorted, so the ranges after the insertion need no update.
+    }
+
+    /// Puts the children (`out[children[0].start..]`, contiguous) in rank order, stably.
+    fn sort_children(&mut self, children: &mut [Child]) {
+        if children.is_sorted_by_key(|c| c.rank) {
+            return;
+        }
+        let base = children[0].start;
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.out[base..]);
+        children.sort_by_key(|c| c.rank);
+        self.out.truncate(base);
+        for c in children.iter() {
+            self.out
+                .extend_from_slice(&self.scratch[c.start - base..c.end - base]);
+        }
+    }
+
+    fn recycle(&mut self, mut children: Vec<Child>) {
+        children.clear();
+        self.spare.push(children);
+    }
+}
+
+/// The role of a new child named `name`, updating what the parent has seen.
+fn child_role(parent: &mut Role, name: &[u8], header_rows: &[usize]) -> Role {
+    match parent {
+        Role::Root { body_seen } if !*body_seen && name == b"w:body" => {
+            *body_seen = true;
+            Role::Body { tables: 0 }
+        }
+        Role::Body { tables } if name == b"w:tbl" => {
+            let table = *tables;
+            *tables += 1;
+            match header_rows.get(table) {
+                Some(&header_rows) => Role::Table {
+                    header_rows,
+                    rows: 0,
+                },
+                None => Role::Other,
+            }
+        }
+        Role::Table { header_rows, rows } if name == b"w:tr" => {
+            let row = *rows;
+            *rows += 1;
+            if row < *header_rows {
+                Role::HeaderRow { has_trpr: false }
+            } else {
+                Role::Other
+            }
+        }
+        Role::HeaderRow { has_trpr } if !*has_trpr && name == b"w:trPr" => {
+            *has_trpr = true;
+            Role::HeaderTrPr {
+                has_tbl_header: false,
+            }
+        }
+        Role::HeaderTrPr { has_tbl_header } if name == b"w:tblHeader" => {
+            *has_tbl_header = true;
+            Role::Other
+        }
+        _ => Role::Other,
     }
 }
 
@@ -463,6 +785,157 @@ fn font_table(faces: &[Face], fallback: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xmltree::{self, Element, Node};
+
+    /// The tree pass the streaming pass replaced (parse, fix, write back), kept as the
+    /// reference the streaming pass must match byte for byte.
+    fn tree_pass(xml: &[u8], header_rows: &[usize]) -> Result<Vec<u8>, String> {
+        let mut root = xmltree::parse(xml)?;
+        root.walk_mut(&mut |e: &mut Element| {
+            e.attrs
+                .retain(|(k, _)| k != "w14:paraId" && k != "w14:textId");
+            if e.name == "w:gridCol" {
+                e.attrs.retain(|(k, _)| k != "w:type");
+            }
+            e.children.retain(|n| match n {
+                Node::Element(c) => {
+                    !(c.name == "w:rPr" && c.children.is_empty() && c.attrs.is_empty())
+                }
+                Node::Text(_) => true,
+            });
+        });
+        if let Some(body) = root.elements_mut().find(|e| e.name == "w:body") {
+            let tables = body.elements_mut().filter(|e| e.name == "w:tbl");
+            for (table, &rows) in tables.zip(header_rows) {
+                for row in table.elements_mut().filter(|e| e.name == "w:tr").take(rows) {
+                    if !row.elements().any(|e| e.name == "w:trPr") {
+                        let at = usize::from(
+                            row.elements().next().is_some_and(|e| e.name == "w:tblPrEx"),
+                        );
+                        row.children
+                            .insert(at, Node::Element(Element::new("w:trPr")));
+                    }
+                    if let Some(trpr) = row.elements_mut().find(|e| e.name == "w:trPr")
+                        && !trpr.elements().any(|e| e.name == "w:tblHeader")
+                    {
+                        trpr.children
+                            .push(Node::Element(Element::new("w:tblHeader")));
+                    }
+                }
+            }
+        }
+        root.walk_mut(&mut |e: &mut Element| {
+            if let Some(order) = schema_order(&e.name) {
+                let rank = |n: &Node| match n {
+                    Node::Element(c) => order
+                        .iter()
+                        .position(|o| *o == c.name)
+                        .unwrap_or(order.len()),
+                    Node::Text(_) => order.len(),
+                };
+                e.children.sort_by_key(rank);
+            }
+        });
+        Ok(xmltree::to_xml(&root))
+    }
+
+    fn assert_same_as_tree_pass(xml: &[u8], header_rows: &[usize]) {
+        let streamed = normalize_part(xml, header_rows).map_err(|e| match e {
+            DocxError::Internal(m) => m,
+            other => panic!("{other}"),
+        });
+        let tree = tree_pass(xml, header_rows);
+        let show = |r: &Result<Vec<u8>, String>| match r {
+            Ok(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Err(e) => format!("error: {e}"),
+        };
+        assert!(
+            streamed == tree,
+            "input {}\nstreamed {}\ntree     {}",
+            String::from_utf8_lossy(xml),
+            show(&streamed),
+            show(&tree)
+        );
+    }
+
+    #[test]
+    fn streaming_pass_matches_the_tree_pass_on_written_parts() {
+        use nianbao_model::{Decimal, Format, Report};
+        let format = Format::national_2021();
+        let mut report = Report::new("某市人民政府办公室", 2024);
+        for (i, key) in format.value_keys().into_iter().enumerate() {
+            report.set(key, Decimal::from(i as i64 * 7), None);
+        }
+        let mut doc = crate::Document::new(format, &report.meta);
+        doc.title();
+        doc.body_text("第一段 & <正文>\n第二段");
+        for spec in &format.tables {
+            doc.table(spec, Some(&report));
+        }
+        doc.signature();
+        let header_rows = doc.header_rows.clone();
+        assert!(header_rows.iter().any(|&n| n > 0));
+        let (odd, even) = crate::typeset::page_number_footers(format.page_number);
+        let mut docx = doc.docx.footer(odd);
+        if let Some(even) = even {
+            docx = docx.even_footer(even);
+        }
+        let built = docx.build();
+        assert_same_as_tree_pass(&built.document, &header_rows);
+        for footer in &built.footers {
+            assert_same_as_tree_pass(footer, &[]);
+        }
+    }
+
+    #[test]
+    fn streaming_pass_matches_the_tree_pass_on_odd_input() {
+        let cases: &[(&str, &[usize])] = &[
+            // Empty rPr: removed when empty in the source, wherever it sits.
+            (r#"<w:p><w:rPr></w:rPr></w:p>"#, &[]),
+            (r#"<w:p>a<w:rPr/>b<w:r><w:rPr/></w:r></w:p>"#, &[]),
+            (
+                r#"<w:p><w:rPr w14:paraId="1"/><w:rPr><w:rPr/></w:rPr></w:p>"#,
+                &[],
+            ),
+            (r#"<w:rPr/>"#, &[]),
+            (
+                r#"<w:rPr><w:sz/>x<w:b/><w:rPr/><!-- c -->y<?pi?></w:rPr>"#,
+                &[],
+            ),
+            // Escapes, references, CDATA, attributes.
+            (
+                r#"<?xml version="1.0"?><w:p a='x &amp; "y"' w14:textId="2"><w:t>a &lt; b&#xA;<![CDATA[<&>]]></w:t></w:p>"#,
+                &[],
+            ),
+            (
+                r#"<w:tblGrid><w:gridCol w:w="1" w:type="dxa"/><w:x w:type="y"/></w:tblGrid>"#,
+                &[],
+            ),
+            // Header rows: tblPrEx, existing trPr and tblHeader, empty rows, stray text.
+            (
+                r#"<w:document><w:body><w:tbl><w:tr><w:tblPrEx/><w:tc/></w:tr><w:tr/><w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr></w:tr><w:tr><w:tc/></w:tr></w:tbl><w:p/><w:tbl><w:tr>t<w:tblPrEx/><w:tc/></w:tr><w:tr><w:trPr/><w:trPr/></w:tr></w:tbl><w:tbl><w:tr/></w:tbl></w:body><w:body><w:tbl><w:tr/></w:tbl></w:body></w:document>"#,
+                &[3, 2],
+            ),
+            (r#"<w:document><w:tbl><w:tr/></w:tbl></w:document>"#, &[1]),
+            (r#"<w:body><w:tbl><w:tr/></w:tbl></w:body>"#, &[1]),
+            // Sorted elements with text and unknown children.
+            (
+                r#"<w:sectPr><w:pgMar/>t<w:zz/><w:pgSz/><w:footerReference a="1"/><w:footerReference a="2"/></w:sectPr>"#,
+                &[],
+            ),
+            // Broken input fails the same way.
+            ("<a><b></a>", &[]),
+            ("<a>", &[]),
+            ("", &[]),
+            ("<a/><b/>", &[]),
+            ("text only", &[]),
+            ("<a x='1' x='2'/>", &[]),
+        ];
+        for (xml, header_rows) in cases {
+            assert_same_as_tree_pass(xml.as_bytes(), header_rows);
+        }
+        assert_same_as_tree_pass(&[0xff, 0xfe], &[]);
+    }
 
     #[test]
     fn run_properties_are_put_in_schema_order() {

@@ -1,4 +1,5 @@
-//! A minimal, lossless XML tree for the post-processing pass.
+//! A minimal, lossless XML tree. Only tests use it: the tree form of the post-processing pass
+//! is the reference the streaming pass in `package` must match byte for byte.
 //!
 //! Text and attribute values are kept exactly as escaped in the source, so writing a tree back
 //! never changes a character we did not mean to touch. Only what OOXML parts contain is
