@@ -5,7 +5,7 @@
 //! `prose.year_mismatch`.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -197,18 +197,20 @@ fn compact(text: &str) -> String {
 }
 
 /// The compiled pattern of a prose claim. Patterns come from format data (checked to compile when
-/// the format is loaded); compiled once per pattern for the whole process.
-fn claim_regex(pattern: &str) -> Option<Regex> {
-    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<String, Regex>>> = OnceLock::new();
+/// the format is loaded); each is compiled once for the whole process and shared, not cloned: a
+/// cloned `Regex` starts with a cold matching cache, which made every paragraph pay for building
+/// the automaton again.
+fn claim_regex(pattern: &str) -> Option<Arc<Regex>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut map = cache
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(re) = map.get(pattern) {
-        return Some(re.clone());
+        return Some(Arc::clone(re));
     }
-    let re = Regex::new(pattern).ok()?;
-    map.insert(pattern.to_string(), re.clone());
+    let re = Arc::new(Regex::new(pattern).ok()?);
+    map.insert(pattern.to_string(), Arc::clone(&re));
     Some(re)
 }
 
