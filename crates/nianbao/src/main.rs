@@ -16,7 +16,7 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::output::Lang;
 
@@ -75,8 +75,36 @@ enum Command {
     Formats,
 }
 
+/// The help layout, in Chinese, for the program and every command.
+const HELP_TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+
+/// The command line definition with Chinese headings everywhere (clap's derive sets them only on
+/// the top level).
+fn command() -> clap::Command {
+    fn chinese(cmd: clap::Command) -> clap::Command {
+        cmd.help_template(HELP_TEMPLATE).mut_args(|arg| {
+            if arg.get_help_heading().is_some() {
+                arg
+            } else if arg.is_positional() {
+                arg.help_heading("参数")
+            } else {
+                arg.help_heading("选项")
+            }
+        })
+    }
+    chinese(Cli::command())
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        .mut_subcommands(chinese)
+}
+
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version
