@@ -285,6 +285,24 @@ fn help_is_in_chinese() {
     let out = nianbao().arg("--help").output().unwrap();
     let text = stdout(&out);
     assert!(text.contains("检查报告") && text.contains("用法"), "{text}");
+    assert!(
+        text.contains("命令:") && !text.contains("Commands:"),
+        "{text}"
+    );
+    let out = nianbao().args(["check", "--help"]).output().unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("参数:") && text.contains("选项:") && text.contains("--previous"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Options:") && !text.contains("Arguments:"),
+        "{text}"
+    );
+    // A usage error says what is wrong in Chinese and exits with 2.
+    let out = nianbao().arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("缺少必需的参数"));
 }
 
 fn batch_folder(root: &Path, n: usize) -> PathBuf {
