@@ -2,14 +2,14 @@
 //! from [`TableSpec`]; nothing about a table's shape is written here.
 
 use docx_rs::{
-    AlignmentType, BorderType, LineSpacing, LineSpacingType, Paragraph, Table, TableAlignmentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
-    TableRow, VAlignType, VMergeType, WidthType,
+    AlignmentType, BorderType, Paragraph, Table, TableAlignmentType, TableBorder,
+    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
+    VAlignType, VMergeType, WidthType,
 };
 use nianbao_model::format::{CellRole, Slot, TableSpec};
 use nianbao_model::{CellValue, Report};
 
-use crate::typeset::{SIZE_TABLE_NARROW, SIZE_TABLE_WIDE, SONGTI, TEXT_WIDTH, run};
+use crate::typeset::{SIZE_TABLE_NARROW, SIZE_TABLE_WIDE, SONGTI, TEXT_WIDTH, run, single_spacing};
 
 /// Tables with at most this many grid columns are set in 小四; wider ones in 五号.
 const NARROW_TABLE_MAX_COLS: usize = 4;
@@ -142,13 +142,7 @@ pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
             col += cell.colspan;
             let mut paragraph = Paragraph::new()
                 .align(cell.align)
-                .line_spacing(
-                    LineSpacing::new()
-                        .line_rule(LineSpacingType::Auto)
-                        .line(240)
-                        .before(0)
-                        .after(0),
-                )
+                .line_spacing(single_spacing())
                 .indent(Some(0), None, Some(0), None);
             if !cell.text.is_empty() {
                 paragraph = paragraph.add_run(run(&cell.text, &SONGTI, size));

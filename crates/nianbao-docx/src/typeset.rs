@@ -122,6 +122,16 @@ pub(crate) fn run(text: &str, face: &Face, size: usize) -> Run {
         .color("000000")
 }
 
+/// Single line spacing with no space before or after (tables, page numbers): the body's exact
+/// 28 pt default would not fit them.
+pub(crate) fn single_spacing() -> LineSpacing {
+    LineSpacing::new()
+        .line_rule(LineSpacingType::Auto)
+        .line(240)
+        .before(0)
+        .after(0)
+}
+
 fn exact(line: i32) -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Exact)
@@ -243,13 +253,7 @@ fn page_number(
     Paragraph::new()
         .align(align)
         .indent(left, None, right, None)
-        .line_spacing(
-            LineSpacing::new()
-                .line_rule(LineSpacingType::Auto)
-                .line(240)
-                .before(0)
-                .after(0),
-        )
+        .line_spacing(single_spacing())
         .add_run(styled(Run::new().add_text(before)))
         .add_run(styled(
             Run::new().add_field_char(FieldCharType::Begin, false),
