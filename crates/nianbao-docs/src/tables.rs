@@ -174,7 +174,22 @@ struct Collector<'r> {
     found: BTreeMap<String, BTreeSet<String>>,
 }
 
-impl Collector<'_> {
+impl<'r> Collector<'r> {
+    fn new(
+        file: &str,
+        format: &'r Format,
+        report: &'r mut Report,
+        findings: &'r mut Vec<Finding>,
+    ) -> Self {
+        Collector {
+            file: file.to_string(),
+            format,
+            report,
+            findings,
+            found: BTreeMap::new(),
+        }
+    }
+
     fn value_location(&self, place: &Location, key: &ValueKey) -> Location {
         place
             .clone()
@@ -449,13 +464,7 @@ pub(crate) fn map_grids(
 ) {
     let format = labels.format;
     let kinds = &labels.kinds;
-    let mut collector = Collector {
-        file: file.to_string(),
-        format,
-        report,
-        findings,
-        found: BTreeMap::new(),
-    };
+    let mut collector = Collector::new(file, format, report, findings);
     let mut first_grid: BTreeMap<String, usize> = BTreeMap::new();
     for grid in grids {
         let table_place = Location {
@@ -786,13 +795,7 @@ pub(crate) fn map_text(
         .filter(|(_, r)| !r.cells.is_empty())
         .map(|(i, _)| i)
         .collect();
-    let mut collector = Collector {
-        file: file.to_string(),
-        format,
-        report,
-        findings,
-        found: BTreeMap::new(),
-    };
+    let mut collector = Collector::new(file, format, report, findings);
     let place = |row: &TextRow| Location::line(file, row.no);
     let cells_of = |row: &TextRow| -> Vec<(String, Location)> {
         row.cells.iter().map(|c| (c.clone(), place(row))).collect()

@@ -16,16 +16,8 @@ fn workbook_with_dates() -> Vec<u8> {
     let date = ExcelDateTime::from_ymd(2025, 1, 16).unwrap();
 
     let meta = workbook.add_worksheet();
-    meta.set_name("基本信息").unwrap();
-    let labels = [
-        "机关名称",
-        "年度",
-        "行政级别",
-        "地区",
-        "成文日期",
-        "联系方式",
-    ];
-    for (i, label) in labels.iter().enumerate() {
+    meta.set_name(nianbao_excel::META_SHEET).unwrap();
+    for (i, label) in nianbao_excel::META_LABELS.iter().enumerate() {
         meta.write_string(1 + i as u32, 0, *label).unwrap();
     }
     meta.write_string(1, 1, "淮安市人民政府").unwrap();
