@@ -2,9 +2,9 @@
 //! their sub-headings, closing (signature and date). Shared by every document kind; text files
 //! first have their lines joined into paragraphs here.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use nianbao_model::text::{normalize_label, split_enumerator};
+use nianbao_model::text::{normalize_label, shared_regex, split_enumerator};
 use nianbao_model::{Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report};
 use regex::Regex;
 
@@ -360,16 +360,19 @@ impl PartHeadings {
 /// The part a normalised heading names: the same wording, or with a numeral of a part, a close
 /// one.
 fn best_part(parts: &[(u8, Vec<String>)], wanted: &str, numeral: Option<usize>) -> Option<u8> {
+    if let Some((number, _)) = parts
+        .iter()
+        .find(|(_, candidates)| candidates.iter().any(|c| c == wanted))
+    {
+        return Some(*number);
+    }
+    if numeral.is_none() {
+        return None;
+    }
     let mut best: Option<(f64, u8)> = None;
     for (number, candidates) in parts {
         for official in candidates {
-            let score = if official == wanted {
-                1.0
-            } else if numeral.is_some() {
-                strsim::normalized_levenshtein(official, wanted)
-            } else {
-                0.0
-            };
+            let score = strsim::normalized_levenshtein(official, wanted);
             // A heading with its own number may drift further than one that only matches the
             // next part's number.
             let threshold = if numeral == Some(*number as usize) {
@@ -385,12 +388,12 @@ fn best_part(parts: &[(u8, Vec<String>)], wanted: &str, numeral: Option<usize>) 
     best.map(|(_, n)| n)
 }
 
-fn title_regex(format: &Format) -> Option<Regex> {
+fn title_regex(format: &Format) -> Option<Arc<Regex>> {
     let pattern = regex::escape(&format.title.pattern)
         .replace(r"\{org\}", "(?P<org>.*?)")
         .replace(r"\{year\}年", r"(?P<year>\d{4})年度?")
         .replace(r"\{year\}", r"(?P<year>\d{4})");
-    Regex::new(&format!("^{pattern}$")).ok()
+    shared_regex(&format!("^{pattern}$"))
 }
 
 fn date_regex() -> Option<&'static Regex> {

@@ -36,8 +36,8 @@ use nianbao_model::format::PartSpec;
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
 use crate::typeset::{
-    FANGSONG, KAITI, SIZE_BODY, blank_line, closing_line, heading_face, indented_paragraph,
-    part_heading, run, title_line,
+    KAITI, blank_line, body_paragraph, closing_line, heading_face, heading_run, part_heading, run,
+    sub_heading, title_line,
 };
 
 /// Why a document could not be written.
@@ -270,25 +270,20 @@ impl<'a> Document<'a> {
     /// Body text; a line break in the text starts a new paragraph (one `w:p` per paragraph).
     fn body_text(&mut self, text: &str) {
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            self.push(indented_paragraph().add_run(run(line, &FANGSONG, SIZE_BODY)));
+            self.push(body_paragraph().add_run(run(line)));
         }
     }
 
     /// Skeleton text: a line that starts with an enumerator is a heading in its face.
     fn skeleton_text(&mut self, text: &str) {
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let face = heading_face(line);
-            self.push(indented_paragraph().add_run(run(line, face, SIZE_BODY)));
+            self.push(body_paragraph().add_run(heading_run(line, heading_face(line))));
         }
     }
 
-    /// A paragraph of the report: the run-in heading in its face, then the text in 仿宋; a
-    /// heading paragraph in the face of its level.
+    /// A paragraph of the report: a `（一）` heading line in 标题 2; otherwise a body paragraph
+    /// whose run-in heading takes the face of its level and whose text is 仿宋.
     fn paragraph(&mut self, p: &Paragraph) {
-        let text_face = match p.level {
-            ParagraphLevel::Sub1 if p.run_in.is_none() => &KAITI,
-            _ => &FANGSONG,
-        };
         let mut first = true;
         let lines: Vec<&str> = p.text.lines().collect();
         let lines = if lines.is_empty() { vec![""] } else { lines };
@@ -298,7 +293,11 @@ impl<'a> Document<'a> {
             if line.trim().is_empty() && run_in.is_none_or(|r| r.trim().is_empty()) {
                 continue;
             }
-            let mut para = indented_paragraph();
+            if p.level == ParagraphLevel::Sub1 && run_in.is_none() {
+                self.push(sub_heading(line));
+                continue;
+            }
+            let mut para = body_paragraph();
             if p.level == ParagraphLevel::Sub1 {
                 para = para.outline_lvl(1);
             }
@@ -308,13 +307,13 @@ impl<'a> Document<'a> {
             if let Some(heading) = run_in {
                 let face = match p.level {
                     ParagraphLevel::Sub1 => &KAITI,
-                    ParagraphLevel::Sub2 | ParagraphLevel::Sub3 => &FANGSONG,
+                    ParagraphLevel::Sub2 | ParagraphLevel::Sub3 => &typeset::FANGSONG,
                     ParagraphLevel::Body => heading_face(heading),
                 };
-                para = para.add_run(run(heading, face, SIZE_BODY));
+                para = para.add_run(heading_run(heading, face));
             }
             if !line.is_empty() {
-                para = para.add_run(run(line, text_face, SIZE_BODY));
+                para = para.add_run(run(line));
             }
             self.push(para);
         }

@@ -10,7 +10,7 @@
 //! The small package parts (content types, relationships, core and app properties, styles,
 //! settings, font table) are written here directly: docx-rs writes them with a fixed creator,
 //! out-of-order settings and a font table without the faces we use. The archive is written with
-//! a fixed entry order, a fixed timestamp and Deflate.
+//! a fixed entry order, a fixed timestamp, and Deflate for the parts large enough to gain from it.
 
 use std::io::{Cursor, Write};
 
@@ -596,7 +596,10 @@ const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n";
 
-/// Assembles the archive: fixed entry order, fixed timestamps, Deflate.
+/// Parts of at least this many bytes are deflated; smaller ones are stored.
+const DEFLATE_MIN_BYTES: usize = 4096;
+
+/// Assembles the archive: fixed entry order, fixed timestamps, Deflate for the large parts.
 pub(crate) fn assemble(
     info: &PackageInfo<'_>,
     document: Vec<u8>,
@@ -623,11 +626,19 @@ pub(crate) fn assemble(
         parts.push((format!("word/footer{}.xml", i + 1), footer));
     }
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
+    let stored = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
+    let deflated = stored.compression_method(CompressionMethod::Deflated);
     for (name, bytes) in parts {
+        // Deflating a part of a few hundred bytes saves a few hundred bytes and costs a fresh
+        // compressor (hundreds of KB of tables to clear): only the large parts are compressed.
+        let options = if bytes.len() >= DEFLATE_MIN_BYTES {
+            deflated
+        } else {
+            stored
+        };
         zip.start_file(name, options).map_err(zip_error)?;
         zip.write_all(&bytes)
             .map_err(|e| DocxError::Package(e.to_string()))?;
@@ -722,21 +733,13 @@ xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\
 /// Document defaults are the body text (仿宋_GB2312 三号, Times New Roman for Latin, black), so
 /// text typed later in Word looks like the rest; every run also carries its own properties.
 fn styles() -> Vec<u8> {
-    let body = crate::typeset::BODY_FACE;
     format!(
-        "{DECL}<w:styles xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\">\
-<w:docDefaults><w:rPrDefault><w:rPr>\
-<w:rFonts w:ascii=\"{LATIN_FACE}\" w:hAnsi=\"{LATIN_FACE}\" w:eastAsia=\"{body}\" w:cs=\"{LATIN_FACE}\"/>\
-<w:color w:val=\"000000\"/><w:kern w:val=\"2\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/>\
-<w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/>\
-</w:rPr></w:rPrDefault>\
-<w:pPrDefault><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:jc w:val=\"both\"/></w:pPr></w:pPrDefault>\
-</w:docDefaults>\
-<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/></w:style>\
+        "{DECL}<w:styles xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\">{definitions}\
 <w:style w:type=\"character\" w:default=\"1\" w:styleId=\"DefaultParagraphFont\"><w:name w:val=\"Default Paragraph Font\"/><w:uiPriority w:val=\"1\"/><w:semiHidden/><w:unhideWhenUsed/></w:style>\
 <w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name w:val=\"Normal Table\"/><w:uiPriority w:val=\"99\"/><w:semiHidden/><w:unhideWhenUsed/>\
 <w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style>\
-</w:styles>"
+</w:styles>",
+        definitions = crate::typeset::style_definitions()
     )
     .into_bytes()
 }

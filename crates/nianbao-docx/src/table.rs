@@ -9,7 +9,7 @@ use docx_rs::{
 use nianbao_model::format::{CellRole, Slot, TableSpec};
 use nianbao_model::{CellValue, Report};
 
-use crate::typeset::{SIZE_TABLE_NARROW, SIZE_TABLE_WIDE, SONGTI, TEXT_WIDTH, run, single_spacing};
+use crate::typeset::{STYLE_TABLE, STYLE_TABLE_SMALL, TEXT_WIDTH, run};
 
 /// Tables with at most this many grid columns are set in 小四; wider ones in 五号.
 const NARROW_TABLE_MAX_COLS: usize = 4;
@@ -59,7 +59,8 @@ struct DrawnCell {
     text: String,
     colspan: usize,
     merge: Option<VMergeType>,
-    align: AlignmentType,
+    /// Row labels are set left; everything else is centred (the table styles' default).
+    left_aligned: bool,
 }
 
 /// The rows of cells for a table: each row walks the format's layout; a text cell spanning
@@ -78,11 +79,7 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
                     text: cell.text.clone(),
                     colspan: cell.colspan.max(1),
                     merge: (cell.rowspan > 1).then_some(VMergeType::Restart),
-                    align: if cell.role == CellRole::Label && cell.row.is_some() {
-                        AlignmentType::Left
-                    } else {
-                        AlignmentType::Center
-                    },
+                    left_aligned: cell.role == CellRole::Label && cell.row.is_some(),
                 }),
                 Slot::Value(key) => Some(DrawnCell {
                     text: report.map(|rep| value_text(rep, key)).unwrap_or_default(),
@@ -92,7 +89,7 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
                         .map(|v| v.colspan.max(1))
                         .unwrap_or(1),
                     merge: None,
-                    align: AlignmentType::Center,
+                    left_aligned: false,
                 }),
                 Slot::Covered => spec
                     .cells
@@ -102,13 +99,13 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
                         text: String::new(),
                         colspan: cell.colspan.max(1),
                         merge: Some(VMergeType::Continue),
-                        align: AlignmentType::Center,
+                        left_aligned: false,
                     }),
                 Slot::Empty => Some(DrawnCell {
                     text: String::new(),
                     colspan: 1,
                     merge: None,
-                    align: AlignmentType::Center,
+                    left_aligned: false,
                 }),
             };
             match cell {
@@ -128,10 +125,10 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
 /// The table for a spec, with the report's values (or empty value cells for a draft).
 pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
     let widths = column_widths(spec);
-    let size = if spec.grid_cols <= NARROW_TABLE_MAX_COLS {
-        SIZE_TABLE_NARROW
+    let style = if spec.grid_cols <= NARROW_TABLE_MAX_COLS {
+        STYLE_TABLE
     } else {
-        SIZE_TABLE_WIDE
+        STYLE_TABLE_SMALL
     };
     let mut rows = Vec::new();
     for cells in drawn_rows(spec, report) {
@@ -140,12 +137,13 @@ pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
         for cell in cells {
             let width: usize = widths.iter().skip(col).take(cell.colspan).sum();
             col += cell.colspan;
-            let mut paragraph = Paragraph::new()
-                .align(cell.align)
-                .line_spacing(single_spacing())
-                .indent(Some(0), None, Some(0), None);
+            // The table styles centre their text; labels of rows are set left.
+            let mut paragraph = Paragraph::new().style(style);
+            if cell.left_aligned {
+                paragraph = paragraph.align(AlignmentType::Left);
+            }
             if !cell.text.is_empty() {
-                paragraph = paragraph.add_run(run(&cell.text, &SONGTI, size));
+                paragraph = paragraph.add_run(run(&cell.text));
             }
             let mut tc = TableCell::new()
                 .add_paragraph(paragraph)

@@ -1,9 +1,8 @@
-//! GB/T 9704-2012 typesetting as constants and docx-rs builders: faces, sizes, the page, and one
-//! builder per kind of paragraph.
+//! GB/T 9704-2012 typesetting as constants, named paragraph styles and docx-rs builders: faces,
+//! sizes, the page, the style sheet, and one builder per kind of paragraph.
 
 use docx_rs::{
-    AlignmentType, FieldCharType, Footer, InstrPAGE, InstrText, LineSpacing, LineSpacingType,
-    Paragraph, Run, RunFonts, SpecialIndentType,
+    AlignmentType, FieldCharType, Footer, InstrPAGE, InstrText, Paragraph, Run, RunFonts,
 };
 use nianbao_model::format::PageNumberStyle;
 use nianbao_model::text::split_enumerator;
@@ -102,76 +101,165 @@ const INDENT_PAGE_NUMBER: i32 = 280;
 /// A title of at most this many character widths fits one line (156 mm / 7.76 mm for 二号).
 pub(crate) const TITLE_ONE_LINE_MAX: usize = 20;
 
-/// Run fonts for a Chinese face, with Times New Roman for Latin and digits, and the East Asian
-/// hint so that quotes and dashes take the Chinese face.
-pub(crate) fn fonts(face: &Face) -> RunFonts {
-    RunFonts::new()
-        .ascii(LATIN_FACE)
-        .hi_ansi(LATIN_FACE)
-        .cs(LATIN_FACE)
-        .east_asia(face.name)
-        .hint("eastAsia")
+/// The paragraph styles of the document. Formatting lives in these named styles, not on every
+/// run: an office that edits the filing copy keeps the look by picking 标题 1 or 表格文字, the
+/// navigation pane shows the part headings, and the document is a third of the size it would be
+/// with the same fonts repeated on every run (which also made writing it slow).
+pub(crate) const STYLE_TITLE: &str = "Title";
+pub(crate) const STYLE_HEADING_1: &str = "Heading1";
+pub(crate) const STYLE_HEADING_2: &str = "Heading2";
+pub(crate) const STYLE_TABLE: &str = "TableText";
+pub(crate) const STYLE_TABLE_SMALL: &str = "TableTextSmall";
+pub(crate) const STYLE_CLOSING: &str = "Closing";
+pub(crate) const STYLE_FOOTER: &str = "Footer";
+
+/// The document defaults and the paragraph styles, as `styles.xml` children (schema order inside
+/// every `w:pPr` and `w:rPr`). The default (正文, `Normal`) is the body: 仿宋_GB2312 三号 with
+/// Times New Roman for Latin and digits and the East Asian hint (quotes and dashes take the
+/// Chinese face), black, justified, two-character first-line indent, exact 28 pt lines.
+pub(crate) fn style_definitions() -> String {
+    let exact = |line: i32| {
+        format!("<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"{line}\" w:lineRule=\"exact\"/>")
+    };
+    let single = "<w:spacing w:before=\"0\" w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/>";
+    let east_asia = |face: &Face| format!("<w:rFonts w:eastAsia=\"{}\"/>", face.name);
+    let size = |half_points: usize| {
+        format!("<w:sz w:val=\"{half_points}\"/><w:szCs w:val=\"{half_points}\"/>")
+    };
+    let style = |id: &str, name: &str, based_on: &str, extra: &str, ppr: &str, rpr: &str| {
+        let ppr = if ppr.is_empty() {
+            String::new()
+        } else {
+            format!("<w:pPr>{ppr}</w:pPr>")
+        };
+        let rpr = if rpr.is_empty() {
+            String::new()
+        } else {
+            format!("<w:rPr>{rpr}</w:rPr>")
+        };
+        format!(
+            "<w:style w:type=\"paragraph\" w:styleId=\"{id}\"><w:name w:val=\"{name}\"/>\
+<w:basedOn w:val=\"{based_on}\"/>{extra}{ppr}{rpr}</w:style>"
+        )
+    };
+    let next_normal = "<w:next w:val=\"Normal\"/><w:qFormat/>";
+    let no_indent = "<w:ind w:firstLine=\"0\"/>";
+    let page_fonts = format!(
+        "<w:rFonts w:ascii=\"{f}\" w:hAnsi=\"{f}\" w:eastAsia=\"{f}\" w:cs=\"{f}\"/>",
+        f = SONGTI.name
+    );
+    let mut xml = format!(
+        "<w:docDefaults><w:rPrDefault><w:rPr>\
+<w:rFonts w:ascii=\"{LATIN_FACE}\" w:hAnsi=\"{LATIN_FACE}\" w:eastAsia=\"{body}\" w:cs=\"{LATIN_FACE}\" w:hint=\"eastAsia\"/>\
+<w:color w:val=\"000000\"/><w:kern w:val=\"2\"/>{size}\
+<w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/>\
+</w:rPr></w:rPrDefault>\
+<w:pPrDefault><w:pPr>{spacing}<w:jc w:val=\"both\"/></w:pPr></w:pPrDefault>\
+</w:docDefaults>\
+<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/>\
+<w:pPr><w:ind w:firstLine=\"{INDENT_TWO_CHARS}\"/></w:pPr></w:style>",
+        body = FANGSONG.name,
+        size = size(SIZE_BODY),
+        spacing = exact(LINE_BODY),
+    );
+    xml.push_str(&style(
+        STYLE_TITLE,
+        "Title",
+        "Normal",
+        next_normal,
+        &format!("{}{no_indent}<w:jc w:val=\"center\"/>", exact(LINE_TITLE)),
+        &format!("{}{}", east_asia(&TITLE), size(SIZE_TITLE)),
+    ));
+    xml.push_str(&style(
+        STYLE_HEADING_1,
+        "heading 1",
+        "Normal",
+        next_normal,
+        "<w:keepNext/><w:outlineLvl w:val=\"0\"/>",
+        &east_asia(&HEITI),
+    ));
+    xml.push_str(&style(
+        STYLE_HEADING_2,
+        "heading 2",
+        "Normal",
+        next_normal,
+        "<w:keepNext/><w:outlineLvl w:val=\"1\"/>",
+        &east_asia(&KAITI),
+    ));
+    xml.push_str(&style(
+        STYLE_TABLE,
+        "表格文字",
+        "Normal",
+        "<w:qFormat/>",
+        &format!(
+            "{single}<w:ind w:left=\"0\" w:right=\"0\" w:firstLine=\"0\"/><w:jc w:val=\"center\"/>"
+        ),
+        &format!("{}{}", east_asia(&SONGTI), size(SIZE_TABLE_NARROW)),
+    ));
+    xml.push_str(&style(
+        STYLE_TABLE_SMALL,
+        "表格文字（五号）",
+        STYLE_TABLE,
+        "<w:qFormat/>",
+        "",
+        &size(SIZE_TABLE_WIDE),
+    ));
+    xml.push_str(&style(
+        STYLE_CLOSING,
+        "落款",
+        "Normal",
+        "<w:qFormat/>",
+        &format!(
+            "<w:ind w:right=\"{INDENT_TWO_CHARS}\" w:firstLine=\"0\"/><w:jc w:val=\"right\"/>"
+        ),
+        "",
+    ));
+    xml.push_str(&style(
+        STYLE_FOOTER,
+        "footer",
+        "Normal",
+        "",
+        &format!("{single}{no_indent}"),
+        &format!("{page_fonts}{}", size(SIZE_PAGE_NUMBER)),
+    ));
+    xml
 }
 
-/// A run of text in a face and size, black.
-pub(crate) fn run(text: &str, face: &Face, size: usize) -> Run {
+/// A run in the paragraph style's face and size.
+pub(crate) fn run(text: &str) -> Run {
+    Run::new().add_text(text)
+}
+
+/// A run in another Chinese face than its paragraph's (a run-in heading in 楷体 or 黑体).
+pub(crate) fn run_in_face(text: &str, face: &Face) -> Run {
     Run::new()
         .add_text(text)
-        .fonts(fonts(face))
-        .size(size)
-        .color("000000")
-}
-
-/// Single line spacing with no space before or after (tables, page numbers): the body's exact
-/// 28 pt default would not fit them.
-pub(crate) fn single_spacing() -> LineSpacing {
-    LineSpacing::new()
-        .line_rule(LineSpacingType::Auto)
-        .line(240)
-        .before(0)
-        .after(0)
-}
-
-fn exact(line: i32) -> LineSpacing {
-    LineSpacing::new()
-        .line_rule(LineSpacingType::Exact)
-        .line(line)
-        .before(0)
-        .after(0)
-}
-
-/// A body-shaped paragraph: justified, first line indented two characters, exact 28 pt.
-pub(crate) fn indented_paragraph() -> Paragraph {
-    Paragraph::new()
-        .align(AlignmentType::Both)
-        .indent(
-            None,
-            Some(SpecialIndentType::FirstLine(INDENT_TWO_CHARS)),
-            None,
-            None,
-        )
-        .line_spacing(exact(LINE_BODY))
+        .fonts(RunFonts::new().east_asia(face.name))
 }
 
 /// One title line, centred.
 pub(crate) fn title_line(text: &str) -> Paragraph {
-    Paragraph::new()
-        .align(AlignmentType::Center)
-        .line_spacing(exact(LINE_TITLE))
-        .add_run(run(text, &TITLE, SIZE_TITLE))
+    Paragraph::new().style(STYLE_TITLE).add_run(run(text))
 }
 
 /// An empty body line (below the title, above the signature).
 pub(crate) fn blank_line() -> Paragraph {
-    Paragraph::new().line_spacing(exact(LINE_BODY))
+    Paragraph::new()
+}
+
+/// A body paragraph (正文).
+pub(crate) fn body_paragraph() -> Paragraph {
+    Paragraph::new()
 }
 
 /// A part heading (`一、总体情况`) in 黑体, kept with what follows.
 pub(crate) fn part_heading(text: &str) -> Paragraph {
-    indented_paragraph()
-        .keep_next(true)
-        .outline_lvl(0)
-        .add_run(run(text, &HEITI, SIZE_BODY))
+    Paragraph::new().style(STYLE_HEADING_1).add_run(run(text))
+}
+
+/// A `（一）` heading on its own line, in 楷体, kept with what follows.
+pub(crate) fn sub_heading(text: &str) -> Paragraph {
+    Paragraph::new().style(STYLE_HEADING_2).add_run(run(text))
 }
 
 /// The face of a heading written as text: `一、` 黑体, `（一）` 楷体, `1.`/`（1）` 仿宋.
@@ -188,6 +276,15 @@ pub(crate) fn heading_face(text: &str) -> &'static Face {
     }
 }
 
+/// A run in the face a heading's enumerator asks for, within a body paragraph.
+pub(crate) fn heading_run(text: &str, face: &Face) -> Run {
+    if face == &FANGSONG {
+        run(text)
+    } else {
+        run_in_face(text, face)
+    }
+}
+
 fn is_chinese_digit(c: char) -> bool {
     "一二三四五六七八九十".contains(c)
 }
@@ -195,11 +292,7 @@ fn is_chinese_digit(c: char) -> bool {
 /// A right-aligned line of the closing block (signature, date), two characters in from the
 /// right margin.
 pub(crate) fn closing_line(text: &str) -> Paragraph {
-    Paragraph::new()
-        .align(AlignmentType::Right)
-        .indent(None, None, Some(INDENT_TWO_CHARS), None)
-        .line_spacing(exact(LINE_BODY))
-        .add_run(run(text, &FANGSONG, SIZE_BODY))
+    Paragraph::new().style(STYLE_CLOSING).add_run(run(text))
 }
 
 /// The footers for a page-number style: `(default footer, even footer)`.
@@ -232,7 +325,8 @@ pub(crate) fn page_number_footers(style: PageNumberStyle) -> (Footer, Option<Foo
     }
 }
 
-/// `— {PAGE} —` in 四号 宋体, the field built from runs so that the number carries the face.
+/// `— {PAGE} —` in 四号 宋体 (the footer style), the field built from runs so that the number
+/// carries the face.
 fn page_number(
     before: &str,
     after: &str,
@@ -240,33 +334,17 @@ fn page_number(
     right: Option<i32>,
     left: Option<i32>,
 ) -> Paragraph {
-    let page_fonts = || {
-        RunFonts::new()
-            .ascii(SONGTI.name)
-            .hi_ansi(SONGTI.name)
-            .east_asia(SONGTI.name)
-            .cs(SONGTI.name)
-            .hint("eastAsia")
-    };
-    let styled = |r: Run| r.fonts(page_fonts()).size(SIZE_PAGE_NUMBER).color("000000");
-    // Single spacing: the body's exact 28 pt default would move the number off its line.
     Paragraph::new()
+        .style(STYLE_FOOTER)
         .align(align)
         .indent(left, None, right, None)
-        .line_spacing(single_spacing())
-        .add_run(styled(Run::new().add_text(before)))
-        .add_run(styled(
-            Run::new().add_field_char(FieldCharType::Begin, false),
-        ))
-        .add_run(styled(
-            Run::new().add_instr_text(InstrText::PAGE(InstrPAGE::new())),
-        ))
-        .add_run(styled(
-            Run::new().add_field_char(FieldCharType::Separate, false),
-        ))
-        .add_run(styled(Run::new().add_text("1")))
-        .add_run(styled(Run::new().add_field_char(FieldCharType::End, false)))
-        .add_run(styled(Run::new().add_text(after)))
+        .add_run(run(before))
+        .add_run(Run::new().add_field_char(FieldCharType::Begin, false))
+        .add_run(Run::new().add_instr_text(InstrText::PAGE(InstrPAGE::new())))
+        .add_run(Run::new().add_field_char(FieldCharType::Separate, false))
+        .add_run(run("1"))
+        .add_run(Run::new().add_field_char(FieldCharType::End, false))
+        .add_run(run(after))
 }
 
 /// Display width of a title in full-width characters: ASCII digits and letters count half.

@@ -4,8 +4,7 @@
 //! `prose.keyword_missing`, `prose.item_missing`, `prose.fee_conflict`, `prose.number_mismatch`,
 //! `prose.year_mismatch`.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -14,7 +13,7 @@ use crate::diagnostic::{Finding, Location};
 use crate::format::Format;
 use crate::key::ValueKey;
 use crate::report::{Paragraph, ParagraphLevel, PartText, Report};
-use crate::text::normalize_label;
+use crate::text::{normalize_label, shared_regex};
 
 /// Runs every prose check. Call only when the report has prose.
 pub fn check_prose(format: &Format, report: &Report) -> Vec<Finding> {
@@ -34,6 +33,8 @@ fn part_location(part: &PartText) -> Location {
 }
 
 fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>) {
+    // Built once, and only when a part has regional items to look for: it holds every value.
+    let mut context: Option<serde_json::Value> = None;
     for spec in &format.parts {
         let Some(part) = report.part(spec.number) else {
             // Parts holding a table are printed from the tables; a draft need not write them.
@@ -105,9 +106,9 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                 );
             }
         }
-        let context = report.template_context();
         for item in &spec.items {
-            let want = normalize_label(&item.heading_for(&context));
+            let context = context.get_or_insert_with(|| report.template_context());
+            let want = normalize_label(&item.heading_for(context));
             let found = part.paragraphs.iter().any(|p| {
                 let heading = match (&p.run_in, p.level) {
                     (Some(r), _) => r.clone(),
@@ -123,11 +124,11 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                         format!(
                             "第{}部分缺少本地区格式要求的事项“{}”",
                             spec.number,
-                            item.heading_for(&context)
+                            item.heading_for(context)
                         ),
                     )
                     .at(part_location(part))
-                    .expected_found(item.heading_for(&context), "（无）"),
+                    .expected_found(item.heading_for(context), "（无）"),
                 );
             }
         }
@@ -196,28 +197,10 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The compiled pattern of a prose claim. Patterns come from format data (checked to compile when
-/// the format is loaded); each is compiled once for the whole process and shared, not cloned: a
-/// cloned `Regex` starts with a cold matching cache, which made every paragraph pay for building
-/// the automaton again.
-fn claim_regex(pattern: &str) -> Option<Arc<Regex>> {
-    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<Regex>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut map = cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(re) = map.get(pattern) {
-        return Some(Arc::clone(re));
-    }
-    let re = Arc::new(Regex::new(pattern).ok()?);
-    map.insert(pattern.to_string(), Arc::clone(&re));
-    Some(re)
-}
-
 fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
     let text = compact(&p.full_text());
     for claim in &format.prose_claims {
-        let Some(re) = claim_regex(&claim.pattern) else {
+        let Some(re) = shared_regex(&claim.pattern) else {
             continue;
         };
         for caps in re.captures_iter(&text) {

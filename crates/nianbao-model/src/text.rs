@@ -1,6 +1,29 @@
 //! Text normalisation shared by every importer: labels drift in width, spacing, punctuation,
 //! quote style and enumerators; matching happens on a normal form.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex::Regex;
+
+/// A regular expression built from run-time text (format data: prose claims, the title pattern),
+/// compiled once per process and shared. Shared, not cloned: a cloned `Regex` starts with a cold
+/// matching cache, and compiling per report cost more than the matching. `None` when the pattern
+/// does not compile (formats are checked for that when they are loaded).
+pub fn shared_regex(pattern: &str) -> Option<Arc<Regex>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<Regex>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut map = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(re) = map.get(pattern) {
+        return Some(Arc::clone(re));
+    }
+    let re = Arc::new(Regex::new(pattern).ok()?);
+    map.insert(pattern.to_string(), Arc::clone(&re));
+    Some(re)
+}
+
 /// Converts full-width ASCII to half-width and the ideographic space to a space.
 pub fn to_half_width(s: &str) -> String {
     s.chars()

@@ -282,3 +282,99 @@ pub fn grid_of(tbl: &X) -> Vec<Vec<DrawnCell>> {
         })
         .collect()
 }
+
+/// The style sheet of a DOCX, to read formatting as Word does: attribute by attribute, the
+/// run's or paragraph's own properties first, then the paragraph's style and the styles it is
+/// based on (the default paragraph style when it names none), then the document defaults.
+pub struct Styles {
+    sheet: X,
+}
+
+impl Styles {
+    pub fn of(docx: &[u8]) -> Styles {
+        Styles {
+            sheet: parse(&unzip(docx)["word/styles.xml"]),
+        }
+    }
+
+    fn style(&self, id: &str) -> Option<&X> {
+        self.sheet
+            .children_named("w:style")
+            .find(|s| s.attr("w:styleId") == Some(id))
+    }
+
+    /// The paragraph's style and every style it is based on, nearest first.
+    fn chain(&self, p: &X) -> Vec<&X> {
+        let named = p.prop("w:pPr", "w:pStyle", "w:val");
+        let mut next = match named {
+            Some(id) => Some(
+                self.style(&id)
+                    .unwrap_or_else(|| panic!("paragraph style {id} is not defined")),
+            ),
+            None => self.sheet.children_named("w:style").find(|s| {
+                s.attr("w:type") == Some("paragraph") && s.attr("w:default") == Some("1")
+            }),
+        };
+        let mut chain = Vec::new();
+        while let Some(style) = next {
+            assert!(chain.len() < 10, "basedOn loop");
+            chain.push(style);
+            next = style
+                .prop_direct("w:basedOn")
+                .map(|id| self.style(&id).expect("basedOn names a style"));
+        }
+        chain
+    }
+
+    fn defaults(&self, kind: &str, props: &str) -> Option<&X> {
+        self.sheet.child("w:docDefaults")?.child(kind)?.child(props)
+    }
+
+    /// A paragraph property (`w:jc` / `w:val`) in effect.
+    pub fn para(&self, p: &X, name: &str, attr: &str) -> Option<String> {
+        p.prop("w:pPr", name, attr)
+            .or_else(|| {
+                self.chain(p)
+                    .into_iter()
+                    .find_map(|s| s.prop("w:pPr", name, attr))
+            })
+            .or_else(|| {
+                self.defaults("w:pPrDefault", "w:pPr")?
+                    .child(name)?
+                    .attr(attr)
+                    .map(str::to_string)
+            })
+    }
+
+    /// Whether an on/off paragraph property (`w:keepNext`) is in effect.
+    pub fn para_flag(&self, p: &X, name: &str) -> bool {
+        p.child("w:pPr").and_then(|pr| pr.child(name)).is_some()
+            || self
+                .chain(p)
+                .into_iter()
+                .any(|s| s.child("w:pPr").and_then(|pr| pr.child(name)).is_some())
+    }
+
+    /// A run property (`w:rFonts` / `w:eastAsia`) in effect for a run of paragraph `p`.
+    pub fn run(&self, p: &X, run: &X, name: &str, attr: &str) -> Option<String> {
+        run.prop("w:rPr", name, attr)
+            .or_else(|| {
+                self.chain(p)
+                    .into_iter()
+                    .find_map(|s| s.prop("w:rPr", name, attr))
+            })
+            .or_else(|| {
+                self.defaults("w:rPrDefault", "w:rPr")?
+                    .child(name)?
+                    .attr(attr)
+                    .map(str::to_string)
+            })
+    }
+}
+
+impl X {
+    /// `w:val` of a direct child (`w:basedOn`).
+    pub fn prop_direct(&self, name: &str) -> Option<String> {
+        self.child(name)?.attr("w:val").map(str::to_string)
+    }
+}
