@@ -31,7 +31,7 @@ mod typeset;
 #[cfg(test)]
 mod xmltree;
 
-use docx_rs::{Docx, PageMargin, Paragraph as DocxParagraph};
+use docx_rs::{BuildXML, Footer, PageMargin, PageSize, Paragraph as DocxParagraph};
 use nianbao_model::format::PartSpec;
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
@@ -215,20 +215,21 @@ fn render_skeleton(template: &str, context: &serde_json::Value) -> String {
         .unwrap_or_else(|_| template.to_string())
 }
 
-/// The document being built: docx-rs paragraphs and tables in order, plus what the
-/// post-processing pass needs to know about them.
+/// The document being built: the body as docx-rs paragraphs and tables in order, plus what the
+/// post-processing pass needs to know about them. Only the body and the footers come from
+/// docx-rs; the package's other parts are written by `package`.
 struct Document<'a> {
     format: &'a Format,
     meta: &'a Metadata,
-    docx: Docx,
+    body: docx_rs::Document,
     /// Header rows of each table, in document order.
     header_rows: Vec<usize>,
 }
 
 impl<'a> Document<'a> {
     fn new(format: &'a Format, meta: &'a Metadata) -> Document<'a> {
-        let docx = Docx::new()
-            .page_size(typeset::PAGE_WIDTH, typeset::PAGE_HEIGHT)
+        let body = docx_rs::Document::new()
+            .page_size(PageSize::new().size(typeset::PAGE_WIDTH, typeset::PAGE_HEIGHT))
             .page_margin(
                 PageMargin::new()
                     .top(typeset::MARGIN_TOP)
@@ -242,14 +243,14 @@ impl<'a> Document<'a> {
         Document {
             format,
             meta,
-            docx,
+            body,
             header_rows: Vec::new(),
         }
     }
 
     fn push(&mut self, p: DocxParagraph) {
-        let docx = std::mem::take(&mut self.docx);
-        self.docx = docx.add_paragraph(p);
+        let body = std::mem::take(&mut self.body);
+        self.body = body.add_paragraph(p);
     }
 
     /// The title on one line when it is short, else 机关名称 / second line; then a blank line.
@@ -322,8 +323,8 @@ impl<'a> Document<'a> {
     fn table(&mut self, spec: &nianbao_model::format::TableSpec, report: Option<&Report>) {
         let table = table::build_table(spec, report);
         self.header_rows.push(spec.header_rows);
-        let docx = std::mem::take(&mut self.docx);
-        self.docx = docx.add_table(table);
+        let body = std::mem::take(&mut self.body);
+        self.body = body.add_table(table);
     }
 
     /// 机关名称 and 成文日期, right-aligned, after a blank line.
@@ -339,17 +340,22 @@ impl<'a> Document<'a> {
 
     fn finish(self, options: &DocxOptions) -> Result<Vec<u8>, DocxError> {
         let (odd, even) = typeset::page_number_footers(self.format.page_number);
-        let mut docx = self.docx.footer(odd);
         let even_and_odd = even.is_some();
-        if let Some(even) = even {
-            docx = docx.even_footer(even);
+        // Footers in the order of their relationship ids (`footer1.xml` is the default footer).
+        let footers: Vec<Footer> = std::iter::once(odd).chain(even).collect();
+        let mut body = self.body;
+        for (i, footer) in footers.iter().enumerate() {
+            let rid = docx_rs::create_footer_rid(i + 1);
+            body = if i == 0 {
+                body.footer(footer.clone(), &rid)
+            } else {
+                body.even_footer(footer.clone(), &rid)
+            };
         }
-        let built = docx.build();
-        let document = package::normalize_part(&built.document, &self.header_rows)?;
-        let footers = built
-            .footers
+        let document = package::normalize_part(&body.build(), &self.header_rows)?;
+        let footers = footers
             .iter()
-            .map(|f| package::normalize_part(f, &[]))
+            .map(|f| package::normalize_part(&f.build(), &[]))
             .collect::<Result<Vec<_>, _>>()?;
         let title = self.format.title(&self.meta.org, self.meta.year);
         let timestamp = document_timestamp(self.meta);

@@ -85,6 +85,43 @@ impl Labels {
     }
 }
 
+/// What a table is recognised by, normalised once per import rather than once per sheet.
+struct TableLabels<'t> {
+    rows: Labels,
+    fields: Labels,
+    /// The fields of each row, in column order.
+    run_fields: BTreeMap<&'t str, Vec<&'t str>>,
+}
+
+impl<'t> TableLabels<'t> {
+    /// A table of labelled rows (表二, 表三), with the 2019 spellings.
+    fn rows(table: &'t TableSpec, legacy: &[LegacyMapping]) -> Self {
+        TableLabels {
+            rows: row_labels(table, legacy),
+            fields: field_labels(table, legacy),
+            run_fields: table
+                .rows
+                .iter()
+                .map(|r| (r.key.as_str(), table.row_fields(&r.key)))
+                .collect(),
+        }
+    }
+
+    /// A table of blocks side by side (表四). Block names are short and also occur in the part
+    /// heading above the table (`四、政府信息公开行政复议、行政诉讼情况`): only whole-cell matches
+    /// count.
+    fn blocks(table: &'t TableSpec) -> Self {
+        TableLabels {
+            rows: Labels {
+                prefixes: false,
+                ..row_labels(table, &[])
+            },
+            fields: field_labels(table, &[]),
+            run_fields: BTreeMap::new(),
+        }
+    }
+}
+
 fn row_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
     let mut entries = Vec::new();
     for row in &table.rows {
@@ -180,11 +217,6 @@ fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
     hits
 }
 
-/// The fields of a table row, in column order.
-fn row_fields<'a>(table: &'a TableSpec, row: &str) -> Vec<&'a str> {
-    table.row_fields(row)
-}
-
 /// A table found on a sheet: where each value is.
 #[derive(Debug, Clone, Default)]
 struct Placement {
@@ -209,16 +241,14 @@ fn place_row_table(
     grid: &Grid,
     cells: &[TextCell],
     table: &TableSpec,
-    legacy: &[LegacyMapping],
+    labels: &TableLabels<'_>,
 ) -> Placement {
-    let rows = row_labels(table, legacy);
-    let fields = field_labels(table, legacy);
-    let headers = header_hits(grid, cells, &fields);
-    let run_fields: BTreeMap<&str, Vec<&str>> = table
-        .rows
-        .iter()
-        .map(|r| (r.key.as_str(), row_fields(table, &r.key)))
-        .collect();
+    let TableLabels {
+        rows,
+        fields,
+        run_fields,
+    } = labels;
+    let headers = header_hits(grid, cells, fields);
 
     let has_header = |hits: &[Hit], field: &str, r: u32, c: u32| {
         hits.iter()
@@ -326,15 +356,14 @@ fn place_row_table(
     placement
 }
 
-fn place_table4(grid: &Grid, cells: &[TextCell], table: &TableSpec) -> Placement {
-    // Block names are short and also occur in the part heading above the table
-    // (`四、政府信息公开行政复议、行政诉讼情况`): only whole-cell matches count.
-    let blocks = Labels {
-        prefixes: false,
-        ..row_labels(table, &[])
-    };
-    let fields = field_labels(table, &[]);
-    let field_hits = header_hits(grid, cells, &fields);
+fn place_table4(
+    grid: &Grid,
+    cells: &[TextCell],
+    table: &TableSpec,
+    labels: &TableLabels<'_>,
+) -> Placement {
+    let (blocks, fields) = (&labels.rows, &labels.fields);
+    let field_hits = header_hits(grid, cells, fields);
     let block_hits: Vec<Hit> = cells
         .iter()
         .filter_map(|t| {
@@ -523,14 +552,19 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
     for table in &format.tables {
         let is_block_table = table.is_positional();
+        let labels = if is_block_table {
+            TableLabels::blocks(table)
+        } else {
+            TableLabels::rows(table, legacy)
+        };
         let placements: Vec<Placement> = data_grids
             .iter()
             .zip(&texts)
             .map(|(g, t)| {
                 if is_block_table {
-                    place_table4(g, t, table)
+                    place_table4(g, t, table, &labels)
                 } else {
-                    place_row_table(g, t, table, legacy)
+                    place_row_table(g, t, table, &labels)
                 }
             })
             .collect();

@@ -51,6 +51,37 @@ pub struct Format {
     /// Numbers the prose states and the table values they must equal (`prose.number_mismatch`).
     #[serde(default)]
     pub prose_claims: Vec<ProseClaim>,
+    /// What is derived from the data above, computed on first use.
+    #[serde(skip)]
+    derived: Derived,
+}
+
+/// Facts derived from a format's data, computed once on first use (every report of a batch is
+/// checked against the same format). A format is not changed once it is used; a clone starts
+/// with nothing derived, because a clone is how a format is changed ([`Format::with_overlay`]),
+/// and what is derived never makes two formats unequal.
+#[derive(Default)]
+struct Derived {
+    /// `expand_rule` of each rule, in the order of `rules`.
+    rules: OnceLock<Vec<Result<Vec<RuleInstance>, String>>>,
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// A kind of number stated in the prose (`共收到申请75件`) and the table values it must equal.
@@ -512,6 +543,13 @@ impl Format {
     /// The second title line (`2024年政府信息公开工作年度报告`).
     pub fn title_second_line(&self, year: i32) -> String {
         self.title.second_line.replace("{year}", &year.to_string())
+    }
+
+    /// Every rule expanded ([`Format::expand_rule`]), in the order of `rules`; computed once.
+    pub fn expanded_rules(&self) -> &[Result<Vec<RuleInstance>, String>] {
+        self.derived
+            .rules
+            .get_or_init(|| self.rules.iter().map(|r| self.expand_rule(r)).collect())
     }
 
     /// Expands a rule's `for_each` into concrete instances.

@@ -41,8 +41,15 @@ impl Validation<'_> {
         let mut findings = Vec::new();
         self.check_metadata(&mut findings);
         self.check_values(&mut findings);
-        for rule in &self.format.rules {
-            self.check_rule(rule, &mut findings);
+        for (rule, instances) in self.format.rules.iter().zip(self.format.expanded_rules()) {
+            match instances {
+                Ok(instances) => {
+                    for inst in instances {
+                        self.check_instance(rule, inst, &mut findings);
+                    }
+                }
+                Err(e) => findings.push(Finding::error("format.rule_invalid", e.clone())),
+            }
         }
         self.check_plausibility(&mut findings);
         if self.report.has_prose() {
@@ -192,19 +199,6 @@ impl Validation<'_> {
                 .expected_found("数字（没有发生的填 0）", written.join("、"))
                 .hint("按官方要求，没有发生的事项应明确填写 0，不应留空或填“/”。"),
         );
-    }
-
-    fn check_rule(&self, rule: &RuleSpec, findings: &mut Vec<Finding>) {
-        let instances = match self.format.expand_rule(rule) {
-            Ok(i) => i,
-            Err(e) => {
-                findings.push(Finding::error("format.rule_invalid", e));
-                return;
-            }
-        };
-        for inst in instances {
-            self.check_instance(rule, &inst, findings);
-        }
     }
 
     fn term_value(&self, term: &Term) -> Option<Decimal> {
