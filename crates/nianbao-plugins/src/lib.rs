@@ -23,6 +23,7 @@ use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use libloading::Library;
 use nianbao_model::{Finding, Format, Location, NATIONAL_2021, Report};
@@ -97,7 +98,9 @@ struct LoadedPlugin {
 #[derive(Debug, Clone)]
 struct Entry {
     info: FormatInfo,
-    format: Format,
+    /// Shared by every report checked against it, so what it derives once (expanded rules) is
+    /// derived once per run.
+    format: Arc<Format>,
     plugin: Option<LoadedPlugin>,
 }
 
@@ -119,7 +122,7 @@ impl Registry {
                     version: format.version.clone(),
                     source: BUILTIN_SOURCE.to_string(),
                 },
-                format,
+                format: Arc::new(format),
                 plugin: None,
             }],
         }
@@ -266,7 +269,7 @@ impl Registry {
         };
         self.entries.push(Entry {
             info: info.clone(),
-            format,
+            format: Arc::new(format),
             plugin: Some(LoadedPlugin { path, free, check }),
         });
         Ok(info)
@@ -279,6 +282,12 @@ impl Registry {
 
     /// The format with this id.
     pub fn format(&self, id: &str) -> Option<&Format> {
+        self.shared_format(id).map(|f| &**f)
+    }
+
+    /// The format with this id, to hold beyond a borrow of the registry (one per batch, shared
+    /// by its units).
+    pub fn shared_format(&self, id: &str) -> Option<&Arc<Format>> {
         self.entries
             .iter()
             .find(|e| e.info.id == id)

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::EXIT_FINDINGS;
 use crate::commands::Context;
 use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
-use crate::output::{JSON_SCHEMA, output_path, write_atomic};
+use crate::output::{Flush, JSON_SCHEMA, flush_written, output_path, write_atomic};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -192,7 +192,13 @@ fn process_unit(
                 )
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let docx_path = output_path(&args.output, stem, "docx");
-                write_atomic(&docx_path, &docx, args.force, &unit.input_files())?;
+                write_atomic(
+                    &docx_path,
+                    &docx,
+                    args.force,
+                    &unit.input_files(),
+                    Flush::Deferred,
+                )?;
                 outputs.push(crate::inputs::display_name(&docx_path));
             }
             let xlsx = nianbao_excel::write_report_workbook(
@@ -202,7 +208,13 @@ fn process_unit(
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let xlsx_path = output_path(&args.output, stem, "xlsx");
-            write_atomic(&xlsx_path, &xlsx, args.force, &unit.input_files())?;
+            write_atomic(
+                &xlsx_path,
+                &xlsx,
+                args.force,
+                &unit.input_files(),
+                Flush::Deferred,
+            )?;
             outputs.push(crate::inputs::display_name(&xlsx_path));
             let counts = Counts::of(&checked.findings);
             let figures = KEY_FIGURES
@@ -290,6 +302,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &summary,
         args.force,
         &[],
+        Flush::Deferred,
     )?;
     let json = serde_json::json!({
         "schema": JSON_SCHEMA,
@@ -302,7 +315,16 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &json_bytes,
         args.force,
         &[],
+        Flush::Deferred,
     )?;
+    // Everything is on disk before the batch says it is done.
+    let mut written: Vec<PathBuf> = results
+        .iter()
+        .flat_map(|r| r.outputs.iter().map(|o| args.output.join(o)))
+        .collect();
+    written.push(args.output.join(format!("{SUMMARY_STEM}.xlsx")));
+    written.push(args.output.join(format!("{FINDINGS_STEM}.json")));
+    flush_written(&args.output, &written)?;
 
     let count = |s: &str| results.iter().filter(|r| r.status == s).count();
     let mut out = std::io::stdout().lock();

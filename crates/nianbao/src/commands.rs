@@ -12,7 +12,7 @@ use nianbao_plugins::Registry;
 use crate::EXIT_FINDINGS;
 use crate::config::{CONFIG_FILE, ReportConfig};
 use crate::inputs::{Overrides, Unit, check_unit, display_name, read_unit};
-use crate::output::{Lang, check_json, output_path, print_findings, write_atomic};
+use crate::output::{Flush, Lang, check_json, output_path, print_findings, write_atomic};
 
 /// What every command shares.
 pub struct Context {
@@ -186,7 +186,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
         ("草稿.md", markdown_skeleton(format, &meta).into_bytes()),
     ];
     for (name, bytes) in &files {
-        write_atomic(&dir.join(name), bytes, args.force, &[])?;
+        write_atomic(&dir.join(name), bytes, args.force, &[], Flush::Each)?;
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "已新建报告文件夹 {}：", dir.display())?;
@@ -310,7 +310,7 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
             &nianbao_docx::DocxOptions::default(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        write_atomic(&docx_path, &docx, args.force, &unit.input_files())?;
+        write_atomic(&docx_path, &docx, args.force, &unit.input_files(), Flush::Each)?;
         outputs.push(docx_path.clone());
         if let Some(x) = &args.xlsx {
             let xlsx_path = x
@@ -322,7 +322,7 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
                 &checked.findings,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_atomic(&xlsx_path, &bytes, args.force, &unit.input_files())?;
+            write_atomic(&xlsx_path, &bytes, args.force, &unit.input_files(), Flush::Each)?;
             outputs.push(xlsx_path);
         }
     }
@@ -353,7 +353,7 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
 pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     let mut reports = Vec::new();
     let mut findings = Vec::new();
-    let mut format: Option<Format> = None;
+    let mut format: Option<std::sync::Arc<Format>> = None;
     // Every file read, so the output can never replace one of them.
     let mut inputs: Vec<PathBuf> = Vec::new();
     for path in &args.units {
@@ -439,7 +439,7 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     nianbao_model::diagnostic::sort_findings(&mut findings);
     let bytes = nianbao_excel::write_report_workbook(&format, &summed, &findings)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    write_atomic(&args.output, &bytes, args.force, &inputs)?;
+    write_atomic(&args.output, &bytes, args.force, &inputs, Flush::Each)?;
     print_or_json(
         ctx,
         &format,

@@ -2,6 +2,7 @@
 //! merge what they say, render placeholders, validate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use nianbao_model::{Finding, Format, Location, Report, validate};
@@ -201,7 +202,7 @@ pub struct Overrides {
 /// A checked report.
 pub struct Checked {
     pub report: Report,
-    pub format: Format,
+    pub format: Arc<Format>,
     pub findings: Vec<Finding>,
 }
 
@@ -210,13 +211,13 @@ pub fn read_unit(
     unit: &Unit,
     overrides: &Overrides,
     registry: &Registry,
-) -> Result<(Report, Format, Vec<Finding>)> {
+) -> Result<(Report, Arc<Format>, Vec<Finding>)> {
     let format_id = overrides
         .format
         .clone()
         .or_else(|| unit.config.format.clone())
         .unwrap_or_else(|| nianbao_model::NATIONAL_2021.to_string());
-    let format = registry.format(&format_id).cloned().with_context(|| {
+    let format = registry.shared_format(&format_id).cloned().with_context(|| {
         let known: Vec<String> = registry.formats().into_iter().map(|f| f.id).collect();
         format!(
             "未找到格式“{format_id}”。可用的格式：{}（用 nianbao formats 查看）",

@@ -181,9 +181,49 @@ pub fn sanitize_file_name(name: &str) -> String {
     }
 }
 
+/// When a written file is forced to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Before [`write_atomic`] returns: the single commands write one or two files.
+    Each,
+    /// Later, all together, with [`flush_written`]: a batch writes two files per unit, and forcing
+    /// each to disk in turn kept a worker waiting on the disk for every unit.
+    Deferred,
+}
+
+/// Forces files written with [`Flush::Deferred`] to disk (before a batch reports that it is
+/// done). On Linux one `syncfs` of the output folder's file system does it; elsewhere each file
+/// is flushed in turn.
+pub fn flush_written(folder: &Path, written: &[PathBuf]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = written;
+        let dir = std::fs::File::open(folder)
+            .with_context(|| format!("无法打开 {}", folder.display()))?;
+        rustix::fs::syncfs(&dir).with_context(|| format!("无法写入磁盘：{}", folder.display()))?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = folder;
+        for path in written {
+            std::fs::File::open(path)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("无法写入磁盘：{}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a file atomically (temporary file in the same folder, then rename). Refuses to replace
-/// an input file, and an existing file unless `force`.
-pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, inputs: &[PathBuf]) -> Result<()> {
+/// an input file, and an existing file unless `force`. `flush` says whether the file is forced
+/// to disk now or later by the caller ([`flush_written`]).
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    inputs: &[PathBuf],
+    flush: Flush,
+) -> Result<()> {
     let canonical_target = canonical_or_self(path);
     if inputs
         .iter()
@@ -203,7 +243,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, inputs: &[PathBuf]) 
         .with_context(|| format!("无法在 {} 中写入", dir.display()))?;
     tmp.write_all(bytes)
         .with_context(|| format!("写入 {} 失败", path.display()))?;
-    tmp.as_file().sync_all().ok();
+    if flush == Flush::Each {
+        tmp.as_file().sync_all().ok();
+    }
     // The temporary file is private (0600); the output is an ordinary document others may read.
     #[cfg(unix)]
     {
