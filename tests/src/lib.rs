@@ -39,7 +39,7 @@ pub fn huaian_scaled(org: &str, year: i32, factor: i64) -> Report {
             .value_cells()
             .into_iter()
             .filter(|v| v.key.row == row)
-            .map(|v| v.key)
+            .map(|v| v.key.clone())
             .collect();
         for (key, n) in keys.into_iter().zip(cols) {
             if let Ok(n) = n.parse::<Decimal>() {

@@ -126,13 +126,15 @@ const MIN_CONTAINED_LABEL: usize = 4;
 
 /// The row a label names: exact after normalisation, else the longest official label of at
 /// least [`MIN_CONTAINED_LABEL`] characters the text contains (a group and its item in one
-/// cell), else a close spelling.
-fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t RowTarget<'a>> {
-    let wanted = normalize_label(label);
+/// cell), else a close spelling. `wanted` is the label already normalised.
+fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], wanted: &str) -> Option<&'t RowTarget<'a>> {
     if wanted.is_empty() {
         return None;
     }
-    if let Some(t) = targets.iter().find(|t| t.labels.contains(&wanted)) {
+    if let Some(t) = targets
+        .iter()
+        .find(|t| t.labels.iter().any(|l| l == wanted))
+    {
         return Some(t);
     }
     let contained = targets
@@ -143,7 +145,6 @@ fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], label: &str) -> Option<&'t 
     if let Some((t, _)) = contained {
         return Some(t);
     }
-    let wanted = &wanted;
     let wanted_chars = wanted.chars().count();
     // The edit distance is at least the difference in length: a label whose length alone puts
     // it below the threshold is not compared.
@@ -396,20 +397,47 @@ impl<'f> TableLabels<'f> {
     }
 }
 
-/// The label of a grid row among `targets`: the rightmost cell that is not a value and names
-/// one of the rows, with its position in the row. The cells to its right are the row's values,
-/// so that a cell that is not a number (`约5`) stays a value of its row instead of hiding it.
+/// What is known of each cell of a grid (by its index), worked out once per grid: its text
+/// normalised, and whether it is label text (not blank, not a value).
+struct CellFacts {
+    normalized: Vec<String>,
+    is_label: Vec<bool>,
+}
+
+impl CellFacts {
+    fn of(grid: &Grid, kinds: &[ValueKind]) -> CellFacts {
+        CellFacts {
+            normalized: grid
+                .cells
+                .iter()
+                .map(|c| normalize_label(&c.text))
+                .collect(),
+            is_label: grid
+                .cells
+                .iter()
+                .map(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds))
+                .collect(),
+        }
+    }
+}
+
+/// The label of a grid row (cell indices, left to right) among `targets`: the rightmost label
+/// cell that names one of the rows, with its position in the row. The cells to its right are
+/// the row's values, so that a cell that is not a number (`约5`) stays a value of its row
+/// instead of hiding it.
 fn row_label<'t, 'a>(
-    cells: &[&GridCell],
+    row: &[usize],
+    facts: &CellFacts,
     targets: &'t [RowTarget<'a>],
-    kinds: &[ValueKind],
 ) -> Option<(usize, &'t RowTarget<'a>)> {
-    cells
-        .iter()
+    row.iter()
         .enumerate()
         .rev()
-        .filter(|(_, c)| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds))
-        .find_map(|(i, c)| best_target(targets, &c.text).map(|t| (i, t)))
+        .filter(|(_, id)| facts.is_label.get(**id).copied().unwrap_or(false))
+        .find_map(|(i, id)| {
+            let text = facts.normalized.get(*id)?;
+            best_target(targets, text).map(|t| (i, t))
+        })
 }
 
 /// Whether a grid is the table `spec` (or a piece of it): it shows the table's column headers
@@ -417,10 +445,10 @@ fn row_label<'t, 'a>(
 /// characters such as `本年制发件数`), or at least half of its row labels. A small table of a
 /// draft whose rows happen to be called `总计` or `其他` is not a statistics table.
 fn grid_is_table(
-    rows: &[Vec<&GridCell>],
+    rows: &[Vec<usize>],
+    facts: &CellFacts,
     texts: &BTreeSet<&str>,
     labelled: &LabelledSpec,
-    kinds: &[ValueKind],
 ) -> bool {
     let spec = labelled.spec;
     let mut headers = 0usize;
@@ -446,7 +474,7 @@ fn grid_is_table(
     }
     let named: BTreeSet<&str> = rows
         .iter()
-        .filter_map(|cells| row_label(cells, targets, kinds))
+        .filter_map(|row| row_label(row, facts, targets))
         .map(|(_, t)| t.row.as_str())
         .collect();
     !targets.is_empty() && named.len() * 2 >= targets.len()
@@ -472,15 +500,12 @@ pub(crate) fn map_grids(
             table: Some(grid.index),
             ..Location::default()
         };
-        // Every cell's text normalised once, for the 2019 markers and the column headers.
-        let normalized: Vec<String> = grid
-            .cells
-            .iter()
-            .map(|c| normalize_label(&c.text))
-            .collect();
+        // Every cell's text normalised and classified once, for the 2019 markers, the column
+        // headers and the row labels.
+        let facts = CellFacts::of(grid, kinds);
         if let Some(finding) = legacy_finding_normalized(
             &labels.legacy_markers,
-            normalized.iter().map(String::as_str),
+            facts.normalized.iter().map(String::as_str),
             table_place,
         ) {
             collector.findings.push(finding);
@@ -492,22 +517,18 @@ pub(crate) fn map_grids(
             table_cell: Some((cell.r + 1, cell.c + 1)),
             ..Location::default()
         };
-        let row_ids = grid_row_ids(grid);
-        let rows: Vec<Vec<&GridCell>> = row_ids
-            .iter()
-            .map(|ids| ids.iter().filter_map(|id| grid.cells.get(*id)).collect())
-            .collect();
-        let texts: BTreeSet<&str> = row_ids
+        let rows = grid_row_ids(grid);
+        let texts: BTreeSet<&str> = rows
             .iter()
             .flatten()
-            .filter_map(|id| normalized.get(*id))
+            .filter_map(|id| facts.normalized.get(*id))
             .map(String::as_str)
             .filter(|t| !t.is_empty())
             .collect();
         let claimed: Vec<&LabelledSpec> = labels
             .labelled
             .iter()
-            .filter(|l| grid_is_table(&rows, &texts, l, kinds))
+            .filter(|l| grid_is_table(&rows, &facts, &texts, l))
             .collect();
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
@@ -518,7 +539,9 @@ pub(crate) fn map_grids(
             .iter()
             .flat_map(|l| l.targets.iter().cloned())
             .collect();
-        for row_cells in &rows {
+        for row in &rows {
+            let row_cells: Vec<&GridCell> =
+                row.iter().filter_map(|id| grid.cells.get(*id)).collect();
             if row_cells.is_empty() {
                 continue;
             }
@@ -532,9 +555,9 @@ pub(crate) fn map_grids(
             {
                 continue;
             }
-            let has_label = row_cells
+            let has_label = row
                 .iter()
-                .any(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds));
+                .any(|id| facts.is_label.get(*id).copied().unwrap_or(false));
             if !has_label {
                 let values: Vec<(String, Location)> = row_cells
                     .iter()
@@ -552,7 +575,7 @@ pub(crate) fn map_grids(
                 }
                 continue;
             }
-            let Some((at, target)) = row_label(row_cells, &targets, kinds) else {
+            let Some((at, target)) = row_label(row, &facts, &targets) else {
                 continue;
             };
             let values: Vec<(String, Location)> = row_cells
@@ -945,13 +968,15 @@ mod tests {
     fn short_labels_name_a_row_only_when_whole() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        let row =
+            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
         assert_eq!(row("总计").as_deref(), Some("processed_total"));
         assert_eq!(row("部门总计"), None);
         assert_eq!(row("其他事项"), None);
         let t2 = Format::national_2021().table("table2").unwrap();
         let targets = row_targets(t2);
-        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        let row =
+            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
         assert_eq!(row("规章").as_deref(), Some("regulations"));
         assert_eq!(row("规章制度建设"), None);
     }
@@ -960,7 +985,8 @@ mod tests {
     fn labels_find_their_rows() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row = |label: &str| best_target(&targets, label).map(|t| t.row.clone());
+        let row =
+            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
         assert_eq!(row("3.其他").as_deref(), Some("other_other"));
         assert_eq!(
             row("3、危及\"三安全一稳定\"").as_deref(),

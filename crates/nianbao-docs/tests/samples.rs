@@ -239,7 +239,7 @@ fn pdf_text_with_one_cell_per_line_is_read() {
         let spec = format.table(table).unwrap();
         let cells = spec.value_cells();
         let mut last_row = String::new();
-        for vc in &cells {
+        for vc in cells {
             if table != "table4" && vc.key.row != last_row {
                 text.push_str(&format!("{}\n", spec.row_label(&vc.key.row).unwrap()));
                 last_row = vc.key.row.clone();

@@ -68,7 +68,11 @@ struct DrawnCell {
 /// omitted (their width is in the gridSpan).
 fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> {
     let layout = spec.layout();
-    let value_spans: Vec<_> = spec.value_cells();
+    let value_spans: std::collections::BTreeMap<(usize, usize), usize> = spec
+        .value_cells()
+        .iter()
+        .map(|v| ((v.r, v.c), v.colspan.max(1)))
+        .collect();
     let mut rows = Vec::with_capacity(layout.len());
     for (r, slots) in layout.iter().enumerate() {
         let mut cells = Vec::new();
@@ -83,11 +87,7 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
                 }),
                 Slot::Value(key) => Some(DrawnCell {
                     text: report.map(|rep| value_text(rep, key)).unwrap_or_default(),
-                    colspan: value_spans
-                        .iter()
-                        .find(|v| v.r == r && v.c == c)
-                        .map(|v| v.colspan.max(1))
-                        .unwrap_or(1),
+                    colspan: value_spans.get(&(r, c)).copied().unwrap_or(1),
                     merge: None,
                     left_aligned: false,
                 }),

@@ -285,7 +285,7 @@ fn write_table_sheet(
         .iter()
         .map(|v| (&v.key, (GRID_TOP + v.r as u32, v.c as u32)))
         .collect();
-    for v in &cells {
+    for v in cells {
         let row = GRID_TOP + v.r as u32;
         let col = v.c as u16;
         let kind = table

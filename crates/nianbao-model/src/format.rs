@@ -51,34 +51,45 @@ pub struct Format {
     /// Numbers the prose states and the table values they must equal (`prose.number_mismatch`).
     #[serde(default)]
     pub prose_claims: Vec<ProseClaim>,
-    /// What is derived from the data above, computed on first use.
-    #[serde(skip)]
-    derived: Derived,
-}
-
-/// Facts derived from a format's data, computed once on first use (every report of a batch is
-/// checked against the same format). A format is not changed once it is used; a clone starts
-/// with nothing derived, because a clone is how a format is changed ([`Format::with_overlay`]),
-/// and what is derived never makes two formats unequal.
-#[derive(Default)]
-struct Derived {
     /// `expand_rule` of each rule, in the order of `rules`.
-    rules: OnceLock<Vec<Result<Vec<RuleInstance>, String>>>,
+    #[serde(skip)]
+    expanded_rules: Derived<Vec<Result<Vec<RuleInstance>, String>>>,
+    /// `value_label` of every value key.
+    #[serde(skip)]
+    value_labels: Derived<BTreeMap<ValueKey, String>>,
 }
 
-impl Clone for Derived {
+/// A value derived from the data of the struct that holds it, computed once on first use (every
+/// report of a batch is read and checked against the same format). A format is not changed once
+/// it is used; a clone starts with nothing derived, because a clone is how a format is changed
+/// ([`Format::with_overlay`]), and what is derived never makes two formats unequal.
+struct Derived<T>(OnceLock<T>);
+
+impl<T> Derived<T> {
+    fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(init)
+    }
+}
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(OnceLock::new())
+    }
+}
+
+impl<T> Clone for Derived<T> {
     fn clone(&self) -> Self {
         Derived::default()
     }
 }
 
-impl PartialEq for Derived {
+impl<T> PartialEq for Derived<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl std::fmt::Debug for Derived {
+impl<T> std::fmt::Debug for Derived<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Derived")
     }
@@ -227,6 +238,10 @@ pub struct TableSpec {
     pub cells: Vec<CellSpec>,
     /// Runs of value cells.
     pub values: Vec<ValueRunSpec>,
+    #[serde(skip)]
+    derived_value_cells: Derived<Vec<ValueCell>>,
+    #[serde(skip)]
+    derived_layout: Derived<Vec<Vec<Slot>>>,
 }
 
 /// A value column (field) of a table.
@@ -493,7 +508,7 @@ impl Format {
     pub fn value_keys(&self) -> Vec<ValueKey> {
         self.tables
             .iter()
-            .flat_map(|t| t.value_cells().into_iter().map(|v| v.key))
+            .flat_map(|t| t.value_cells().into_iter().map(|v| v.key.clone()))
             .collect()
     }
 
@@ -520,6 +535,24 @@ impl Format {
 
     /// A human label for a value: `表三（七）总计·自然人`.
     pub fn value_label(&self, key: &ValueKey) -> String {
+        // Every value read and every finding names its value: the labels of the format's own
+        // keys are made once.
+        let labels = self.value_labels.get_or_init(|| {
+            self.value_keys()
+                .into_iter()
+                .map(|k| {
+                    let label = self.make_value_label(&k);
+                    (k, label)
+                })
+                .collect()
+        });
+        labels
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.make_value_label(key))
+    }
+
+    fn make_value_label(&self, key: &ValueKey) -> String {
         match self.locate(key) {
             Some((table, field)) => {
                 let row = table.row_display(&key.row);
@@ -547,8 +580,7 @@ impl Format {
 
     /// Every rule expanded ([`Format::expand_rule`]), in the order of `rules`; computed once.
     pub fn expanded_rules(&self) -> &[Result<Vec<RuleInstance>, String>] {
-        self.derived
-            .rules
+        self.expanded_rules
             .get_or_init(|| self.rules.iter().map(|r| self.expand_rule(r)).collect())
     }
 
@@ -862,7 +894,12 @@ impl TableSpec {
     }
 
     /// Every value cell with its grid position.
-    pub fn value_cells(&self) -> Vec<ValueCell> {
+    pub fn value_cells(&self) -> &[ValueCell] {
+        self.derived_value_cells
+            .get_or_init(|| self.make_value_cells())
+    }
+
+    fn make_value_cells(&self) -> Vec<ValueCell> {
         let mut out = Vec::new();
         for run in &self.values {
             let fields: Vec<&str> = if run.fields.is_empty() {
@@ -891,7 +928,11 @@ impl TableSpec {
     }
 
     /// The grid as a matrix of slots: what occupies each (row, column).
-    pub fn layout(&self) -> Vec<Vec<Slot>> {
+    pub fn layout(&self) -> &[Vec<Slot>] {
+        self.derived_layout.get_or_init(|| self.make_layout())
+    }
+
+    fn make_layout(&self) -> Vec<Vec<Slot>> {
         let rows = self.grid_rows();
         let mut grid = vec![vec![Slot::Empty; self.grid_cols]; rows];
         for (i, cell) in self.cells.iter().enumerate() {

@@ -53,8 +53,13 @@ fn is_cn_digit(c: char) -> bool {
 }
 
 /// Byte length of a leading enumerator (0 when there is none).
+/// How far into a text an enumerator (`（ 一 ）`, `12、`) may reach, spaces included.
+const ENUMERATOR_MAX_CHARS: usize = 32;
+
 fn enumerator_len(t: &str) -> usize {
-    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    // An enumerator is a few characters at the start: only those are looked at (labels and
+    // paragraphs can be long, and this runs for every cell and heading read).
+    let chars: Vec<(usize, char)> = t.char_indices().take(ENUMERATOR_MAX_CHARS).collect();
     let end_at = |i: usize| chars.get(i).map(|(b, _)| *b).unwrap_or(t.len());
     let skip_spaces = |mut i: usize| {
         while chars

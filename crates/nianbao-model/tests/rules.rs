@@ -26,7 +26,7 @@ fn huaian() -> Report {
             .value_cells()
             .into_iter()
             .filter(|v| v.key.row == row)
-            .map(|v| v.key)
+            .map(|v| v.key.clone())
             .collect();
         let numbers: Vec<&str> = cols.collect();
         assert_eq!(keys.len(), numbers.len(), "line {}", i + 1);

@@ -310,7 +310,13 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
             &nianbao_docx::DocxOptions::default(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        write_atomic(&docx_path, &docx, args.force, &unit.input_files(), Flush::Each)?;
+        write_atomic(
+            &docx_path,
+            &docx,
+            args.force,
+            &unit.input_files(),
+            Flush::Each,
+        )?;
         outputs.push(docx_path.clone());
         if let Some(x) = &args.xlsx {
             let xlsx_path = x
@@ -322,7 +328,13 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
                 &checked.findings,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_atomic(&xlsx_path, &bytes, args.force, &unit.input_files(), Flush::Each)?;
+            write_atomic(
+                &xlsx_path,
+                &bytes,
+                args.force,
+                &unit.input_files(),
+                Flush::Each,
+            )?;
             outputs.push(xlsx_path);
         }
     }

@@ -217,13 +217,16 @@ pub fn read_unit(
         .clone()
         .or_else(|| unit.config.format.clone())
         .unwrap_or_else(|| nianbao_model::NATIONAL_2021.to_string());
-    let format = registry.shared_format(&format_id).cloned().with_context(|| {
-        let known: Vec<String> = registry.formats().into_iter().map(|f| f.id).collect();
-        format!(
-            "未找到格式“{format_id}”。可用的格式：{}（用 nianbao formats 查看）",
-            known.join("、")
-        )
-    })?;
+    let format = registry
+        .shared_format(&format_id)
+        .cloned()
+        .with_context(|| {
+            let known: Vec<String> = registry.formats().into_iter().map(|f| f.id).collect();
+            format!(
+                "未找到格式“{format_id}”。可用的格式：{}（用 nianbao formats 查看）",
+                known.join("、")
+            )
+        })?;
 
     let mut report = Report::default();
     let mut findings = Vec::new();

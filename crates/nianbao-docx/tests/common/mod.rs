@@ -35,7 +35,7 @@ pub fn huaian_values(report: &mut Report) {
             .value_cells()
             .into_iter()
             .filter(|v| v.key.row == row)
-            .map(|v| v.key.field)
+            .map(|v| v.key.field.clone())
             .collect();
         let values: Vec<&str> = cells.collect();
         assert_eq!(fields.len(), values.len(), "row {row}");
