@@ -395,22 +395,15 @@ impl Pass<'_> {
         let tag_start = self.out.len();
         self.out.push(b'<');
         self.out.extend_from_slice(name);
-        let mut had_attrs = false;
-        for attr in start.attributes() {
-            let attr = attr.map_err(|e| format!("属性无法解析：{e}"))?;
-            had_attrs = true;
-            let key = attr.key.as_ref();
-            if key == b"w14:paraId"
-                || key == b"w14:textId"
-                || (name == b"w:gridCol" && key == b"w:type")
-            {
-                continue;
-            }
-            self.out.push(b' ');
-            self.out.extend_from_slice(key);
-            self.out.extend_from_slice(b"=\"");
-            self.out.extend_from_slice(&attr.value);
-            self.out.push(b'"');
+        let raw_attrs = start.attributes_raw().trim_ascii_end();
+        let mut had_attrs = !raw_attrs.is_empty();
+        let keeps_every_attr = name != b"w:gridCol" && !raw_attrs.windows(4).any(|w| w == b"w14:");
+        if keeps_every_attr && is_canonical(raw_attrs) {
+            // Already as this pass writes attributes (docx-rs writes them so): copied as they
+            // are, without taking them apart.
+            self.out.extend_from_slice(raw_attrs);
+        } else {
+            had_attrs = self.copy_attributes(start, name)?;
         }
         let order = std::str::from_utf8(name).ok().and_then(schema_order);
         self.stack.push(Frame {
@@ -430,6 +423,30 @@ impl Pass<'_> {
             children: self.spare.pop().unwrap_or_default(),
         });
         Ok(())
+    }
+
+    /// Writes the attributes of a start tag one by one as ` key="value"` (value as escaped in the
+    /// source), leaving out docx-rs's process-global ids and `w:type` on `w:gridCol`. Returns
+    /// whether the tag had attributes.
+    fn copy_attributes(&mut self, start: &BytesStart<'_>, name: &[u8]) -> Result<bool, String> {
+        let mut had_attrs = false;
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| format!("属性无法解析：{e}"))?;
+            had_attrs = true;
+            let key = attr.key.as_ref();
+            if key == b"w14:paraId"
+                || key == b"w14:textId"
+                || (name == b"w:gridCol" && key == b"w:type")
+            {
+                continue;
+            }
+            self.out.push(b' ');
+            self.out.extend_from_slice(key);
+            self.out.extend_from_slice(b"=\"");
+            self.out.extend_from_slice(&attr.value);
+            self.out.push(b'"');
+        }
+        Ok(had_attrs)
     }
 
     /// Ends the innermost element; true when it was the root.
@@ -536,6 +553,41 @@ impl Pass<'_> {
         children.clear();
         self.spare.push(children);
     }
+}
+
+/// Whether the attributes of a start tag (the bytes after its name, trailing space trimmed) are
+/// already in the form [`Pass::copy_attributes`] writes: ` key="value"` each, one space apart,
+/// no key twice. Anything else (single quotes, line breaks, a repeated key) takes the careful
+/// path, which also refuses what is not well-formed.
+fn is_canonical(raw: &[u8]) -> bool {
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut rest = raw;
+    while let Some(after_space) = rest.strip_prefix(b" ") {
+        let Some(eq) = after_space.iter().position(|&b| b == b'=') else {
+            return false;
+        };
+        let key = &after_space[..eq];
+        if key.is_empty()
+            || key
+                .iter()
+                .any(|&b| b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == b'<')
+            || keys.contains(&key)
+        {
+            return false;
+        }
+        keys.push(key);
+        let Some(value) = after_space[eq + 1..].strip_prefix(b"\"") else {
+            return false;
+        };
+        let Some(close) = value.iter().position(|&b| b == b'"') else {
+            return false;
+        };
+        if value[..close].contains(&b'<') {
+            return false;
+        }
+        rest = &value[close + 1..];
+    }
+    rest.is_empty()
 }
 
 /// The role of a new child named `name`, updating what the parent has seen.
@@ -887,6 +939,29 @@ mod tests {
         assert_same_as_tree_pass(&doc.body.build(), &header_rows);
         for footer in std::iter::once(odd).chain(even) {
             assert_same_as_tree_pass(&footer.build(), &[]);
+        }
+    }
+
+    #[test]
+    fn only_attributes_in_the_written_form_are_copied_as_they_are() {
+        assert!(is_canonical(b""));
+        assert!(is_canonical(br#" w:w="8845" w:type="dxa""#));
+        assert!(is_canonical(
+            br#" w:ascii="Times New Roman" w:val="a &amp; b""#
+        ));
+        for odd in [
+            &br#" a='1'"#[..],
+            br#"  a="1""#,
+            br#" a="1"  b="2""#,
+            br#" a="1"b="2""#,
+            b" a=\"1\"\n b=\"2\"",
+            br#" a="1" a="2""#,
+            br#" a="1"#,
+            br#" a=1"#,
+            br#" ="1""#,
+            br#" a="<""#,
+        ] {
+            assert!(!is_canonical(odd), "{}", String::from_utf8_lossy(odd));
         }
     }
 

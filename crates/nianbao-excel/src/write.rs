@@ -153,11 +153,11 @@ fn write_workbook(
 fn total_formulas(format: &Format) -> BTreeMap<ValueKey, Vec<ValueKey>> {
     let mut totals: BTreeMap<ValueKey, Vec<ValueKey>> = BTreeMap::new();
     let table_of = |key: &ValueKey| format.locate(key).map(|(t, _)| t.id.clone());
-    for rule in &format.rules {
+    for (rule, instances) in format.rules.iter().zip(format.expanded_rules()) {
         if rule.op != CompareOp::Eq {
             continue;
         }
-        let Ok(instances) = format.expand_rule(rule) else {
+        let Ok(instances) = instances else {
             continue;
         };
         for inst in instances {
