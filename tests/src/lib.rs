@@ -37,7 +37,7 @@ pub fn huaian_scaled(org: &str, year: i32, factor: i64) -> Report {
         };
         let keys: Vec<ValueKey> = table
             .value_cells()
-            .into_iter()
+            .iter()
             .filter(|v| v.key.row == row)
             .map(|v| v.key.clone())
             .collect();

@@ -366,9 +366,8 @@ fn best_part(parts: &[(u8, Vec<String>)], wanted: &str, numeral: Option<usize>) 
     {
         return Some(*number);
     }
-    if numeral.is_none() {
-        return None;
-    }
+    // A close wording counts only under a part's numeral.
+    numeral?;
     let mut best: Option<(f64, u8)> = None;
     for (number, candidates) in parts {
         for official in candidates {

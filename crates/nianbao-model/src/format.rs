@@ -508,7 +508,7 @@ impl Format {
     pub fn value_keys(&self) -> Vec<ValueKey> {
         self.tables
             .iter()
-            .flat_map(|t| t.value_cells().into_iter().map(|v| v.key.clone()))
+            .flat_map(|t| t.value_cells().iter().map(|v| v.key.clone()))
             .collect()
     }
 

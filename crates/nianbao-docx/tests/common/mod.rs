@@ -33,7 +33,7 @@ pub fn huaian_values(report: &mut Report) {
             .unwrap_or_else(|| panic!("unknown row {row}"));
         let fields: Vec<String> = table
             .value_cells()
-            .into_iter()
+            .iter()
             .filter(|v| v.key.row == row)
             .map(|v| v.key.field.clone())
             .collect();

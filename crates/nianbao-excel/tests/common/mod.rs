@@ -24,7 +24,7 @@ pub fn huaian_report() -> Report {
             .unwrap_or_else(|| panic!("unknown row {row}"));
         let mut cells: Vec<_> = table
             .value_cells()
-            .into_iter()
+            .iter()
             .filter(|v| v.key.row == row)
             .collect();
         cells.sort_by_key(|v| v.c);
