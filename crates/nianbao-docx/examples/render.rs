@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let fields: Vec<&str> = table
                 .value_cells()
-                .into_iter()
+                .iter()
                 .filter(|v| v.key.row == row)
                 .map(|v| {
                     table

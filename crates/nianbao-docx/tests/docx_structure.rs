@@ -256,11 +256,7 @@ fn tables_match_the_format_grid_and_merges() {
                         assert_eq!(merge, &expected, "{} ({r},{c}) {}", spec.id, cell.text);
                     }
                     Slot::Value(key) => {
-                        let v = spec
-                            .value_cells()
-                            .into_iter()
-                            .find(|v| &v.key == key)
-                            .unwrap();
+                        let v = spec.value_cells().iter().find(|v| &v.key == key).unwrap();
                         assert_eq!(*span, v.colspan, "{} {key}", spec.id);
                         assert_eq!(merge, &None);
                         let expected = report.number(key).unwrap().normalize().to_string();
