@@ -24,7 +24,7 @@ fn huaian() -> Report {
         let table = format.tables.iter().find(|t| t.row(row).is_some()).unwrap();
         let keys: Vec<ValueKey> = table
             .value_cells()
-            .into_iter()
+            .iter()
             .filter(|v| v.key.row == row)
             .map(|v| v.key.clone())
             .collect();
