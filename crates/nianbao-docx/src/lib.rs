@@ -222,8 +222,11 @@ struct Document<'a> {
     format: &'a Format,
     meta: &'a Metadata,
     body: docx_rs::Document,
-    /// Header rows of each table, in document order.
-    header_rows: Vec<usize>,
+    /// Each table's finished XML, in document order; the body holds a marker paragraph for each
+    /// (see [`table::TableTemplates`]).
+    tables: Vec<Vec<u8>>,
+    /// The first problem met while filling a table (a defect, reported by `finish`).
+    table_error: Option<DocxError>,
 }
 
 impl<'a> Document<'a> {
@@ -244,7 +247,8 @@ impl<'a> Document<'a> {
             format,
             meta,
             body,
-            header_rows: Vec::new(),
+            tables: Vec::new(),
+            table_error: None,
         }
     }
 
@@ -320,11 +324,19 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// A statistics table: its XML made from the format's template and the report's values; the
+    /// body gets a marker paragraph that `finish` replaces with it.
     fn table(&mut self, spec: &nianbao_model::format::TableSpec, report: Option<&Report>) {
-        let table = table::build_table(spec, report);
-        self.header_rows.push(spec.header_rows);
-        let body = std::mem::take(&mut self.body);
-        self.body = body.add_table(table);
+        match table::TableTemplates::of(self.format).fill(spec, report) {
+            Ok(xml) => {
+                let marker = table_marker(self.tables.len());
+                self.tables.push(xml);
+                self.push(DocxParagraph::new().style(&marker));
+            }
+            Err(e) => {
+                self.table_error.get_or_insert(e);
+            }
+        }
     }
 
     /// 机关名称 and 成文日期, right-aligned, after a blank line.
@@ -352,7 +364,10 @@ impl<'a> Document<'a> {
                 body.even_footer(footer.clone(), &rid)
             };
         }
-        let document = package::normalize_part(&body.build(), &self.header_rows)?;
+        if let Some(e) = self.table_error {
+            return Err(e);
+        }
+        let document = put_tables(package::normalize_part(&body.build(), &[])?, &self.tables)?;
         let footers = footers
             .iter()
             .map(|f| package::normalize_part(&f.build(), &[]))
@@ -372,6 +387,37 @@ impl<'a> Document<'a> {
             footers,
         )
     }
+}
+
+/// The paragraph style id of the marker paragraph standing for table `n` in the body: a style id
+/// is never made from a report's text, so no prose can look like a marker.
+fn table_marker(n: usize) -> String {
+    format!("nianbao-table-{n}")
+}
+
+/// Replaces each table's marker paragraph in the finished body with the table.
+fn put_tables(document: Vec<u8>, tables: &[Vec<u8>]) -> Result<Vec<u8>, DocxError> {
+    if tables.is_empty() {
+        return Ok(document);
+    }
+    let extra: usize = tables.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(document.len() + extra);
+    let mut at = 0;
+    for (n, xml) in tables.iter().enumerate() {
+        let style = format!("w:val=\"{}\"", table_marker(n));
+        let missing = || DocxError::Internal(format!("表格 {n} 的位置标记未找到"));
+        let found = table::find(&document, style.as_bytes(), at).ok_or_else(missing)?;
+        let para_start = table::rfind(&document[..found], b"<w:p>")
+            .filter(|&p| p >= at)
+            .ok_or_else(missing)?;
+        let para_end =
+            table::find(&document, b"</w:p>", found).ok_or_else(missing)? + b"</w:p>".len();
+        out.extend_from_slice(&document[at..para_start]);
+        out.extend_from_slice(xml);
+        at = para_end;
+    }
+    out.extend_from_slice(&document[at..]);
+    Ok(out)
 }
 
 /// The document's created/modified time: the 成文日期 when known, else 1 January of the year

@@ -2,12 +2,19 @@
 //! from [`TableSpec`]; nothing about a table's shape is written here.
 
 use docx_rs::{
-    AlignmentType, BorderType, Paragraph, Table, TableAlignmentType, TableBorder,
+    AlignmentType, BorderType, BuildXML, Paragraph, Table, TableAlignmentType, TableBorder,
     TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
     VAlignType, VMergeType, WidthType,
 };
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use nianbao_model::format::{CellRole, Slot, TableSpec};
-use nianbao_model::{CellValue, Report};
+use nianbao_model::{CellValue, Format, Report, ValueKey};
+use quick_xml::escape::escape;
+
+use crate::DocxError;
+use crate::package::normalize_part;
 
 use crate::typeset::{STYLE_TABLE, STYLE_TABLE_SMALL, TEXT_WIDTH, run};
 
@@ -66,7 +73,7 @@ struct DrawnCell {
 /// The rows of cells for a table: each row walks the format's layout; a text cell spanning
 /// several rows starts a vertical merge and continues it below; horizontally covered slots are
 /// omitted (their width is in the gridSpan).
-fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> {
+fn drawn_rows(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Vec<Vec<DrawnCell>> {
     let layout = spec.layout();
     let value_spans: std::collections::BTreeMap<(usize, usize), usize> = spec
         .value_cells()
@@ -86,7 +93,7 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
                     left_aligned: cell.role == CellRole::Label && cell.row.is_some(),
                 }),
                 Slot::Value(key) => Some(DrawnCell {
-                    text: report.map(|rep| value_text(rep, key)).unwrap_or_default(),
+                    text: value_text(key),
                     colspan: value_spans.get(&(r, c)).copied().unwrap_or(1),
                     merge: None,
                     left_aligned: false,
@@ -122,8 +129,8 @@ fn drawn_rows(spec: &TableSpec, report: Option<&Report>) -> Vec<Vec<DrawnCell>> 
     rows
 }
 
-/// The table for a spec, with the report's values (or empty value cells for a draft).
-pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
+/// The table for a spec, with `value_text` in each value cell.
+fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Table {
     let widths = column_widths(spec);
     let style = if spec.grid_cols <= NARROW_TABLE_MAX_COLS {
         STYLE_TABLE
@@ -131,7 +138,7 @@ pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
         STYLE_TABLE_SMALL
     };
     let mut rows = Vec::new();
-    for cells in drawn_rows(spec, report) {
+    for cells in drawn_rows(spec, value_text) {
         let mut col = 0;
         let mut tcs = Vec::new();
         for cell in cells {
@@ -181,6 +188,150 @@ pub(crate) fn build_table(spec: &TableSpec, report: Option<&Report>) -> Table {
         .margins(TableCellMargins::new().margin(0, CELL_PADDING, 0, CELL_PADDING))
 }
 
+/// Marks the place of value `n` while a table template is built: private-use characters, which
+/// no label of a format contains (checked: every marker must be found once).
+fn value_marker(n: usize) -> String {
+    format!("\u{E000}{n}\u{E001}")
+}
+
+/// The tables of a format as finished document XML, made once per format
+/// ([`Format::derived`]): a table's grid, labels, merges and widths come from the format alone,
+/// and only the values differ between reports. Filling a table for a report joins the pieces
+/// with its values, instead of building and post-processing several hundred cells again.
+pub(crate) struct TableTemplates {
+    /// In the order of the format's tables.
+    tables: Vec<Result<TableTemplate, String>>,
+}
+
+/// One table: `pieces[i]` comes before the run of value `keys[i]`; the last piece ends the
+/// table.
+pub(crate) struct TableTemplate {
+    id: String,
+    pieces: Vec<Vec<u8>>,
+    keys: Vec<ValueKey>,
+    /// The run a value is written in, around its escaped text (as docx-rs wrote the markers).
+    run_open: Vec<u8>,
+    run_close: Vec<u8>,
+}
+
+impl TableTemplates {
+    pub(crate) fn of(format: &Format) -> Arc<TableTemplates> {
+        format.derived(|format| TableTemplates {
+            tables: format.tables.iter().map(TableTemplate::build).collect(),
+        })
+    }
+
+    /// The XML of table `spec` holding the report's values (or empty value cells for a draft).
+    pub(crate) fn fill(
+        &self,
+        spec: &TableSpec,
+        report: Option<&Report>,
+    ) -> Result<Vec<u8>, DocxError> {
+        let template = self
+            .tables
+            .iter()
+            .flatten()
+            .find(|t| t.id == spec.id)
+            .ok_or_else(|| {
+                let why = self
+                    .tables
+                    .iter()
+                    .filter_map(|t| t.as_ref().err())
+                    .next()
+                    .cloned()
+                    .unwrap_or_default();
+                DocxError::Internal(format!("表格 {} 的版式无法生成：{why}", spec.id))
+            })?;
+        Ok(template.fill(report))
+    }
+}
+
+impl TableTemplate {
+    /// The XML of a table raw from docx-rs, a marker in each value cell, wrapped in a document
+    /// body so that the post-processing pass marks its header rows.
+    pub(crate) fn raw_xml(spec: &TableSpec) -> (Vec<u8>, Vec<ValueKey>) {
+        let keys: Vec<ValueKey> = spec.value_cells().iter().map(|v| v.key.clone()).collect();
+        let index: BTreeMap<&ValueKey, usize> =
+            keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        let table = build_table(spec, &|key| {
+            index.get(key).map(|&n| value_marker(n)).unwrap_or_default()
+        });
+        let mut xml = b"<w:document><w:body>".to_vec();
+        xml.extend_from_slice(&table.build());
+        xml.extend_from_slice(b"</w:body></w:document>");
+        (xml, keys)
+    }
+
+    fn build(spec: &TableSpec) -> Result<TableTemplate, String> {
+        let (raw, keys) = Self::raw_xml(spec);
+        let normalized = normalize_part(&raw, &[spec.header_rows]).map_err(|e| e.to_string())?;
+        let start = find(&normalized, b"<w:tbl>", 0).ok_or("没有 w:tbl")?;
+        let end = rfind(&normalized, b"</w:tbl>").ok_or("w:tbl 未结束")? + b"</w:tbl>".len();
+        let xml = &normalized[start..end];
+        let mut pieces = Vec::with_capacity(keys.len() + 1);
+        let (mut run_open, mut run_close) = (Vec::new(), Vec::new());
+        let mut at = 0;
+        for n in 0..keys.len() {
+            let marker = value_marker(n);
+            let text =
+                find(xml, marker.as_bytes(), at).ok_or_else(|| format!("数值 {n} 的位置未找到"))?;
+            let run_start = rfind(&xml[..text], b"<w:r>")
+                .filter(|&r| r >= at)
+                .ok_or("数值不在 w:r 中")?;
+            let run_end = find(xml, b"</w:r>", text).ok_or("w:r 未结束")? + b"</w:r>".len();
+            run_open = xml[run_start..text].to_vec();
+            run_close = xml[text + marker.len()..run_end].to_vec();
+            pieces.push(xml[at..run_start].to_vec());
+            at = run_end;
+        }
+        pieces.push(xml[at..].to_vec());
+        if find(xml, "\u{E000}".as_bytes(), 0).is_some_and(|p| p >= at) {
+            return Err("多余的数值标记".into());
+        }
+        Ok(TableTemplate {
+            id: spec.id.clone(),
+            pieces,
+            keys,
+            run_open,
+            run_close,
+        })
+    }
+
+    fn fill(&self, report: Option<&Report>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            self.pieces.iter().map(Vec::len).sum::<usize>() + 64 * self.keys.len(),
+        );
+        for (piece, key) in self.pieces.iter().zip(&self.keys) {
+            out.extend_from_slice(piece);
+            let text = report.map(|r| value_text(r, key)).unwrap_or_default();
+            // A missing value is an empty cell: no run at all, as for a draft.
+            if !text.is_empty() {
+                out.extend_from_slice(&self.run_open);
+                out.extend_from_slice(escape(text.as_str()).as_bytes());
+                out.extend_from_slice(&self.run_close);
+            }
+        }
+        if let Some(last) = self.pieces.last() {
+            out.extend_from_slice(last);
+        }
+        out
+    }
+}
+
+/// The first `needle` in `haystack` at or after `from`.
+pub(crate) fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The last `needle` in `haystack`.
+pub(crate) fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +353,7 @@ mod tests {
     #[test]
     fn every_grid_row_covers_every_column() {
         for spec in &Format::national_2021().tables {
-            for (r, row) in drawn_rows(spec, None).iter().enumerate() {
+            for (r, row) in drawn_rows(spec, &|_| String::new()).iter().enumerate() {
                 let cols: usize = row.iter().map(|c| c.colspan).sum();
                 assert_eq!(cols, spec.grid_cols, "{} row {r}", spec.id);
             }

@@ -4,8 +4,9 @@
 //! table layout, a label or a rule is written. Regional formats are [`FormatOverlay`]s applied on
 //! top of it (built into plugins, or read from JSON).
 
+use std::any::Any;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +58,9 @@ pub struct Format {
     /// `value_label` of every value key.
     #[serde(skip)]
     value_labels: Derived<BTreeMap<ValueKey, String>>,
+    /// What other crates derive from this format ([`Format::derived`]), one value per type.
+    #[serde(skip)]
+    extensions: Derived<Mutex<Vec<Arc<dyn Any + Send + Sync>>>>,
 }
 
 /// A value derived from the data of the struct that holds it, computed once on first use (every
@@ -578,6 +582,31 @@ impl Format {
         self.title.second_line.replace("{year}", &year.to_string())
     }
 
+    /// A value another crate derives from this format alone (the DOCX writer's table XML, say),
+    /// made by `init` on first use and kept with the format, one per type `T`: every report of
+    /// a batch uses the same format, and what depends on the format only is made once. Like
+    /// everything derived, it is not carried into a clone.
+    pub fn derived<T: Send + Sync + 'static>(&self, init: impl FnOnce(&Format) -> T) -> Arc<T> {
+        let store = self.extensions.get_or_init(Mutex::default);
+        let find = |items: &[Arc<dyn Any + Send + Sync>]| {
+            items
+                .iter()
+                .find_map(|item| Arc::clone(item).downcast::<T>().ok())
+        };
+        if let Some(found) = find(&store.lock().unwrap_or_else(|p| p.into_inner())) {
+            return found;
+        }
+        // Made without holding the lock (`init` may take a while, or ask for another derived
+        // value); if another thread made it meanwhile, theirs is kept.
+        let made = Arc::new(init(self));
+        let mut items = store.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = find(&items) {
+            return found;
+        }
+        items.push(made.clone());
+        made
+    }
+
     /// Every rule expanded ([`Format::expand_rule`]), in the order of `rules`; computed once.
     pub fn expanded_rules(&self) -> &[Result<Vec<RuleInstance>, String>] {
         self.expanded_rules
@@ -1045,6 +1074,38 @@ pub fn chinese_numeral(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_values_are_made_once_per_format_and_not_carried_into_a_clone() {
+        struct Count(usize);
+        let format = Format::national_2021().clone();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let make = |f: &Format| {
+            made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Count(f.tables.len())
+        };
+        let first = format.derived(make);
+        let again = format.derived(make);
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(
+            (first.0, made.load(std::sync::atomic::Ordering::SeqCst)),
+            (3, 1)
+        );
+        // Another type is another value.
+        assert_eq!(*format.derived(|f| f.id.clone()), "national-2021");
+        // A clone may be changed, so it derives its own.
+        let mut changed = format.clone();
+        changed.tables.pop();
+        assert_eq!(changed.derived(make).0, 2);
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(format.derived(make).0, 3);
+        // What is derived does not make formats unequal.
+        assert_eq!(format, Format::national_2021().clone());
+        // The value cells of a table of the clone follow the clone's data.
+        let mut narrowed = Format::national_2021().clone();
+        narrowed.tables[0].values.truncate(1);
+        assert!(narrowed.tables[0].value_cells().len() < 10);
+    }
 
     #[test]
     fn national_format_loads_and_has_210_values() {
