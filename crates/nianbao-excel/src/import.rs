@@ -5,7 +5,7 @@
 //! label counts only where column headers of its fields stand above and to the right of it,
 //! which tells the row `（七）总计` from the column header `总计`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
 use nianbao_model::text::normalize_label;
@@ -51,35 +51,61 @@ struct Hit {
     legacy: Option<usize>,
 }
 
-/// Normalised labels of a set of keys, with their 2019 spellings.
+/// Normalised labels of a set of keys, with their 2019 spellings, arranged for looking up every
+/// text cell of a workbook.
 struct Labels {
-    /// (normal form, key, legacy mapping index)
-    entries: Vec<(String, String, Option<usize>)>,
-    /// Whether a long label may match as the prefix of a longer cell text.
-    prefixes: bool,
+    /// Normal form → (key, legacy mapping index). Where two entries share a normal form, a 2021
+    /// spelling wins over a 2019 one, then the first.
+    exact: HashMap<String, (String, Option<usize>)>,
+    /// The entries long enough to match as the prefix of a longer cell text (at least
+    /// [`MIN_PREFIX_CHARS`] characters), in order: (normal form, key, legacy mapping index).
+    /// Empty when prefixes are not accepted.
+    prefixes: Vec<(String, String, Option<usize>)>,
 }
 
+/// Provincial notes are often appended to a label: a label of at least this many characters
+/// also names a cell that starts with it.
+const MIN_PREFIX_CHARS: usize = 4;
+
 impl Labels {
+    /// `entries`: (normal form, key, legacy mapping index), in order of preference.
+    fn new(entries: Vec<(String, String, Option<usize>)>, prefixes: bool) -> Self {
+        let mut exact: HashMap<String, (String, Option<usize>)> = HashMap::new();
+        for (label, key, legacy) in &entries {
+            match exact.get(label) {
+                Some((_, Some(_))) if legacy.is_none() => {}
+                Some(_) => continue,
+                None => {}
+            }
+            exact.insert(label.clone(), (key.clone(), *legacy));
+        }
+        let prefixes = if prefixes {
+            entries
+                .into_iter()
+                .filter(|(label, _, _)| label.chars().count() >= MIN_PREFIX_CHARS)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Labels { exact, prefixes }
+    }
+
+    /// The same labels, matching whole cells only.
+    fn whole_cells_only(mut self) -> Self {
+        self.prefixes.clear();
+        self
+    }
+
     fn find(&self, norm: &str) -> Option<(String, Option<usize>)> {
         if norm.is_empty() {
             return None;
         }
-        // An exact spelling wins; a 2021 spelling wins over a 2019 one.
-        let exact = self
-            .entries
-            .iter()
-            .filter(|(label, _, _)| label == norm)
-            .min_by_key(|(_, _, legacy)| legacy.is_some());
-        if let Some((_, key, legacy)) = exact {
-            return Some((key.clone(), *legacy));
+        if let Some(found) = self.exact.get(norm) {
+            return Some(found.clone());
         }
-        if !self.prefixes {
-            return None;
-        }
-        // Provincial notes are often appended to a label: accept a long label as a prefix.
-        self.entries
+        self.prefixes
             .iter()
-            .filter(|(label, _, _)| label.chars().count() >= 4 && norm.starts_with(label.as_str()))
+            .filter(|(label, _, _)| norm.starts_with(label.as_str()))
             .max_by_key(|(label, _, legacy)| (label.len(), legacy.is_none()))
             .map(|(_, key, legacy)| (key.clone(), *legacy))
     }
@@ -112,10 +138,7 @@ impl<'t> TableLabels<'t> {
     /// count.
     fn blocks(table: &'t TableSpec) -> Self {
         TableLabels {
-            rows: Labels {
-                prefixes: false,
-                ..row_labels(table, &[])
-            },
+            rows: row_labels(table, &[]).whole_cells_only(),
             fields: field_labels(table, &[]),
             run_fields: BTreeMap::new(),
         }
@@ -142,10 +165,7 @@ fn row_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
             entries.push((norm, row.clone(), Some(i)));
         }
     }
-    Labels {
-        entries,
-        prefixes: true,
-    }
+    Labels::new(entries, true)
 }
 
 fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
@@ -165,10 +185,7 @@ fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
             entries.push((norm, field.clone(), Some(i)));
         }
     }
-    Labels {
-        entries,
-        prefixes: true,
-    }
+    Labels::new(entries, true)
 }
 
 fn text_cells(grid: &Grid) -> Vec<TextCell> {
