@@ -14,7 +14,9 @@ use nianbao_model::{
 };
 
 use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
-use crate::value::{SumResult, a1, cell_value, date_from_serial, date_text, evaluate_sum};
+use crate::value::{
+    SumResult, a1, cell_value, date_from_serial, date_text, evaluate_sum, sums_only_blanks,
+};
 
 /// Name of the metadata sheet written by the template.
 pub const META_SHEET: &str = "基本信息";
@@ -786,54 +788,50 @@ fn read_placement(
             None => CellValue::Empty(String::new()),
             Some(cell) => match &cell.formula {
                 None => cell_value(&cell.value, kind),
+                // A saved result counts unless the formula adds only blank cells.
+                Some(formula) if cell.value != Raw::Empty => {
+                    if sums_only_blanks(grid, formula, kind) {
+                        CellValue::Empty(String::new())
+                    } else {
+                        cell_value(&cell.value, kind)
+                    }
+                }
                 Some(formula) => match evaluate_sum(grid, formula, kind) {
                     SumResult::AllBlank => CellValue::Empty(String::new()),
                     SumResult::Number(n) => {
-                        if cell.value == Raw::Empty {
-                            recomputed.push((address.clone(), formula.clone(), n));
-                            CellValue::Number(n)
-                        } else {
-                            cell_value(&cell.value, kind)
-                        }
+                        recomputed.push((address.clone(), formula.clone(), n));
+                        CellValue::Number(n)
                     }
                     SumResult::TooLarge => {
-                        if cell.value == Raw::Empty {
-                            findings.push(
-                                Finding::warning(
-                                    "import.formula_no_value",
-                                    format!(
-                                        "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，重新计算的结果超出统计数值的合理范围（绝对值不超过 {}），无法作为数值读取",
-                                        table.name,
-                                        nianbao_model::report::MAX_ABS_VALUE
-                                    ),
-                                )
-                                .at(location.clone())
-                                .expected_found("合理范围内的数字", format!("={formula}"))
-                                .hint("请检查所加的单元格是否误填了过大的数字，改正后重新计算并保存。"),
-                            );
-                            CellValue::Unreadable(format!("={formula}"))
-                        } else {
-                            cell_value(&cell.value, kind)
-                        }
+                        findings.push(
+                            Finding::warning(
+                                "import.formula_no_value",
+                                format!(
+                                    "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，重新计算的结果超出统计数值的合理范围（绝对值不超过 {}），无法作为数值读取",
+                                    table.name,
+                                    nianbao_model::report::MAX_ABS_VALUE
+                                ),
+                            )
+                            .at(location.clone())
+                            .expected_found("合理范围内的数字", format!("={formula}"))
+                            .hint("请检查所加的单元格是否误填了过大的数字，改正后重新计算并保存。"),
+                        );
+                        CellValue::Unreadable(format!("={formula}"))
                     }
                     SumResult::Unknown => {
-                        if cell.value == Raw::Empty {
-                            findings.push(
-                                Finding::warning(
-                                    "import.formula_no_value",
-                                    format!(
-                                        "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，且无法重新计算（不是简单求和公式，或所加的单元格本身无法读取）",
-                                        table.name
-                                    ),
-                                )
-                                .at(location.clone())
-                                .expected_found("数字或已保存计算结果的公式", format!("={formula}"))
-                                .hint("请在 Excel 或 WPS 中打开该文件、重新计算后保存，或直接填写数字。"),
-                            );
-                            CellValue::Empty(format!("={formula}"))
-                        } else {
-                            cell_value(&cell.value, kind)
-                        }
+                        findings.push(
+                            Finding::warning(
+                                "import.formula_no_value",
+                                format!(
+                                    "{}：单元格 {address} 的公式“={formula}”没有保存计算结果，且无法重新计算（不是简单求和公式，或所加的单元格本身无法读取）",
+                                    table.name
+                                ),
+                            )
+                            .at(location.clone())
+                            .expected_found("数字或已保存计算结果的公式", format!("={formula}"))
+                            .hint("请在 Excel 或 WPS 中打开该文件、重新计算后保存，或直接填写数字。"),
+                        );
+                        CellValue::Empty(format!("={formula}"))
                     }
                 },
             },

@@ -274,6 +274,46 @@ fn evaluate(
     }
 }
 
+/// Whether a sum formula adds only blank cells, as [`evaluate_sum`] would find
+/// ([`SumResult::AllBlank`]), but stopping at the first cell that is not blank: for a formula
+/// whose result was saved, only this decides whether the saved result counts (a 总计 over blank
+/// cells is blank, not 0).
+pub fn sums_only_blanks(grid: &Grid, formula: &str, kind: ValueKind) -> bool {
+    let mut seen = BTreeSet::new();
+    only_blanks(grid, formula, kind, &mut seen, 0)
+}
+
+fn only_blanks(
+    grid: &Grid,
+    formula: &str,
+    kind: ValueKind,
+    seen: &mut BTreeSet<(u32, u32)>,
+    depth: usize,
+) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let Some(terms) = sum_terms(formula) else {
+        return false;
+    };
+    for (r, c) in terms {
+        if !seen.insert((r, c)) {
+            return false;
+        }
+        let Some(cell) = grid.get(r, c) else {
+            continue;
+        };
+        let blank = match &cell.formula {
+            Some(inner) => only_blanks(grid, inner, kind, seen, depth + 1),
+            None => matches!(cell_value(&cell.value, kind), CellValue::Empty(_)),
+        };
+        if !blank {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +412,53 @@ mod tests {
             evaluate_sum(&g, "SUM(A1:B1)", ValueKind::Amount),
             SumResult::Number(d("1.5"))
         );
+    }
+
+    #[test]
+    fn only_blanks_agrees_with_the_full_sum() {
+        // Each term is one of these; sums of two terms, nested one level, are compared with
+        // what evaluate_sum finds.
+        let kinds: [(Raw, Option<&str>); 7] = [
+            (Raw::Empty, None),
+            (Raw::Int(3), None),
+            (Raw::Text("/".into()), None),
+            (Raw::Text("约5".into()), None),
+            (Raw::Empty, Some("E1+F1")),
+            (Raw::Int(7), Some("E1+F1")),
+            (Raw::Empty, Some("A1+B1")),
+        ];
+        let inner: [(Raw, Option<&str>); 3] = [
+            (Raw::Empty, None),
+            (Raw::Int(2), None),
+            (Raw::Text("无".into()), None),
+        ];
+        let mut compared = 0;
+        for a in &kinds {
+            for b in &kinds {
+                for e in &inner {
+                    let g = grid_of(&[
+                        ((0, 0), a.0.clone(), a.1),
+                        ((0, 1), b.0.clone(), b.1),
+                        ((0, 4), e.0.clone(), e.1),
+                        ((0, 5), Raw::Empty, None),
+                    ]);
+                    for kind in [ValueKind::Count, ValueKind::Amount] {
+                        assert_eq!(
+                            sums_only_blanks(&g, "A1+B1", kind),
+                            evaluate_sum(&g, "A1+B1", kind) == SumResult::AllBlank,
+                            "{a:?} {b:?} {e:?}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 7 * 7 * 3 * 2);
+        assert!(!sums_only_blanks(
+            &Grid::default(),
+            "A1*2",
+            ValueKind::Count
+        ));
     }
 
     #[test]
