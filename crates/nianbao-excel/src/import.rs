@@ -540,7 +540,7 @@ fn iso_date(raw: &Raw, text: &str) -> String {
 pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec<Finding>) {
     let mut report = Report::default();
     let mut findings = Vec::new();
-    let data_grids: Vec<&Grid> = grids.iter().filter(|g| g.name != FINDINGS_SHEET).collect();
+    let data_grids: Vec<&Grid> = grids.iter().collect();
     let texts: Vec<Vec<TextCell>> = data_grids.iter().map(|g| text_cells(g)).collect();
 
     for grid in &data_grids {

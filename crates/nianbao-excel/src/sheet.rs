@@ -3,7 +3,8 @@
 //! Every byte of input is untrusted: the container is sniffed from its first bytes (never from
 //! the file name), encrypted and non-spreadsheet files are refused with a clear message, sheets
 //! are read only up to [`MAX_ROWS`] × [`MAX_COLS`], and any panic inside calamine is caught and
-//! turned into an error.
+//! turned into an error. The findings sheet of a workbook nianbao wrote ([`FINDINGS_SHEET`]) is
+//! its own output, never data, and is not read at all.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -12,6 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use calamine::{Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Range, Reader, Xls, Xlsx};
 
 use crate::ExcelError;
+use crate::import::FINDINGS_SHEET;
 
 /// Rows read from one sheet; anything below is ignored (and said so).
 pub const MAX_ROWS: u32 = 5_000;
@@ -290,6 +292,9 @@ where
 {
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
+        if name == FINDINGS_SHEET {
+            continue;
+        }
         let mut grid = Grid {
             name: name.clone(),
             ..Grid::default()
@@ -367,6 +372,9 @@ fn read_xlsx(file: &str, mut workbook: Xlsx<Cursor<&[u8]>>) -> Result<Vec<Grid>,
     let names = workbook.sheet_names();
     let mut grids = Vec::new();
     for name in names {
+        if name == FINDINGS_SHEET {
+            continue;
+        }
         let mut grid = Grid {
             name: name.clone(),
             ..Grid::default()
