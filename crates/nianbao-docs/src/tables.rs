@@ -8,7 +8,7 @@
 //! guessed: a row whose numbers cannot be found, or whose cells were joined without a separator
 //! (`801000081`), is an error finding and gets no values.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
@@ -126,8 +126,12 @@ const MIN_CONTAINED_LABEL: usize = 4;
 
 /// The row a label names: exact after normalisation, else the longest official label of at
 /// least [`MIN_CONTAINED_LABEL`] characters the text contains (a group and its item in one
-/// cell), else a close spelling. `wanted` is the label already normalised.
-fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], wanted: &str) -> Option<&'t RowTarget<'a>> {
+/// cell), else (when `fuzzy`) a close spelling. `wanted` is the label already normalised.
+fn best_target<'t, 'a>(
+    targets: &'t [RowTarget<'a>],
+    wanted: &str,
+    fuzzy: bool,
+) -> Option<&'t RowTarget<'a>> {
     if wanted.is_empty() {
         return None;
     }
@@ -144,6 +148,9 @@ fn best_target<'t, 'a>(targets: &'t [RowTarget<'a>], wanted: &str) -> Option<&'t
         .max_by_key(|(_, l)| l.chars().count());
     if let Some((t, _)) = contained {
         return Some(t);
+    }
+    if !fuzzy {
+        return None;
     }
     let wanted_chars = wanted.chars().count();
     // The edit distance is at least the difference in length: a label whose length alone puts
@@ -358,11 +365,13 @@ pub(crate) struct TableLabels<'f> {
     /// Table 4 and the like: the spec, its number of values, its kinds.
     positional: Vec<(&'f TableSpec, usize, Vec<ValueKind>)>,
     legacy_markers: Vec<String>,
+    /// Every column header label of the labelled tables, normalised.
+    headers: HashSet<String>,
 }
 
 impl<'f> TableLabels<'f> {
     pub(crate) fn new(format: &'f Format) -> Self {
-        let labelled = format
+        let labelled: Vec<LabelledSpec> = format
             .tables
             .iter()
             .filter(|t| !is_positional(t))
@@ -387,12 +396,17 @@ impl<'f> TableLabels<'f> {
             .filter(|t| is_positional(t))
             .map(|spec| (spec, spec.value_cells().len(), kinds_of([spec])))
             .collect();
+        let headers = labelled
+            .iter()
+            .flat_map(|l| l.fields.iter().flatten().cloned())
+            .collect();
         TableLabels {
             format,
             kinds: kinds_of(format.tables.iter()),
             labelled,
             positional,
             legacy_markers: legacy_markers(format),
+            headers,
         }
     }
 }
@@ -425,10 +439,14 @@ impl CellFacts {
 /// cell that names one of the rows, with its position in the row. The cells to its right are
 /// the row's values, so that a cell that is not a number (`约5`) stays a value of its row
 /// instead of hiding it.
+///
+/// A cell that reads exactly as a column header of the format is never taken for a misspelt
+/// row label (only an exact or contained label names a row from it).
 fn row_label<'t, 'a>(
     row: &[usize],
     facts: &CellFacts,
     targets: &'t [RowTarget<'a>],
+    headers: &HashSet<String>,
 ) -> Option<(usize, &'t RowTarget<'a>)> {
     row.iter()
         .enumerate()
@@ -436,7 +454,7 @@ fn row_label<'t, 'a>(
         .filter(|(_, id)| facts.is_label.get(**id).copied().unwrap_or(false))
         .find_map(|(i, id)| {
             let text = facts.normalized.get(*id)?;
-            best_target(targets, text).map(|t| (i, t))
+            best_target(targets, text, !headers.contains(text)).map(|t| (i, t))
         })
 }
 
@@ -447,8 +465,9 @@ fn row_label<'t, 'a>(
 fn grid_is_table(
     rows: &[Vec<usize>],
     facts: &CellFacts,
-    texts: &BTreeSet<&str>,
+    texts: &HashSet<&str>,
     labelled: &LabelledSpec,
+    header_labels: &HashSet<String>,
 ) -> bool {
     let spec = labelled.spec;
     let mut headers = 0usize;
@@ -474,7 +493,7 @@ fn grid_is_table(
     }
     let named: BTreeSet<&str> = rows
         .iter()
-        .filter_map(|row| row_label(row, facts, targets))
+        .filter_map(|row| row_label(row, facts, targets, header_labels))
         .map(|(_, t)| t.row.as_str())
         .collect();
     !targets.is_empty() && named.len() * 2 >= targets.len()
@@ -518,7 +537,7 @@ pub(crate) fn map_grids(
             ..Location::default()
         };
         let rows = grid_row_ids(grid);
-        let texts: BTreeSet<&str> = rows
+        let texts: HashSet<&str> = rows
             .iter()
             .flatten()
             .filter_map(|id| facts.normalized.get(*id))
@@ -528,7 +547,7 @@ pub(crate) fn map_grids(
         let claimed: Vec<&LabelledSpec> = labels
             .labelled
             .iter()
-            .filter(|l| grid_is_table(&rows, &facts, &texts, l))
+            .filter(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
             .collect();
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
@@ -575,7 +594,7 @@ pub(crate) fn map_grids(
                 }
                 continue;
             }
-            let Some((at, target)) = row_label(row, &facts, &targets) else {
+            let Some((at, target)) = row_label(row, &facts, &targets, &labels.headers) else {
                 continue;
             };
             let values: Vec<(String, Location)> = row_cells
@@ -968,15 +987,17 @@ mod tests {
     fn short_labels_name_a_row_only_when_whole() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row =
-            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
+        let row = |label: &str| {
+            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
+        };
         assert_eq!(row("总计").as_deref(), Some("processed_total"));
         assert_eq!(row("部门总计"), None);
         assert_eq!(row("其他事项"), None);
         let t2 = Format::national_2021().table("table2").unwrap();
         let targets = row_targets(t2);
-        let row =
-            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
+        let row = |label: &str| {
+            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
+        };
         assert_eq!(row("规章").as_deref(), Some("regulations"));
         assert_eq!(row("规章制度建设"), None);
     }
@@ -985,8 +1006,9 @@ mod tests {
     fn labels_find_their_rows() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row =
-            |label: &str| best_target(&targets, &normalize_label(label)).map(|t| t.row.clone());
+        let row = |label: &str| {
+            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
+        };
         assert_eq!(row("3.其他").as_deref(), Some("other_other"));
         assert_eq!(
             row("3、危及\"三安全一稳定\"").as_deref(),
