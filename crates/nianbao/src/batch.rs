@@ -304,12 +304,27 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &[],
         Flush::Deferred,
     )?;
-    let json = serde_json::json!({
-        "schema": JSON_SCHEMA,
-        "tool": { "name": "nianbao", "version": env!("CARGO_PKG_VERSION") },
-        "units": results,
-    });
-    let json_bytes = serde_json::to_vec_pretty(&json)?;
+    // Serialised straight from the results: a `serde_json::Value` of a large batch would be a
+    // second, bigger copy of every finding.
+    #[derive(Serialize)]
+    struct Tool {
+        name: &'static str,
+        version: &'static str,
+    }
+    #[derive(Serialize)]
+    struct BatchJson<'r> {
+        schema: &'static str,
+        tool: Tool,
+        units: &'r [UnitResult],
+    }
+    let json_bytes = serde_json::to_vec_pretty(&BatchJson {
+        schema: JSON_SCHEMA,
+        tool: Tool {
+            name: "nianbao",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        units: &results,
+    })?;
     write_atomic(
         &args.output.join(format!("{FINDINGS_STEM}.json")),
         &json_bytes,
