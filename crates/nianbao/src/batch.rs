@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::EXIT_FINDINGS;
 use crate::commands::Context;
 use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
-use crate::output::{Flush, JSON_SCHEMA, flush_written, output_path, write_atomic};
+use crate::output::{AtomicFile, Flush, JSON_SCHEMA, flush_written, output_path, write_atomic};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -283,143 +283,195 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         pool = pool.num_threads(j.max(1));
     }
     let pool = pool.build().context("无法创建线程池")?;
-    let results: Vec<UnitResult> = pool.install(|| {
-        units
-            .par_iter()
-            .zip(stems.par_iter())
-            .map(|((name, paths), stem)| {
-                let r = process_unit(ctx, &args, name, stem, paths);
-                progress.inc(1);
-                r
-            })
-            .collect()
-    });
+    let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
+    let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
+    let mut files = ResultFiles::create(&summary_path, &findings_path, args.force)?;
+    // Units go through in chunks, in name order, and each result goes into the result files
+    // as soon as its chunk is done: memory holds one chunk, not the whole batch.
+    let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
+    for (chunk, chunk_stems) in units.chunks(CHUNK_UNITS).zip(stems.chunks(CHUNK_UNITS)) {
+        let results: Vec<UnitResult> = pool.install(|| {
+            chunk
+                .par_iter()
+                .zip(chunk_stems.par_iter())
+                .map(|((name, paths), stem)| {
+                    let r = process_unit(ctx, &args, name, stem, paths);
+                    progress.inc(1);
+                    r
+                })
+                .collect()
+        });
+        for r in results {
+            files.add(&r)?;
+            kept.push(Kept::of(r));
+        }
+    }
     progress.finish_and_clear();
-
-    let summary = summary_workbook(&results)?;
-    write_atomic(
-        &args.output.join(format!("{SUMMARY_STEM}.xlsx")),
-        &summary,
-        args.force,
-        &[],
-        Flush::Deferred,
-    )?;
-    // Serialised straight from the results: a `serde_json::Value` of a large batch would be a
-    // second, bigger copy of every finding.
-    #[derive(Serialize)]
-    struct Tool {
-        name: &'static str,
-        version: &'static str,
-    }
-    #[derive(Serialize)]
-    struct BatchJson<'r> {
-        schema: &'static str,
-        tool: Tool,
-        units: &'r [UnitResult],
-    }
-    let json_bytes = serde_json::to_vec_pretty(&BatchJson {
-        schema: JSON_SCHEMA,
-        tool: Tool {
-            name: "nianbao",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        units: &results,
-    })?;
-    write_atomic(
-        &args.output.join(format!("{FINDINGS_STEM}.json")),
-        &json_bytes,
-        args.force,
-        &[],
-        Flush::Deferred,
-    )?;
+    files.finish()?;
     // Everything is on disk before the batch says it is done.
-    let mut written: Vec<PathBuf> = results
+    let mut written: Vec<PathBuf> = kept
         .iter()
-        .flat_map(|r| r.outputs.iter().map(|o| args.output.join(o)))
+        .flat_map(|k| k.outputs.iter().map(|o| args.output.join(o)))
         .collect();
-    written.push(args.output.join(format!("{SUMMARY_STEM}.xlsx")));
-    written.push(args.output.join(format!("{FINDINGS_STEM}.json")));
+    written.push(summary_path.clone());
+    written.push(findings_path.clone());
     flush_written(&args.output, &written)?;
 
-    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let count = |s: &str| kept.iter().filter(|k| k.status == s).count();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "共 {} 个单位：通过 {}，有警告 {}，有错误 {}，无法读取 {}",
-        results.len(),
+        kept.len(),
         count("通过"),
         count("有警告"),
         count("有错误"),
         count("无法读取")
     )?;
-    for r in results.iter().filter(|r| r.counts.errors > 0) {
-        let first = r
-            .findings
-            .iter()
-            .find(|f| f.severity == nianbao_model::Severity::Error);
-        let msg = first
-            .map(|f| format!("[{}] {}", f.rule, f.message))
-            .unwrap_or_default();
+    for k in kept.iter().filter(|k| k.errors > 0) {
         writeln!(
             out,
             "  {}（{}）：错误 {} 项，如 {}",
-            r.name, r.status, r.counts.errors, msg
+            k.name,
+            k.status,
+            k.errors,
+            k.first_error.as_deref().unwrap_or_default()
         )?;
     }
-    writeln!(
-        out,
-        "汇总表：{}",
-        args.output.join(format!("{SUMMARY_STEM}.xlsx")).display()
-    )?;
-    writeln!(
-        out,
-        "检查结果：{}",
-        args.output.join(format!("{FINDINGS_STEM}.json")).display()
-    )?;
-    Ok(if results.iter().any(|r| r.counts.errors > 0) {
+    writeln!(out, "汇总表：{}", summary_path.display())?;
+    writeln!(out, "检查结果：{}", findings_path.display())?;
+    Ok(if kept.iter().any(|k| k.errors > 0) {
         EXIT_FINDINGS
     } else {
         0
     })
 }
 
-/// 汇总.xlsx: one row per unit, and every finding with its unit.
-fn summary_workbook(results: &[UnitResult]) -> Result<Vec<u8>> {
-    let mut wb = Workbook::new();
-    let mut props = rust_xlsxwriter::DocProperties::new().set_title("政府信息公开工作年度报告汇总");
-    if let Ok(dt) = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1) {
-        props = props.set_creation_datetime(&dt);
+/// Units processed together before their results are written out: enough for the threads to
+/// share the work evenly, few enough that a chunk's results take little memory.
+const CHUNK_UNITS: usize = 128;
+
+/// What the batch keeps of a unit once its results are written: its line in the printed summary
+/// and its output files.
+struct Kept {
+    name: String,
+    status: &'static str,
+    errors: usize,
+    /// `[rule] message` of the first error.
+    first_error: Option<String>,
+    outputs: Vec<String>,
+}
+
+impl Kept {
+    fn of(r: UnitResult) -> Kept {
+        let first_error = r
+            .findings
+            .iter()
+            .find(|f| f.severity == nianbao_model::Severity::Error)
+            .map(|f| format!("[{}] {}", f.rule, f.message));
+        Kept {
+            name: r.name,
+            status: r.status,
+            errors: r.counts.errors,
+            first_error,
+            outputs: r.outputs,
+        }
     }
-    wb.set_properties(&props);
-    let head = XlsxFormat::new()
-        .set_bold()
-        .set_font_name("宋体")
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let cell = XlsxFormat::new()
-        .set_font_name("宋体")
-        .set_border(FormatBorder::Thin);
-    let sheet = wb.add_worksheet().set_name("汇总")?;
-    let mut headers: Vec<String> = ["单位", "机关名称", "年度", "状态", "错误", "警告", "提示"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    headers.extend(KEY_FIGURES.iter().map(|(t, _, _)| t.to_string()));
-    headers.push("输出文件".into());
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_with_format(0, c as u16, h.as_str(), &head)?;
-        sheet.set_column_width(c as u16, if c < 2 { 28 } else { 11 })?;
+}
+
+/// The batch's result files, written unit by unit in name order: 汇总.xlsx (one row per unit on
+/// 汇总, every finding with its unit on 问题清单; both sheets stream their rows to disk) and
+/// 检查结果.json (`nianbao/1`: schema, tool, units). Neither holds more than the current unit.
+struct ResultFiles {
+    summary_path: PathBuf,
+    force: bool,
+    workbook: Workbook,
+    cell: XlsxFormat,
+    /// Next row of 汇总 and of 问题清单.
+    summary_row: u32,
+    issue_row: u32,
+    json: std::io::BufWriter<AtomicFile>,
+    units_written: usize,
+}
+
+/// Sheets of 汇总.xlsx.
+const SUMMARY_SHEET: usize = 0;
+const ISSUES_SHEET: usize = 1;
+
+impl ResultFiles {
+    fn create(summary_path: &Path, findings_path: &Path, force: bool) -> Result<ResultFiles> {
+        if summary_path.exists() && !force {
+            bail!("{} 已存在；如需覆盖，请加 --force", summary_path.display());
+        }
+        let mut workbook = Workbook::new();
+        let mut props =
+            rust_xlsxwriter::DocProperties::new().set_title("政府信息公开工作年度报告汇总");
+        if let Ok(dt) = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1) {
+            props = props.set_creation_datetime(&dt);
+        }
+        workbook.set_properties(&props);
+        if let Some(dir) = summary_path.parent() {
+            workbook.set_tempdir(dir)?;
+        }
+        let head = XlsxFormat::new()
+            .set_bold()
+            .set_font_name("宋体")
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center)
+            .set_text_wrap();
+        let cell = XlsxFormat::new()
+            .set_font_name("宋体")
+            .set_border(FormatBorder::Thin);
+
+        let sheet = workbook
+            .add_worksheet_with_constant_memory()?
+            .set_name("汇总")?;
+        for (c, h) in summary_headers().iter().enumerate() {
+            sheet.set_column_width(c as u16, if c < 2 { 28 } else { 11 })?;
+            sheet.write_with_format(0, c as u16, h.as_str(), &head)?;
+        }
+        sheet.set_freeze_panes(1, 1)?;
+        let issues = workbook
+            .add_worksheet_with_constant_memory()?
+            .set_name("问题清单")?;
+        for (c, w) in [20, 6, 22, 60, 40, 12, 12, 40].iter().enumerate() {
+            issues.set_column_width(c as u16, *w)?;
+        }
+        for (c, h) in ISSUE_HEADERS.iter().enumerate() {
+            issues.write_with_format(0, c as u16, *h, &head)?;
+        }
+        issues.set_freeze_panes(1, 0)?;
+
+        let mut json = std::io::BufWriter::new(AtomicFile::create(findings_path, force, &[])?);
+        write!(
+            json,
+            "{{\n  \"schema\": {},\n  \"tool\": {{\n    \"name\": \"nianbao\",\n    \"version\": {}\n  }},\n  \"units\": [",
+            serde_json::to_string(JSON_SCHEMA)?,
+            serde_json::to_string(env!("CARGO_PKG_VERSION"))?
+        )?;
+        Ok(ResultFiles {
+            summary_path: summary_path.to_path_buf(),
+            force,
+            workbook,
+            cell,
+            summary_row: 1,
+            issue_row: 1,
+            json,
+            units_written: 0,
+        })
     }
-    for (i, r) in results.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write_with_format(row, 0, r.name.as_str(), &cell)?;
-        sheet.write_with_format(row, 1, r.org.as_str(), &cell)?;
-        sheet.write_with_format(row, 2, r.year, &cell)?;
-        sheet.write_with_format(row, 3, r.status, &cell)?;
-        sheet.write_with_format(row, 4, r.counts.errors as u32, &cell)?;
-        sheet.write_with_format(row, 5, r.counts.warnings as u32, &cell)?;
-        sheet.write_with_format(row, 6, r.counts.infos as u32, &cell)?;
+
+    fn add(&mut self, r: &UnitResult) -> Result<()> {
+        let cell = &self.cell;
+        let row = self.summary_row;
+        let sheet = self.workbook.worksheet_from_index(SUMMARY_SHEET)?;
+        sheet.write_with_format(row, 0, r.name.as_str(), cell)?;
+        sheet.write_with_format(row, 1, r.org.as_str(), cell)?;
+        sheet.write_with_format(row, 2, r.year, cell)?;
+        sheet.write_with_format(row, 3, r.status, cell)?;
+        sheet.write_with_format(row, 4, r.counts.errors as u32, cell)?;
+        sheet.write_with_format(row, 5, r.counts.warnings as u32, cell)?;
+        sheet.write_with_format(row, 6, r.counts.infos as u32, cell)?;
         for (j, (title, _, _)) in KEY_FIGURES.iter().enumerate() {
             let col = 7 + j as u16;
             match r
@@ -429,34 +481,19 @@ fn summary_workbook(results: &[UnitResult]) -> Result<Vec<u8>> {
                 .flatten()
                 .and_then(|s| s.parse::<f64>().ok())
             {
-                Some(n) => sheet.write_with_format(row, col, n, &cell)?,
-                None => sheet.write_with_format(row, col, "", &cell)?,
+                Some(n) => sheet.write_with_format(row, col, n, cell)?,
+                None => sheet.write_with_format(row, col, "", cell)?,
             };
         }
         sheet.write_with_format(
             row,
             7 + KEY_FIGURES.len() as u16,
             r.outputs.join("\n"),
-            &cell,
+            cell,
         )?;
-    }
-    sheet.set_freeze_panes(1, 1)?;
-    sheet.autofilter(0, 0, results.len() as u32, headers.len() as u16 - 1)?;
+        self.summary_row += 1;
 
-    let issues = wb.add_worksheet().set_name("问题清单")?;
-    for (c, h) in [
-        "单位", "级别", "规则", "说明", "位置", "应为", "实为", "建议",
-    ]
-    .iter()
-    .enumerate()
-    {
-        issues.write_with_format(0, c as u16, *h, &head)?;
-    }
-    for (c, w) in [20, 6, 22, 60, 40, 12, 12, 40].iter().enumerate() {
-        issues.set_column_width(c as u16, *w)?;
-    }
-    let mut row = 1u32;
-    for r in results {
+        let issues = self.workbook.worksheet_from_index(ISSUES_SHEET)?;
         for f in &r.findings {
             let locations: Vec<String> = f.locations.iter().map(|l| l.to_string()).collect();
             let values = [
@@ -470,11 +507,62 @@ fn summary_workbook(results: &[UnitResult]) -> Result<Vec<u8>> {
                 f.hint.as_deref().unwrap_or(""),
             ];
             for (c, v) in values.iter().enumerate() {
-                issues.write_with_format(row, c as u16, *v, &cell)?;
+                issues.write_with_format(self.issue_row, c as u16, *v, cell)?;
             }
-            row += 1;
+            self.issue_row += 1;
         }
+
+        // Pretty-printed as a member of the `units` array: serde_json's two-space indent, moved
+        // in by four (a JSON string holds no raw line break, so lines are safe to indent).
+        let unit = serde_json::to_string_pretty(r)?;
+        self.json.write_all(if self.units_written == 0 {
+            b"\n"
+        } else {
+            b",\n"
+        })?;
+        for (i, line) in unit.lines().enumerate() {
+            if i > 0 {
+                self.json.write_all(b"\n")?;
+            }
+            write!(self.json, "    {line}")?;
+        }
+        self.units_written += 1;
+        Ok(())
     }
-    issues.set_freeze_panes(1, 0)?;
-    Ok(wb.save_to_buffer()?)
+
+    fn finish(mut self) -> Result<()> {
+        let last_row = self.summary_row.saturating_sub(1);
+        let columns = summary_headers().len() as u16;
+        self.workbook
+            .worksheet_from_index(SUMMARY_SHEET)?
+            .autofilter(0, 0, last_row, columns - 1)?;
+        let bytes = self.workbook.save_to_buffer()?;
+        write_atomic(&self.summary_path, &bytes, self.force, &[], Flush::Deferred)?;
+        self.json.write_all(if self.units_written == 0 {
+            b"]\n}"
+        } else {
+            b"\n  ]\n}"
+        })?;
+        let json = self
+            .json
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("写入检查结果失败：{}", e.error()))?;
+        json.commit(Flush::Deferred)
+    }
 }
+
+/// Column titles of the 汇总 sheet.
+fn summary_headers() -> Vec<String> {
+    let mut headers: Vec<String> = ["单位", "机关名称", "年度", "状态", "错误", "警告", "提示"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    headers.extend(KEY_FIGURES.iter().map(|(t, _, _)| t.to_string()));
+    headers.push("输出文件".into());
+    headers
+}
+
+/// Column titles of the 问题清单 sheet.
+const ISSUE_HEADERS: [&str; 8] = [
+    "单位", "级别", "规则", "说明", "位置", "应为", "实为", "建议",
+];

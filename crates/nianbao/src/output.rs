@@ -224,51 +224,90 @@ pub fn write_atomic(
     inputs: &[PathBuf],
     flush: Flush,
 ) -> Result<()> {
-    let canonical_target = canonical_or_self(path);
-    if inputs
-        .iter()
-        .any(|i| canonical_or_self(i) == canonical_target)
-    {
-        bail!("拒绝写入 {}：它是输入文件之一", path.display());
-    }
-    if path.exists() && !force {
-        bail!("{} 已存在；如需覆盖，请加 --force", path.display());
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("无法在 {} 中写入", dir.display()))?;
-    tmp.write_all(bytes)
+    let mut file = AtomicFile::create(path, force, inputs)?;
+    file.write_all(bytes)
         .with_context(|| format!("写入 {} 失败", path.display()))?;
-    if flush == Flush::Each {
-        tmp.as_file().sync_all().ok();
+    file.commit(flush)
+}
+
+/// A file written atomically, for output made piece by piece (a batch's results): a temporary
+/// file in the target's folder, renamed to the target by [`AtomicFile::commit`]. Dropped
+/// without being committed, it leaves nothing behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    force: bool,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// Refuses an input file as target, and an existing file unless `force`.
+    pub fn create(path: &Path, force: bool, inputs: &[PathBuf]) -> Result<AtomicFile> {
+        let canonical_target = canonical_or_self(path);
+        if inputs
+            .iter()
+            .any(|i| canonical_or_self(i) == canonical_target)
+        {
+            bail!("拒绝写入 {}：它是输入文件之一", path.display());
+        }
+        if path.exists() && !force {
+            bail!("{} 已存在；如需覆盖，请加 --force", path.display());
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
+        let tmp = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("无法在 {} 中写入", dir.display()))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            force,
+            tmp,
+        })
     }
-    // The temporary file is private (0600); the output is an ordinary document others may read.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .ok();
+
+    /// Puts the file in place (forced to disk first with [`Flush::Each`]).
+    pub fn commit(self, flush: Flush) -> Result<()> {
+        let AtomicFile { path, force, tmp } = self;
+        if flush == Flush::Each {
+            tmp.as_file().sync_all().ok();
+        }
+        // The temporary file is private (0600); the output is an ordinary document others may
+        // read.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .ok();
+        }
+        // Without --force, the final rename must not replace a file that appeared meanwhile (two
+        // batch units whose names clean up alike, say): check-then-rename alone would race.
+        if force {
+            tmp.persist(&path)
+                .map_err(|e| anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error))?;
+        } else {
+            tmp.persist_noclobber(&path).map_err(|e| {
+                if path.exists() {
+                    anyhow::anyhow!("{} 已存在；如需覆盖，请加 --force", path.display())
+                } else {
+                    anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error)
+                }
+            })?;
+        }
+        Ok(())
     }
-    // Without --force, the final rename must not replace a file that appeared meanwhile (two
-    // batch units whose names clean up alike, say): check-then-rename alone would race.
-    if force {
-        tmp.persist(path)
-            .map_err(|e| anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if path.exists() {
-                anyhow::anyhow!("{} 已存在；如需覆盖，请加 --force", path.display())
-            } else {
-                anyhow::anyhow!("无法保存 {}：{}", path.display(), e.error)
-            }
-        })?;
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
     }
-    Ok(())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
 }
 
 fn canonical_or_self(p: &Path) -> PathBuf {
