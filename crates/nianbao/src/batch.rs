@@ -289,23 +289,22 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     // Units go through in chunks, in name order, and each result goes into the result files
     // as soon as its chunk is done: memory holds one chunk, not the whole batch.
     let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
-    for (chunk, chunk_stems) in units.chunks(CHUNK_UNITS).zip(stems.chunks(CHUNK_UNITS)) {
-        let results: Vec<UnitResult> = pool.install(|| {
-            chunk
-                .par_iter()
-                .zip(chunk_stems.par_iter())
-                .map(|((name, paths), stem)| {
-                    let r = process_unit(ctx, &args, name, stem, paths);
-                    progress.inc(1);
-                    r
-                })
-                .collect()
-        });
-        for r in results {
+    let jobs: Vec<_> = units.iter().zip(&stems).collect();
+    in_chunks(
+        &pool,
+        &jobs,
+        CHUNK_UNITS,
+        |((name, paths), stem)| {
+            let r = process_unit(ctx, &args, name, stem, paths);
+            progress.inc(1);
+            r
+        },
+        |r| {
             files.add(&r)?;
             kept.push(Kept::of(r));
-        }
-    }
+            Ok(())
+        },
+    )?;
     progress.finish_and_clear();
     files.finish()?;
     // Everything is on disk before the batch says it is done.
@@ -350,6 +349,25 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
 /// Units processed together before their results are written out: enough for the threads to
 /// share the work evenly, few enough that a chunk's results take little memory.
 const CHUNK_UNITS: usize = 128;
+
+/// Runs `work` on every item on the pool, `chunk` items at a time, and hands the results to
+/// `sink` in the items' order as each chunk finishes. The order of results never depends on the
+/// number of threads; memory holds one chunk's results.
+fn in_chunks<T: Sync, R: Send>(
+    pool: &rayon::ThreadPool,
+    items: &[T],
+    chunk: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
+    for part in items.chunks(chunk.max(1)) {
+        let results: Vec<R> = pool.install(|| part.par_iter().map(&work).collect());
+        for r in results {
+            sink(r)?;
+        }
+    }
+    Ok(())
+}
 
 /// What the batch keeps of a unit once its results are written: its line in the printed summary
 /// and its output files.
@@ -566,3 +584,53 @@ fn summary_headers() -> Vec<String> {
 const ISSUE_HEADERS: [&str; 8] = [
     "单位", "级别", "规则", "说明", "位置", "应为", "实为", "建议",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn chunks_stream_results_in_order() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let items: Vec<usize> = (0..10).collect();
+        let done = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        let mut done_when_seen = Vec::new();
+        in_chunks(
+            &pool,
+            &items,
+            3,
+            |i| {
+                done.fetch_add(1, Ordering::SeqCst);
+                i * 10
+            },
+            |r| {
+                seen.push(r);
+                done_when_seen.push(done.load(Ordering::SeqCst));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..10).map(|i| i * 10).collect::<Vec<_>>());
+        // Each result is handed on when its own chunk is done, before later chunks start.
+        assert_eq!(done_when_seen, [3, 3, 3, 6, 6, 6, 9, 9, 9, 10]);
+        // A failing sink stops the run.
+        let err = in_chunks(
+            &pool,
+            &items,
+            4,
+            |i| *i,
+            |r| {
+                if r == 5 {
+                    anyhow::bail!("stop")
+                }
+                Ok(())
+            },
+        );
+        assert!(err.is_err());
+    }
+}
