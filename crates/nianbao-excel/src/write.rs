@@ -130,7 +130,9 @@ fn write_workbook(
     workbook.set_properties(&properties);
 
     write_meta_sheet(workbook.add_worksheet(), &report.meta, &formats, mode)?;
-    let totals = total_formulas(format);
+    // Which cells are totals depends on the format alone: worked out once per format.
+    let totals = format.derived(|f| TotalFormulas(total_formulas(f)));
+    let totals = &totals.0;
     for table in &format.tables {
         let heading = format
             .parts
@@ -139,7 +141,7 @@ fn write_workbook(
             .map(|p| p.full_heading())
             .unwrap_or_else(|| table.title.clone());
         let sheet = workbook.add_worksheet();
-        write_table_sheet(sheet, table, &heading, report, &totals, &formats, mode)?;
+        write_table_sheet(sheet, table, &heading, report, totals, &formats, mode)?;
     }
     if let Some(findings) = findings {
         write_findings_sheet(workbook.add_worksheet(), findings, &formats)?;
@@ -150,6 +152,9 @@ fn write_workbook(
 /// Which values are totals, and of what: the single `equals` term of every equality rule
 /// within one table of this year's values whose `sum` terms are all added (t3.row_total,
 /// t3.results_total, t4.block_total in the national format). The first rule naming a total wins.
+/// [`total_formulas`] of a format, kept with it ([`Format::derived`]).
+struct TotalFormulas(BTreeMap<ValueKey, Vec<ValueKey>>);
+
 fn total_formulas(format: &Format) -> BTreeMap<ValueKey, Vec<ValueKey>> {
     let mut totals: BTreeMap<ValueKey, Vec<ValueKey>> = BTreeMap::new();
     let table_of = |key: &ValueKey| format.locate(key).map(|(t, _)| t.id.clone());

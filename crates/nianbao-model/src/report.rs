@@ -396,27 +396,35 @@ impl Report {
         // Every value key is known, with null where the report has no number, so a placeholder
         // naming an unfilled value is told apart from a misspelt one. The tables are the national
         // ones in every format (overlays do not change them).
-        for key in Format::national_2021().value_keys() {
-            let row = root
-                .entry(key.row.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(fields) = row {
-                fields.insert(key.field.clone(), Value::Null);
-            }
-        }
-        for (key, n) in self.numbers() {
-            let value = if n.fract().is_zero() {
+        let as_value = |n: Decimal| {
+            if n.fract().is_zero() {
                 rust_decimal::prelude::ToPrimitive::to_i64(&n)
                     .map(Value::from)
                     .unwrap_or_else(|| Value::from(n.to_string()))
             } else {
                 Value::from(n.normalize().to_string())
-            };
-            let row = root
-                .entry(key.row.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(fields) = row {
+            }
+        };
+        let mut put = |key: &ValueKey, value: Value| {
+            if !root.contains_key(&key.row) {
+                root.insert(key.row.clone(), Value::Object(Map::new()));
+            }
+            if let Some(Value::Object(fields)) = root.get_mut(&key.row) {
                 fields.insert(key.field.clone(), value);
+            }
+        };
+        for table in &Format::national_2021().tables {
+            for cell in table.value_cells() {
+                let number = self.values.get(&cell.key).and_then(Cell::number_value);
+                put(&cell.key, number.map(as_value).unwrap_or(Value::Null));
+            }
+        }
+        // A value under a key of no national table (none is read so today) is still seen.
+        for (key, cell) in &self.values {
+            if Format::national_2021().locate(key).is_none()
+                && let Some(n) = cell.number_value()
+            {
+                put(key, as_value(n));
             }
         }
         Value::Object(root)
