@@ -179,8 +179,8 @@ impl Emitter<'_> {
 }
 
 fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
+    // Events borrow from the inflated part: nothing is copied into a buffer.
     let mut reader = Reader::from_reader(xml);
-    let mut buf = Vec::new();
     let mut out = Emitter {
         file,
         blocks: Vec::new(),
@@ -199,7 +199,7 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
     let mut skip_depth = 0usize;
     loop {
         let event = reader
-            .read_event_into(&mut buf)
+            .read_event()
             .map_err(|e| format!("正文 XML 格式有误（{e}）"))?;
         match event {
             Event::Eof => break,
@@ -368,7 +368,6 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
             }
             _ => {}
         }
-        buf.clear();
     }
     Ok(out.blocks)
 }
