@@ -13,16 +13,20 @@
 //! 五号 beyond) on a fixed grid of 156 mm with the official merges, header rows repeated across
 //! pages and rows that never split; page numbers `— 1 —` in 四号 宋体, odd pages right and
 //! even pages left. The official faces are named; the font table gives each a fallback
-//! (`w:altName`: 仿宋, 楷体, 宋体) for machines without them.
+//! (`w:altName`: 仿宋, 楷体, 宋体) for machines without them. This formatting lives in named
+//! paragraph styles (正文, 标题, 标题 1, 标题 2, 表格文字, 落款, 页脚), so an office editing the
+//! filing copy keeps it by choosing a style.
 //!
 //! Values print exactly as held (`96171.6`, `3119`); a missing value prints as an empty cell,
 //! never as 0: the validator has already warned about it, and the document must not state a
 //! figure the office did not give.
 //!
 //! Output is byte-identical for the same input: docx-rs builds the body, and a post-processing
-//! pass (module `package`) puts properties in schema order, removes docx-rs's process-global ids, adds
-//! what docx-rs cannot write, and re-zips with a fixed order and timestamp. [`render`] converts
-//! a DOCX to PDF and PNG pages with LibreOffice for visual checks.
+//! pass (module `package`) puts properties in schema order, removes docx-rs's process-global
+//! ids, adds what docx-rs cannot write, and zips with a fixed order and timestamp. The tables,
+//! which depend on the format alone but for their values, are built and post-processed once per
+//! format (module `table`) and filled for each report. [`render`] converts a DOCX to PDF and PNG
+//! pages with LibreOffice for visual checks.
 
 mod package;
 pub mod render;

@@ -1,5 +1,7 @@
 //! Statistics tables drawn from the format data: the grid, merges, labels and widths all come
-//! from [`TableSpec`]; nothing about a table's shape is written here.
+//! from [`TableSpec`]; nothing about a table's shape is written here. Each table is built once per
+//! format as finished XML with its value cells left open ([`TableTemplates`]), and filled with a
+//! report's values when a document is written.
 
 use docx_rs::{
     AlignmentType, BorderType, BuildXML, Paragraph, Table, TableAlignmentType, TableBorder,
