@@ -393,8 +393,9 @@ impl<'a> Document<'a> {
     }
 }
 
-/// The paragraph style id of the marker paragraph standing for table `n` in the body: a style id
-/// is never made from a report's text, so no prose can look like a marker.
+/// The paragraph style id of the marker paragraph standing for table `n` in the body. A style id
+/// is never made from a report's text, and text reaches the XML escaped (a `"` as `&quot;`), so
+/// no prose can look like `w:val="nianbao-table-N"`.
 fn table_marker(n: usize) -> String {
     format!("nianbao-table-{n}")
 }

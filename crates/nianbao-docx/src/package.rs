@@ -786,8 +786,9 @@ xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\
     .into_bytes()
 }
 
-/// Document defaults are the body text (仿宋_GB2312 三号, Times New Roman for Latin, black), so
-/// text typed later in Word looks like the rest; every run also carries its own properties.
+/// The style sheet: document defaults and paragraph styles from `typeset::style_definitions`
+/// (the defaults are the body text, so text typed later in Word looks like the rest), plus
+/// Word's default character and table styles.
 fn styles() -> Vec<u8> {
     format!(
         "{DECL}<w:styles xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\">{definitions}\

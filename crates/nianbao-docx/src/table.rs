@@ -8,7 +8,6 @@ use docx_rs::{
     TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
     VAlignType, VMergeType, WidthType,
 };
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nianbao_model::format::{CellRole, Slot, TableSpec};
@@ -190,8 +189,9 @@ fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Ta
         .margins(TableCellMargins::new().margin(0, CELL_PADDING, 0, CELL_PADDING))
 }
 
-/// Marks the place of value `n` while a table template is built: private-use characters, which
-/// no label of a format contains (checked: every marker must be found once).
+/// Marks the place of the `n`th value cell while a table template is built, in private-use
+/// characters. Building checks that each marker is found once and that no private-use marker
+/// character is left over, so a label that happened to contain one fails loudly.
 fn value_marker(n: usize) -> String {
     format!("\u{E000}{n}\u{E001}")
 }
@@ -201,14 +201,14 @@ fn value_marker(n: usize) -> String {
 /// and only the values differ between reports. Filling a table for a report joins the pieces
 /// with its values, instead of building and post-processing several hundred cells again.
 pub(crate) struct TableTemplates {
-    /// In the order of the format's tables.
-    tables: Vec<Result<TableTemplate, String>>,
+    /// In the order of the format's tables: the table's id, and its template or why it could
+    /// not be made.
+    tables: Vec<(String, Result<TableTemplate, String>)>,
 }
 
 /// One table: `pieces[i]` comes before the run of value `keys[i]`; the last piece ends the
 /// table.
 pub(crate) struct TableTemplate {
-    id: String,
     pieces: Vec<Vec<u8>>,
     keys: Vec<ValueKey>,
     /// The run a value is written in, around its escaped text (as docx-rs wrote the markers).
@@ -219,7 +219,11 @@ pub(crate) struct TableTemplate {
 impl TableTemplates {
     pub(crate) fn of(format: &Format) -> Arc<TableTemplates> {
         format.derived(|format| TableTemplates {
-            tables: format.tables.iter().map(TableTemplate::build).collect(),
+            tables: format
+                .tables
+                .iter()
+                .map(|spec| (spec.id.clone(), TableTemplate::build(spec)))
+                .collect(),
         })
     }
 
@@ -229,21 +233,18 @@ impl TableTemplates {
         spec: &TableSpec,
         report: Option<&Report>,
     ) -> Result<Vec<u8>, DocxError> {
-        let template = self
-            .tables
-            .iter()
-            .flatten()
-            .find(|t| t.id == spec.id)
-            .ok_or_else(|| {
-                let why = self
-                    .tables
-                    .iter()
-                    .filter_map(|t| t.as_ref().err())
-                    .next()
-                    .cloned()
-                    .unwrap_or_default();
-                DocxError::Internal(format!("表格 {} 的版式无法生成：{why}", spec.id))
-            })?;
+        let template = match self.tables.iter().find(|(id, _)| *id == spec.id) {
+            Some((_, Ok(template))) => template,
+            Some((_, Err(why))) => {
+                return Err(DocxError::Internal(format!(
+                    "表格 {} 的版式无法生成：{why}",
+                    spec.id
+                )));
+            }
+            None => {
+                return Err(DocxError::Internal(format!("格式中没有表格 {}", spec.id)));
+            }
+        };
         Ok(template.fill(report))
     }
 }
@@ -252,12 +253,15 @@ impl TableTemplate {
     /// The XML of a table raw from docx-rs, a marker in each value cell, wrapped in a document
     /// body so that the post-processing pass marks its header rows.
     pub(crate) fn raw_xml(spec: &TableSpec) -> (Vec<u8>, Vec<ValueKey>) {
-        let keys: Vec<ValueKey> = spec.value_cells().iter().map(|v| v.key.clone()).collect();
-        let index: BTreeMap<&ValueKey, usize> =
-            keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        // Markers are numbered in the order the cells are drawn, which is their order in the
+        // XML; the keys are recorded in the same order (a key may sit in more than one cell).
+        let keys: std::cell::RefCell<Vec<ValueKey>> = std::cell::RefCell::default();
         let table = build_table(spec, &|key| {
-            index.get(key).map(|&n| value_marker(n)).unwrap_or_default()
+            let mut keys = keys.borrow_mut();
+            keys.push(key.clone());
+            value_marker(keys.len() - 1)
         });
+        let keys = keys.into_inner();
         let mut xml = b"<w:document><w:body>".to_vec();
         xml.extend_from_slice(&table.build());
         xml.extend_from_slice(b"</w:body></w:document>");
@@ -287,11 +291,13 @@ impl TableTemplate {
             at = run_end;
         }
         pieces.push(xml[at..].to_vec());
-        if find(xml, "\u{E000}".as_bytes(), 0).is_some_and(|p| p >= at) {
-            return Err("多余的数值标记".into());
+        if pieces
+            .iter()
+            .any(|p| find(p, "\u{E000}".as_bytes(), 0).is_some())
+        {
+            return Err("表格文字中含有数值标记所用的私用区字符".into());
         }
         Ok(TableTemplate {
-            id: spec.id.clone(),
             pieces,
             keys,
             run_open,
@@ -346,6 +352,47 @@ mod tests {
         let w = column_widths(t3);
         // 40 of 122 parts go to the sub-item labels.
         assert!(w[2] > 2 * w[1], "{w:?}");
+    }
+
+    #[test]
+    fn templates_fill_values_and_fail_loudly_on_marker_characters() {
+        let format = Format::national_2021();
+        let mut report = Report::new("某局", 2024);
+        for (i, key) in format.value_keys().into_iter().enumerate() {
+            report.set(key, (i as i64 + 1).into(), None);
+        }
+        let templates = TableTemplates::of(format);
+        for spec in &format.tables {
+            let filled = String::from_utf8(templates.fill(spec, Some(&report)).unwrap()).unwrap();
+            let blank = String::from_utf8(templates.fill(spec, None).unwrap()).unwrap();
+            // Every value is in its own run; a draft's table has no value runs at all.
+            for cell in spec.value_cells() {
+                let text = value_text(&report, &cell.key);
+                assert!(
+                    filled.contains(&format!("<w:t xml:space=\"preserve\">{text}</w:t>")),
+                    "{} {}",
+                    spec.id,
+                    cell.key
+                );
+            }
+            assert_eq!(
+                filled.matches("<w:r>").count() - blank.matches("<w:r>").count(),
+                spec.value_cells().len(),
+                "{}",
+                spec.id
+            );
+            assert!(!filled.contains('\u{E000}') && !blank.contains('\u{E000}'));
+        }
+        // A label holding a marker character: that table fails, naming itself; the others fill.
+        let mut odd = format.clone();
+        odd.tables[1].cells[0].text.push_str("\u{E000}0\u{E001}");
+        let templates = TableTemplates::of(&odd);
+        let err = templates
+            .fill(&odd.tables[1], None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&odd.tables[1].id), "{err}");
+        assert!(templates.fill(&odd.tables[0], None).is_ok());
     }
 
     #[test]

@@ -149,12 +149,12 @@ fn write_workbook(
     workbook.save_to_buffer().map_err(werr)
 }
 
-/// Which values are totals, and of what: the single `equals` term of every equality rule
-/// within one table of this year's values whose `sum` terms are all added (t3.row_total,
-/// t3.results_total, t4.block_total in the national format). The first rule naming a total wins.
 /// [`total_formulas`] of a format, kept with it ([`Format::derived`]).
 struct TotalFormulas(BTreeMap<ValueKey, Vec<ValueKey>>);
 
+/// Which values are totals, and of what: the single `equals` term of every equality rule
+/// within one table of this year's values whose `sum` terms are all added (t3.row_total,
+/// t3.results_total, t4.block_total in the national format). The first rule naming a total wins.
 fn total_formulas(format: &Format) -> BTreeMap<ValueKey, Vec<ValueKey>> {
     let mut totals: BTreeMap<ValueKey, Vec<ValueKey>> = BTreeMap::new();
     let table_of = |key: &ValueKey| format.locate(key).map(|(t, _)| t.id.clone());

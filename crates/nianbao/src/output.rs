@@ -206,7 +206,10 @@ pub fn flush_written(folder: &Path, written: &[PathBuf]) -> Result<()> {
     {
         let _ = folder;
         for path in written {
-            std::fs::File::open(path)
+            // Opened for writing: Windows flushes a file only through a handle that may write.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("无法写入磁盘：{}", path.display()))?;
         }
