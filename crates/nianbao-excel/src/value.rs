@@ -20,6 +20,11 @@ pub fn decimal_from_float(f: f64) -> Option<Decimal> {
     if !f.is_finite() {
         return None;
     }
+    // Whole numbers (counts, nearly every cell) are exact as floats up to 2^53: no conversion of
+    // the binary fraction is needed.
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        return Some(Decimal::from(f as i64));
+    }
     // The shortest text that reads back as the same float is what the user typed, unless a
     // formula produced noise in the last places; rounding to FLOAT_PLACES removes that noise.
     let exact = Decimal::from_f64(f).or_else(|| format!("{f}").parse::<Decimal>().ok())?;
@@ -322,6 +327,13 @@ mod tests {
         assert_eq!(decimal_from_float(9.088667), Some(d("9.088667")));
         assert_eq!(decimal_from_float(96171.6), Some(d("96171.6")));
         assert_eq!(decimal_from_float(447228.0), Some(d("447228")));
+        assert_eq!(decimal_from_float(-3.0), Some(d("-3")));
+        assert_eq!(decimal_from_float(0.0), Some(d("0")));
+        assert_eq!(decimal_from_float(1e15), Some(d("1000000000000000")));
+        assert_eq!(
+            decimal_from_float(1e300).map(|_| ()),
+            Decimal::from_f64(1e300).map(|_| ())
+        );
         assert_eq!(decimal_from_float(f64::NAN), None);
     }
 

@@ -130,10 +130,10 @@ fn write_workbook(
     workbook.set_properties(&properties);
 
     write_meta_sheet(workbook.add_worksheet(), &report.meta, &formats, mode)?;
-    // Which cells are totals depends on the format alone: worked out once per format.
-    let totals = format.derived(|f| TotalFormulas(total_formulas(f)));
-    let totals = &totals.0;
-    for table in &format.tables {
+    // Which cells are totals, and their formulas, depend on the format alone: worked out once
+    // per format.
+    let totals = format.derived(TotalCells::of);
+    for (t, table) in format.tables.iter().enumerate() {
         let heading = format
             .parts
             .iter()
@@ -141,7 +141,8 @@ fn write_workbook(
             .map(|p| p.full_heading())
             .unwrap_or_else(|| table.title.clone());
         let sheet = workbook.add_worksheet();
-        write_table_sheet(sheet, table, &heading, report, totals, &formats, mode)?;
+        let table_totals = totals.0.get(t).map(Vec::as_slice).unwrap_or_default();
+        write_table_sheet(sheet, table, &heading, report, table_totals, &formats, mode)?;
     }
     if let Some(findings) = findings {
         write_findings_sheet(workbook.add_worksheet(), findings, &formats)?;
@@ -149,8 +150,52 @@ fn write_workbook(
     workbook.save_to_buffer().map_err(werr)
 }
 
-/// [`total_formulas`] of a format, kept with it ([`Format::derived`]).
-struct TotalFormulas(BTreeMap<ValueKey, Vec<ValueKey>>);
+/// The total cells of a format's tables, kept with the format ([`Format::derived`]): for each
+/// table (in order), for each of its value cells (in `value_cells` order), the cell's formula
+/// and the cells it adds when it is a total ([`total_formulas`]).
+struct TotalCells(Vec<Vec<Option<TotalCell>>>);
+
+struct TotalCell {
+    /// `SUM(D5:I5)`.
+    formula: String,
+    /// Indices of the added cells in the table's `value_cells`.
+    terms: Vec<usize>,
+}
+
+impl TotalCells {
+    fn of(format: &Format) -> TotalCells {
+        let totals = total_formulas(format);
+        TotalCells(
+            format
+                .tables
+                .iter()
+                .map(|table| {
+                    let cells = table.value_cells();
+                    let index: BTreeMap<&ValueKey, usize> =
+                        cells.iter().enumerate().map(|(i, v)| (&v.key, i)).collect();
+                    let at = |i: usize| cells.get(i).map(|v| (GRID_TOP + v.r as u32, v.c as u32));
+                    cells
+                        .iter()
+                        .map(|v| {
+                            let keys = totals.get(&v.key)?;
+                            // A total adding a value of another table is no formula here.
+                            let terms: Vec<usize> = keys
+                                .iter()
+                                .map(|k| index.get(k).copied())
+                                .collect::<Option<_>>()?;
+                            let positions: Vec<(u32, u32)> =
+                                terms.iter().map(|&i| at(i)).collect::<Option<_>>()?;
+                            Some(TotalCell {
+                                formula: sum_formula(&positions),
+                                terms,
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
 
 /// Which values are totals, and of what: the single `equals` term of every equality rule
 /// within one table of this year's values whose `sum` terms are all added (t3.row_total,
@@ -223,7 +268,7 @@ fn write_table_sheet(
     table: &TableSpec,
     heading: &str,
     report: &Report,
-    totals: &BTreeMap<ValueKey, Vec<ValueKey>>,
+    totals: &[Option<TotalCell>],
     f: &Formats,
     mode: Mode,
 ) -> Result<(), ExcelError> {
@@ -286,23 +331,22 @@ fn write_table_sheet(
     }
 
     let cells = table.value_cells();
-    let position: BTreeMap<&ValueKey, (u32, u32)> = cells
+    // Each value looked up once; totals add by index.
+    let values: Vec<Option<&CellValue>> = cells
         .iter()
-        .map(|v| (&v.key, (GRID_TOP + v.r as u32, v.c as u32)))
+        .map(|v| report.values.get(&v.key).map(|c| &c.value))
         .collect();
-    for v in cells {
+    for (i, v) in cells.iter().enumerate() {
         let row = GRID_TOP + v.r as u32;
         let col = v.c as u16;
         let kind = table
             .field(&v.key.field)
             .map(|f| f.kind)
             .unwrap_or_default();
-        let terms: Option<Vec<(u32, u32)>> = totals
-            .get(&v.key)
-            .and_then(|keys| keys.iter().map(|k| position.get(k).copied()).collect());
-        let formula = terms
-            .as_ref()
-            .and_then(|cells| total_cell_formula(cells, totals.get(&v.key), &v.key, report, mode));
+        let formula = totals
+            .get(i)
+            .and_then(Option::as_ref)
+            .and_then(|total| total_cell_formula(total, i, &values, mode));
         let fmt = if formula.is_some() || mode == Mode::Report {
             &f.value_locked
         } else {
@@ -320,13 +364,7 @@ fn write_table_sheet(
                     .map_err(werr)?;
             }
             None => {
-                write_value(
-                    sheet,
-                    row,
-                    col,
-                    report.values.get(&v.key).map(|c| &c.value),
-                    fmt,
-                )?;
+                write_value(sheet, row, col, values.get(i).copied().flatten(), fmt)?;
                 if mode == Mode::Template {
                     let last = col + v.colspan as u16 - 1;
                     sheet
@@ -360,25 +398,29 @@ fn text_width(text: &str) -> f64 {
 /// (it differs from the sum of its terms, or a term is not a number: the workbook shows what
 /// was reported and `检查结果` says what is wrong).
 fn total_cell_formula(
-    cells: &[(u32, u32)],
-    term_keys: Option<&Vec<ValueKey>>,
-    key: &ValueKey,
-    report: &Report,
+    total: &TotalCell,
+    at: usize,
+    values: &[Option<&CellValue>],
     mode: Mode,
 ) -> Option<Formula> {
-    let text = sum_formula(cells);
     if mode == Mode::Template {
-        return Some(Formula::new(text).set_result("0"));
+        return Some(Formula::new(total.formula.as_str()).set_result("0"));
     }
+    let number = |i: usize| match values.get(i).copied().flatten() {
+        Some(CellValue::Number(n)) => Some(*n),
+        _ => None,
+    };
     // A report may hold any decimal (it need not come from a workbook): a sum that overflows
     // is no sum, and the value is written as reported.
     let mut sum = Decimal::ZERO;
-    for k in term_keys? {
-        sum = sum.checked_add(report.number(k)?)?;
+    for &term in &total.terms {
+        sum = sum.checked_add(number(term)?)?;
     }
     let sum = sum.normalize();
-    match report.number(key) {
-        Some(n) if n == sum => Some(Formula::new(text).set_result(sum.to_string())),
+    match number(at) {
+        Some(n) if n == sum => {
+            Some(Formula::new(total.formula.as_str()).set_result(sum.to_string()))
+        }
         _ => None,
     }
 }
