@@ -28,6 +28,8 @@ struct RowTarget<'a> {
     fields: Vec<String>,
     /// Normalised label and aliases.
     labels: Vec<String>,
+    /// The number of characters of each of `labels`.
+    label_chars: Vec<usize>,
 }
 
 /// A table without row labels (table 4): its values are read by position.
@@ -70,6 +72,7 @@ fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
                 table: spec,
                 row: run.row.clone(),
                 fields,
+                label_chars: labels.iter().map(|l| l.chars().count()).collect(),
                 labels,
             }
         })
@@ -141,12 +144,20 @@ fn best_target<'t, 'a>(
     {
         return Some(t);
     }
-    let contained = targets
-        .iter()
-        .flat_map(|t| t.labels.iter().map(move |l| (t, l)))
-        .filter(|(_, l)| l.chars().count() >= MIN_CONTAINED_LABEL && wanted.contains(l.as_str()))
-        .max_by_key(|(_, l)| l.chars().count());
-    if let Some((t, _)) = contained {
+    let labels = || {
+        targets.iter().flat_map(|t| {
+            t.labels
+                .iter()
+                .zip(&t.label_chars)
+                .map(move |(l, n)| (t, l, *n))
+        })
+    };
+    let contained = labels()
+        .filter(|(_, l, n)| {
+            *n >= MIN_CONTAINED_LABEL && l.len() <= wanted.len() && wanted.contains(l.as_str())
+        })
+        .max_by_key(|(_, _, n)| *n);
+    if let Some((t, _, _)) = contained {
         return Some(t);
     }
     if !fuzzy {
@@ -155,18 +166,12 @@ fn best_target<'t, 'a>(
     let wanted_chars = wanted.chars().count();
     // The edit distance is at least the difference in length: a label whose length alone puts
     // it below the threshold is not compared.
-    let close_in_length = |l: &String| {
-        let chars = l.chars().count();
+    let close_in_length = |chars: usize| {
         1.0 - (chars.abs_diff(wanted_chars) as f64) / (chars.max(wanted_chars) as f64) >= 0.8
     };
-    targets
-        .iter()
-        .flat_map(|t| {
-            t.labels
-                .iter()
-                .filter(|l| close_in_length(l))
-                .map(move |l| (t, strsim::normalized_levenshtein(l, wanted)))
-        })
+    labels()
+        .filter(|(_, _, n)| close_in_length(*n))
+        .map(|(t, l, _)| (t, strsim::normalized_levenshtein(l, wanted)))
         .filter(|(_, score)| *score >= 0.8)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(t, _)| t)

@@ -59,7 +59,13 @@ const ENUMERATOR_MAX_CHARS: usize = 32;
 fn enumerator_len(t: &str) -> usize {
     // An enumerator is a few characters at the start: only those are looked at (labels and
     // paragraphs can be long, and this runs for every cell and heading read).
-    let chars: Vec<(usize, char)> = t.char_indices().take(ENUMERATOR_MAX_CHARS).collect();
+    let mut start = [(0usize, '\0'); ENUMERATOR_MAX_CHARS];
+    let mut len = 0;
+    for (slot, ic) in start.iter_mut().zip(t.char_indices()) {
+        *slot = ic;
+        len += 1;
+    }
+    let chars = &start[..len];
     let end_at = |i: usize| chars.get(i).map(|(b, _)| *b).unwrap_or(t.len());
     let skip_spaces = |mut i: usize| {
         while chars
