@@ -60,9 +60,9 @@ struct Labels {
     /// spelling wins over a 2019 one, then the first.
     exact: HashMap<String, (String, Option<usize>)>,
     /// The entries long enough to match as the prefix of a longer cell text (at least
-    /// [`MIN_PREFIX_CHARS`] characters), in order: (normal form, key, legacy mapping index).
-    /// Empty when prefixes are not accepted.
-    prefixes: Vec<(String, String, Option<usize>)>,
+    /// [`MIN_PREFIX_CHARS`] characters), by their first character, in order within each: (normal
+    /// form, key, legacy mapping index). Empty when prefixes are not accepted.
+    prefixes: HashMap<char, Vec<(String, String, Option<usize>)>>,
 }
 
 /// Provincial notes are often appended to a label: a label of at least this many characters
@@ -81,15 +81,20 @@ impl Labels {
             }
             exact.insert(label.clone(), (key.clone(), *legacy));
         }
-        let prefixes = if prefixes {
-            entries
-                .into_iter()
-                .filter(|(label, _, _)| label.chars().count() >= MIN_PREFIX_CHARS)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Labels { exact, prefixes }
+        let mut by_first: HashMap<char, Vec<(String, String, Option<usize>)>> = HashMap::new();
+        if prefixes {
+            for entry in entries {
+                if entry.0.chars().count() >= MIN_PREFIX_CHARS
+                    && let Some(first) = entry.0.chars().next()
+                {
+                    by_first.entry(first).or_default().push(entry);
+                }
+            }
+        }
+        Labels {
+            exact,
+            prefixes: by_first,
+        }
     }
 
     /// The same labels, matching whole cells only.
@@ -105,7 +110,10 @@ impl Labels {
         if let Some(found) = self.exact.get(norm) {
             return Some(found.clone());
         }
+        // A label that starts the text starts with the text's first character.
+        let first = norm.chars().next()?;
         self.prefixes
+            .get(&first)?
             .iter()
             .filter(|(label, _, _)| norm.starts_with(label.as_str()))
             .max_by_key(|(label, _, legacy)| (label.len(), legacy.is_none()))
