@@ -960,23 +960,27 @@ pub fn check_xlsx(file: &str, bytes: &[u8]) -> Result<(), ExcelError> {
         return Ok(());
     };
     for i in 0..zip.len() {
+        // The sizes and method come from the archive's directory: only a part that could pass
+        // the limit is opened for inflating.
+        let (name, most) = {
+            let Ok(entry) = zip.by_index_raw(i) else {
+                continue;
+            };
+            let most = match entry.compression() {
+                zip::CompressionMethod::Stored => entry.compressed_size(),
+                zip::CompressionMethod::Deflated => {
+                    entry.compressed_size().saturating_mul(DEFLATE_MAX_RATIO)
+                }
+                _ => u64::MAX,
+            };
+            (entry.name().to_string(), most)
+        };
+        if !name.ends_with(".xml") || most <= MAX_XLSX_PART_BYTES {
+            continue;
+        }
         let Ok(entry) = zip.by_index(i) else {
             continue;
         };
-        let name = entry.name().to_string();
-        if !name.ends_with(".xml") {
-            continue;
-        }
-        let most = match entry.compression() {
-            zip::CompressionMethod::Stored => entry.compressed_size(),
-            zip::CompressionMethod::Deflated => {
-                entry.compressed_size().saturating_mul(DEFLATE_MAX_RATIO)
-            }
-            _ => u64::MAX,
-        };
-        if most <= MAX_XLSX_PART_BYTES {
-            continue;
-        }
         let mut capped = entry.take(MAX_XLSX_PART_BYTES + 1);
         let inflated = std::io::copy(&mut capped, &mut std::io::sink()).unwrap_or(0);
         if inflated > MAX_XLSX_PART_BYTES {
