@@ -98,6 +98,16 @@ fn expression_re() -> Option<&'static Regex> {
 /// location) and the placeholder; the paragraph is left as written. A placeholder whose value
 /// is not filled in (`{{ date }}` without a date) is `draft.placeholder_empty`.
 pub fn render_placeholders(report: &mut Report) -> Vec<Finding> {
+    // Most drafts have no placeholder: then the context (every value of the report) is not built.
+    let any = report
+        .opening
+        .iter()
+        .chain(report.parts.iter().flat_map(|p| p.paragraphs.iter()))
+        .chain(report.closing.iter())
+        .any(|p| has_template(&p.text) || p.run_in.as_deref().is_some_and(has_template));
+    if !any {
+        return Vec::new();
+    }
     let context = minijinja::Value::from_serialize(report.template_context());
     let env = environment();
     let mut findings = Vec::new();

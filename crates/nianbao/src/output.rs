@@ -261,7 +261,16 @@ impl AtomicFile {
         };
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
-        let tmp = tempfile::NamedTempFile::new_in(&dir)
+        let mut builder = tempfile::Builder::new();
+        // The output is an ordinary document others may read, as the umask allows (a temporary
+        // file is private by default): created so, rather than changed after.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let tmp = builder
+            .tempfile_in(&dir)
             .with_context(|| format!("无法在 {} 中写入", dir.display()))?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
@@ -275,15 +284,6 @@ impl AtomicFile {
         let AtomicFile { path, force, tmp } = self;
         if flush == Flush::Each {
             tmp.as_file().sync_all().ok();
-        }
-        // The temporary file is private (0600); the output is an ordinary document others may
-        // read.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .ok();
         }
         // Without --force, the final rename must not replace a file that appeared meanwhile (two
         // batch units whose names clean up alike, say): check-then-rename alone would race.
