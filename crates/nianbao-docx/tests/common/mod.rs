@@ -326,24 +326,37 @@ impl Styles {
         chain
     }
 
-    fn defaults(&self, kind: &str, props: &str) -> Option<&X> {
-        self.sheet.child("w:docDefaults")?.child(kind)?.child(props)
-    }
-
-    /// A paragraph property (`w:jc` / `w:val`) in effect.
-    pub fn para(&self, p: &X, name: &str, attr: &str) -> Option<String> {
-        p.prop("w:pPr", name, attr)
+    /// A property as Word resolves it: `own` (the paragraph's or run's `props`), else the style
+    /// chain of paragraph `p`, else the document default (`default_kind`).
+    fn resolve(
+        &self,
+        own: &X,
+        p: &X,
+        props: &str,
+        default_kind: &str,
+        name: &str,
+        attr: &str,
+    ) -> Option<String> {
+        own.prop(props, name, attr)
             .or_else(|| {
                 self.chain(p)
                     .into_iter()
-                    .find_map(|s| s.prop("w:pPr", name, attr))
+                    .find_map(|s| s.prop(props, name, attr))
             })
             .or_else(|| {
-                self.defaults("w:pPrDefault", "w:pPr")?
+                self.sheet
+                    .child("w:docDefaults")?
+                    .child(default_kind)?
+                    .child(props)?
                     .child(name)?
                     .attr(attr)
                     .map(str::to_string)
             })
+    }
+
+    /// A paragraph property (`w:jc` / `w:val`) in effect.
+    pub fn para(&self, p: &X, name: &str, attr: &str) -> Option<String> {
+        self.resolve(p, p, "w:pPr", "w:pPrDefault", name, attr)
     }
 
     /// Whether an on/off paragraph property (`w:keepNext`) is in effect.
@@ -357,18 +370,7 @@ impl Styles {
 
     /// A run property (`w:rFonts` / `w:eastAsia`) in effect for a run of paragraph `p`.
     pub fn run(&self, p: &X, run: &X, name: &str, attr: &str) -> Option<String> {
-        run.prop("w:rPr", name, attr)
-            .or_else(|| {
-                self.chain(p)
-                    .into_iter()
-                    .find_map(|s| s.prop("w:rPr", name, attr))
-            })
-            .or_else(|| {
-                self.defaults("w:rPrDefault", "w:rPr")?
-                    .child(name)?
-                    .attr(attr)
-                    .map(str::to_string)
-            })
+        self.resolve(run, p, "w:rPr", "w:rPrDefault", name, attr)
     }
 }
 
