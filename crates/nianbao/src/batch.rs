@@ -428,9 +428,6 @@ impl ResultFiles {
             props = props.set_creation_datetime(&dt);
         }
         workbook.set_properties(&props);
-        if let Some(dir) = summary_path.parent() {
-            workbook.set_tempdir(dir)?;
-        }
         let head = XlsxFormat::new()
             .set_bold()
             .set_font_name("宋体")
