@@ -988,21 +988,22 @@ mod tests {
         assert!(!is_value_token("3万元", &[ValueKind::Count]));
     }
 
+    /// The row a label names among `targets`, close spellings allowed.
+    fn row_named(targets: &[RowTarget<'_>], label: &str) -> Option<String> {
+        best_target(targets, &normalize_label(label), true).map(|t| t.row.clone())
+    }
+
     #[test]
     fn short_labels_name_a_row_only_when_whole() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row = |label: &str| {
-            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
-        };
+        let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("总计").as_deref(), Some("processed_total"));
         assert_eq!(row("部门总计"), None);
         assert_eq!(row("其他事项"), None);
         let t2 = Format::national_2021().table("table2").unwrap();
         let targets = row_targets(t2);
-        let row = |label: &str| {
-            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
-        };
+        let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("规章").as_deref(), Some("regulations"));
         assert_eq!(row("规章制度建设"), None);
     }
@@ -1011,9 +1012,7 @@ mod tests {
     fn labels_find_their_rows() {
         let t3 = Format::national_2021().table("table3").unwrap();
         let targets = row_targets(t3);
-        let row = |label: &str| {
-            best_target(&targets, &normalize_label(label), true).map(|t| t.row.clone())
-        };
+        let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("3.其他").as_deref(), Some("other_other"));
         assert_eq!(
             row("3、危及\"三安全一稳定\"").as_deref(),
