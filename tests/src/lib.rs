@@ -449,8 +449,14 @@ pub fn process_unit_timed(
     let imported = nianbao_excel::import_workbook_bytes(WORKBOOK_FILE, workbook, format)
         .map_err(|e| e.to_string())?;
     lap(PHASES[0]);
-    let document =
-        nianbao_docs::read_document_bytes(DRAFT_FILE, draft, format).map_err(|e| e.to_string())?;
+    // As `nianbao build` does: the workbook has the numbers, so the draft's tables are skipped.
+    let document = nianbao_docs::read_document_bytes_with(
+        DRAFT_FILE,
+        draft,
+        format,
+        nianbao_docs::TableValues::Skip,
+    )
+    .map_err(|e| e.to_string())?;
     lap(PHASES[1]);
     let mut findings = imported.findings;
     findings.extend(document.findings);

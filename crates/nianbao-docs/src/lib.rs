@@ -20,6 +20,10 @@
 //! whose `word/document.xml` inflates beyond 256 MiB, are refused with [`DocError::TooLarge`]). A document without tables is a narrative draft, not an
 //! error: [`read_document`] accepts it, [`read_published`] requires the three tables.
 //!
+//! A draft whose numbers come from a workbook is read with [`TableValues::Skip`]: its tables
+//! are recognised (so their cells are never taken for prose) but not read, and nothing is
+//! reported about them; [`Imported::has_tables`] tells that they were there.
+//!
 //! Placeholders in prose (`{{ new_received.total }}`) are rendered separately by
 //! [`render_placeholders`] once the values are known.
 //!
@@ -61,6 +65,22 @@ pub use placeholders::{placeholder_names, render_placeholders};
 pub struct Imported {
     pub report: Report,
     pub findings: Vec<Finding>,
+    /// Whether the document holds any of the format's statistics tables (recognised by their
+    /// column headers or row labels), whether or not their values were read.
+    pub has_tables: bool,
+}
+
+/// Whether the values of a document's statistics tables are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TableValues {
+    /// Read them, and report every row that cannot be read: a published report, or a draft
+    /// that is the only source of the numbers.
+    #[default]
+    Read,
+    /// Only recognise the tables (their cells are never taken for prose, and
+    /// [`Imported::has_tables`] tells they were there): no values, no findings about them. For
+    /// a draft whose numbers come from a workbook, where the draft's tables are not used.
+    Skip,
 }
 
 /// Why a document could not be read at all. Every message names the file.
@@ -135,9 +155,18 @@ enum Kind {
 /// (signature/date), and table values when the document has the tables (a published report). A
 /// narrative draft simply has no values.
 pub fn read_document(path: &Path, format: &Format) -> Result<Imported, DocError> {
+    read_document_with(path, format, TableValues::Read)
+}
+
+/// [`read_document`], reading the tables' values or only recognising the tables.
+pub fn read_document_with(
+    path: &Path,
+    format: &Format,
+    table_values: TableValues,
+) -> Result<Imported, DocError> {
     let display = file_display_name(path);
     let bytes = read_file_limited(path, &display, MAX_FILE_BYTES)?;
-    read_document_bytes(&display, &bytes, format)
+    read_document_bytes_with(&display, &bytes, format, table_values)
 }
 
 /// Reads a file of at most `limit` bytes: refused at once when its size is known to be larger,
@@ -171,6 +200,16 @@ pub fn read_document_bytes(
     bytes: &[u8],
     format: &Format,
 ) -> Result<Imported, DocError> {
+    read_document_bytes_with(display_name, bytes, format, TableValues::Read)
+}
+
+/// [`read_document_bytes`], reading the tables' values or only recognising the tables.
+pub fn read_document_bytes_with(
+    display_name: &str,
+    bytes: &[u8],
+    format: &Format,
+    table_values: TableValues,
+) -> Result<Imported, DocError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(DocError::too_large(
             display_name,
@@ -190,13 +229,13 @@ pub fn read_document_bytes(
             let lines = text::read_lines(&source, kind == Kind::Markdown);
             return finish(
                 display_name,
-                structure::build_from_lines(display_name, &lines, format),
+                structure::build_from_lines(display_name, &lines, format, table_values),
             );
         }
     };
     finish(
         display_name,
-        structure::build_from_blocks(display_name, &blocks, format),
+        structure::build_from_blocks(display_name, &blocks, format, table_values),
     )
 }
 

@@ -8,9 +8,9 @@ use nianbao_model::text::{normalize_label, shared_regex, split_enumerator};
 use nianbao_model::{Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report};
 use regex::Regex;
 
-use crate::Imported;
 use crate::tables;
 use crate::text::{Lines, SourceLine};
+use crate::{Imported, TableValues};
 
 /// A paragraph of the source with its place.
 #[derive(Debug, Clone)]
@@ -50,7 +50,12 @@ const HEADING_MAX_CHARS: usize = 40;
 const RUN_IN_MAX_CHARS: usize = 30;
 
 /// Builds the report from DOCX or HTML blocks. `None` when the document holds nothing.
-pub(crate) fn build_from_blocks(file: &str, blocks: &[Block], format: &Format) -> Option<Imported> {
+pub(crate) fn build_from_blocks(
+    file: &str,
+    blocks: &[Block],
+    format: &Format,
+    table_values: TableValues,
+) -> Option<Imported> {
     let mut paras = Vec::new();
     let mut grids = Vec::new();
     for block in blocks {
@@ -81,10 +86,11 @@ pub(crate) fn build_from_blocks(file: &str, blocks: &[Block], format: &Format) -
     let mut report = Report::default();
     report.meta.format = format.id.clone();
     let mut findings = Vec::new();
-    tables::map_grids(
+    let has_tables = tables::map_grids(
         file,
         &grids,
         &tables::TableLabels::new(format),
+        table_values,
         &mut report,
         &mut findings,
     );
@@ -95,11 +101,20 @@ pub(crate) fn build_from_blocks(file: &str, blocks: &[Block], format: &Format) -
         &mut report,
         &mut findings,
     );
-    Some(Imported { report, findings })
+    Some(Imported {
+        report,
+        findings,
+        has_tables,
+    })
 }
 
 /// Builds the report from the lines of a text or Markdown file.
-pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Option<Imported> {
+pub(crate) fn build_from_lines(
+    file: &str,
+    lines: &Lines,
+    format: &Format,
+    table_values: TableValues,
+) -> Option<Imported> {
     if lines.lines.iter().all(SourceLine::is_blank) {
         return None;
     }
@@ -129,6 +144,15 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
         .filter_map(|(l, h)| h.map(|n| (l.no, n)))
         .collect();
     let mut table_parts: Vec<u8> = Vec::new();
+    let mut has_tables = false;
+    // Text tables are found by reading their rows, so with `TableValues::Skip` they are read
+    // into a report and findings that are then dropped.
+    let mut skipped_report = Report::default();
+    let mut skipped_findings = Vec::new();
+    let (table_report, table_findings) = match table_values {
+        TableValues::Read => (&mut report, &mut findings),
+        TableValues::Skip => (&mut skipped_report, &mut skipped_findings),
+    };
     for spec in &format.tables {
         let part = format
             .parts
@@ -155,9 +179,10 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
             spec,
             format,
             region.is_some(),
-            &mut report,
-            &mut findings,
+            table_report,
+            table_findings,
         );
+        has_tables |= found;
         if found && let (Some(p), Some(_)) = (part, region) {
             table_parts.push(p.number);
         }
@@ -179,7 +204,11 @@ pub(crate) fn build_from_lines(file: &str, lines: &Lines, format: &Format) -> Op
         paras.push(para);
     }
     assemble(paras, format, &part_headings, &mut report, &mut findings);
-    Some(Imported { report, findings })
+    Some(Imported {
+        report,
+        findings,
+        has_tables,
+    })
 }
 
 /// Joins the lines of a text file into paragraphs (with the number of their first line).

@@ -17,6 +17,7 @@ use nianbao_model::text::normalize_label;
 use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
 
+use crate::TableValues;
 use crate::structure::{Grid, GridCell};
 use crate::text::SourceLine;
 
@@ -507,14 +508,19 @@ fn grid_is_table(
 /// Reads every grid: a grid that is one of the labelled tables (see [`grid_is_table`]) gives
 /// the rows it names, with their values to the right of the label; a row of numbers only, as
 /// many as table 4 has values, is table 4.
+/// Maps the grids of a document to the format's tables. With [`TableValues::Skip`] the tables are
+/// only recognised: nothing is stored and nothing reported. Returns whether any grid is one of
+/// the format's statistics tables.
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
     labels: &TableLabels,
+    table_values: TableValues,
     report: &mut Report,
     findings: &mut Vec<Finding>,
-) {
+) -> bool {
     let format = labels.format;
+    let mut seen = false;
     let kinds = &labels.kinds;
     let mut collector = Collector::new(file, format, report, findings);
     let mut first_grid: BTreeMap<String, usize> = BTreeMap::new();
@@ -527,11 +533,13 @@ pub(crate) fn map_grids(
         // Every cell's text normalised and classified once, for the 2019 markers, the column
         // headers and the row labels.
         let facts = CellFacts::of(grid, kinds);
-        if let Some(finding) = legacy_finding_normalized(
-            &labels.legacy_markers,
-            facts.normalized.iter().map(String::as_str),
-            table_place,
-        ) {
+        if table_values == TableValues::Read
+            && let Some(finding) = legacy_finding_normalized(
+                &labels.legacy_markers,
+                facts.normalized.iter().map(String::as_str),
+                table_place,
+            )
+        {
             collector.findings.push(finding);
             continue;
         }
@@ -554,6 +562,10 @@ pub(crate) fn map_grids(
             .iter()
             .filter(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
             .collect();
+        seen |= !claimed.is_empty();
+        if table_values == TableValues::Skip {
+            continue;
+        }
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
             first_grid.entry(l.spec.id.clone()).or_insert(grid.index);
@@ -595,6 +607,7 @@ pub(crate) fn map_grids(
                     && values.iter().any(|(t, _)| is_number(t, spec_kinds))
                 {
                     first_grid.entry(spec.id.clone()).or_insert(grid.index);
+                    seen = true;
                     collector.positional(spec, &values);
                 }
                 continue;
@@ -625,6 +638,7 @@ pub(crate) fn map_grids(
             collector.report_missing(spec, &place);
         }
     }
+    seen
 }
 
 /// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:

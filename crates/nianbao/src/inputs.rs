@@ -240,9 +240,17 @@ pub fn read_unit(
         have_values = !report.values.is_empty();
     }
     for path in &unit.documents {
-        let imported =
-            nianbao_docs::read_document(path, &format).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // With the workbook's numbers in hand a draft's tables are not used: they are only
+        // recognised, so that reading them costs nothing and their rows report nothing.
+        let table_values = if have_values {
+            nianbao_docs::TableValues::Skip
+        } else {
+            nianbao_docs::TableValues::Read
+        };
+        let imported = nianbao_docs::read_document_with(path, &format, table_values)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let doc = imported.report;
+        let doc_has_tables = imported.has_tables || !doc.values.is_empty();
         findings.extend(imported.findings);
         take_meta(&mut report, &doc);
         if doc.has_prose() || !doc.opening.is_empty() {
@@ -250,8 +258,8 @@ pub fn read_unit(
             report.parts = doc.parts;
             report.closing = doc.closing;
         }
-        if !doc.values.is_empty() {
-            if have_values {
+        if have_values {
+            if doc_has_tables {
                 findings.push(
                     Finding::info(
                         "input.values_ignored",
@@ -262,10 +270,10 @@ pub fn read_unit(
                     )
                     .at(Location::file(display_name(path))),
                 );
-            } else {
-                report.values = doc.values;
-                have_values = true;
             }
+        } else if !doc.values.is_empty() {
+            report.values = doc.values;
+            have_values = true;
         }
     }
     if !have_values {

@@ -788,3 +788,72 @@ fn a_report_toml_given_as_a_file_resolves_paths_from_its_folder() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_drafts_tables_are_not_read_when_the_workbook_has_the_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("淮安市人民政府", 2));
+    std::fs::remove_file(unit.join("草稿.md")).unwrap();
+    // A published-style draft with its own tables, one row of which has lost a cell.
+    let html =
+        std::fs::read_to_string(root().join("tests/fixtures/docs/huaian-2024.html")).unwrap();
+    let row = "<td>规章</td><td>1</td><td>0</td><td>11</td>";
+    assert!(html.contains(row));
+    std::fs::write(
+        unit.join("草稿.html"),
+        html.replace(row, "<td>规章</td><td>1</td><td>0</td>"),
+    )
+    .unwrap();
+    let check = |dir: &Path| -> Value {
+        let out = nianbao()
+            .arg("check")
+            .arg(dir)
+            .arg("--json")
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rules = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let doc = check(&unit);
+    let found = rules(&doc);
+    assert!(
+        found.contains(&"input.values_ignored".to_string()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|r| r.starts_with("import.")), "{found:?}");
+    assert_eq!(doc["counts"]["errors"], 0, "{found:?}");
+    // The numbers are the workbook's (twice 淮安's), the prose is the draft's.
+    let values = &doc["report"]["values"];
+    assert_eq!(values["new_received"]["natural_person"]["value"], 6002);
+    assert_eq!(
+        values["regulations"]["made"]["source"]["file"],
+        "统计表.xlsx"
+    );
+    assert!(doc["report"]["parts"].to_string().contains("传帮带"));
+
+    // Without the workbook the draft's tables are the numbers, and the broken row is an error.
+    std::fs::remove_file(unit.join("统计表.xlsx")).unwrap();
+    let doc = check(&unit);
+    let found = rules(&doc);
+    assert!(
+        found.contains(&"import.row_values".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains(&"input.values_ignored".to_string()),
+        "{found:?}"
+    );
+    assert_eq!(
+        doc["report"]["values"]["new_received"]["natural_person"]["value"],
+        3001
+    );
+}
