@@ -18,7 +18,9 @@ use serde::Serialize;
 use crate::EXIT_FINDINGS;
 use crate::commands::Context;
 use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
-use crate::output::{AtomicFile, Flush, JSON_SCHEMA, flush_written, output_path, write_atomic};
+use crate::output::{
+    AtomicFile, EarlyFlush, Flush, JSON_SCHEMA, flush_written, output_path, write_atomic,
+};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -286,6 +288,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
     let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
     let mut files = ResultFiles::create(&summary_path, &findings_path, args.force)?;
+    let mut early_flush = EarlyFlush::new(&args.output);
     // Units go through in chunks, in name order, and each result goes into the result files
     // as soon as its chunk is done: memory holds one chunk, not the whole batch.
     let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
@@ -304,8 +307,11 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
             kept.push(Kept::of(r));
             Ok(())
         },
+        // The chunk's files start on their way to disk while the next chunk is made.
+        || early_flush.start(),
     )?;
     progress.finish_and_clear();
+    early_flush.wait();
     files.finish()?;
     // Everything is on disk before the batch says it is done.
     let mut written: Vec<PathBuf> = kept
@@ -351,20 +357,22 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
 const CHUNK_UNITS: usize = 128;
 
 /// Runs `work` on every item on the pool, `chunk` items at a time, and hands the results to
-/// `sink` in the items' order as each chunk finishes. The order of results never depends on the
-/// number of threads; memory holds one chunk's results.
+/// `sink` in the items' order as each chunk finishes, then calls `chunk_done`. The order of
+/// results never depends on the number of threads; memory holds one chunk's results.
 fn in_chunks<T: Sync, R: Send>(
     pool: &rayon::ThreadPool,
     items: &[T],
     chunk: usize,
     work: impl Fn(&T) -> R + Sync,
     mut sink: impl FnMut(R) -> Result<()>,
+    mut chunk_done: impl FnMut(),
 ) -> Result<()> {
     for part in items.chunks(chunk.max(1)) {
         let results: Vec<R> = pool.install(|| part.par_iter().map(&work).collect());
         for r in results {
             sink(r)?;
         }
+        chunk_done();
     }
     Ok(())
 }
@@ -597,6 +605,7 @@ mod tests {
         let done = AtomicUsize::new(0);
         let mut seen = Vec::new();
         let mut done_when_seen = Vec::new();
+        let mut chunks_done = Vec::new();
         in_chunks(
             &pool,
             &items,
@@ -610,11 +619,14 @@ mod tests {
                 done_when_seen.push(done.load(Ordering::SeqCst));
                 Ok(())
             },
+            || chunks_done.push(done.load(Ordering::SeqCst)),
         )
         .unwrap();
         assert_eq!(seen, (0..10).map(|i| i * 10).collect::<Vec<_>>());
         // Each result is handed on when its own chunk is done, before later chunks start.
         assert_eq!(done_when_seen, [3, 3, 3, 6, 6, 6, 9, 9, 9, 10]);
+        // `chunk_done` follows each chunk's results.
+        assert_eq!(chunks_done, [3, 6, 9, 10]);
         // A failing sink stops the run.
         let err = in_chunks(
             &pool,
@@ -627,6 +639,7 @@ mod tests {
                 }
                 Ok(())
             },
+            || {},
         );
         assert!(err.is_err());
     }

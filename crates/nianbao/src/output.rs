@@ -217,6 +217,52 @@ pub fn flush_written(folder: &Path, written: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Starts writing a batch's finished files to disk while the next units are being made, so that
+/// [`flush_written`] at the end has little left to wait for. On Linux, `start` runs a `syncfs`
+/// of the output folder's file system in a helper thread (one at a time; a start while one runs
+/// is skipped: that one's successor covers it); elsewhere it does nothing. Errors are left to
+/// [`flush_written`], which reports them.
+pub struct EarlyFlush {
+    folder: PathBuf,
+    running: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EarlyFlush {
+    pub fn new(folder: &Path) -> EarlyFlush {
+        EarlyFlush {
+            folder: folder.to_path_buf(),
+            running: None,
+        }
+    }
+
+    /// Starts a flush of what is written so far, unless one is still running.
+    pub fn start(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            if self.running.as_ref().is_some_and(|h| !h.is_finished()) {
+                return;
+            }
+            self.wait();
+            let folder = self.folder.clone();
+            self.running = std::thread::Builder::new()
+                .name("nianbao-flush".into())
+                .spawn(move || {
+                    if let Ok(dir) = std::fs::File::open(&folder) {
+                        let _ = rustix::fs::syncfs(&dir);
+                    }
+                })
+                .ok();
+        }
+    }
+
+    /// Waits for the running flush, if any.
+    pub fn wait(&mut self) {
+        if let Some(handle) = self.running.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
 /// Writes a file atomically (temporary file in the same folder, then rename). Refuses to replace
 /// an input file, and an existing file unless `force`. `flush` says whether the file is forced
 /// to disk now or later by the caller ([`flush_written`]).
