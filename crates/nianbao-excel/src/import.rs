@@ -121,24 +121,53 @@ impl Labels {
     }
 }
 
-/// What a table is recognised by, normalised once per import rather than once per sheet.
-struct TableLabels<'t> {
+/// What a table is recognised by, normalised once per format ([`FormatLabels`]).
+struct TableLabels {
     rows: Labels,
     fields: Labels,
     /// The fields of each row, in column order.
-    run_fields: BTreeMap<&'t str, Vec<&'t str>>,
+    run_fields: BTreeMap<String, Vec<String>>,
 }
 
-impl<'t> TableLabels<'t> {
+/// The [`TableLabels`] of each of a format's tables, in order: they depend on the format alone,
+/// so they are made once per format ([`Format::derived`]) and shared by every import.
+struct FormatLabels(Vec<TableLabels>);
+
+impl FormatLabels {
+    fn of(format: &Format) -> FormatLabels {
+        let legacy = &format.legacy_2019.mappings;
+        FormatLabels(
+            format
+                .tables
+                .iter()
+                .map(|table| {
+                    if table.is_positional() {
+                        TableLabels::blocks(table)
+                    } else {
+                        TableLabels::rows(table, legacy)
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+impl TableLabels {
     /// A table of labelled rows (表二, 表三), with the 2019 spellings.
-    fn rows(table: &'t TableSpec, legacy: &[LegacyMapping]) -> Self {
+    fn rows(table: &TableSpec, legacy: &[LegacyMapping]) -> Self {
         TableLabels {
             rows: row_labels(table, legacy),
             fields: field_labels(table, legacy),
             run_fields: table
                 .rows
                 .iter()
-                .map(|r| (r.key.as_str(), table.row_fields(&r.key)))
+                .map(|r| {
+                    let fields = table.row_fields(&r.key);
+                    (
+                        r.key.clone(),
+                        fields.into_iter().map(str::to_string).collect(),
+                    )
+                })
                 .collect(),
         }
     }
@@ -146,7 +175,7 @@ impl<'t> TableLabels<'t> {
     /// A table of blocks side by side (表四). Block names are short and also occur in the part
     /// heading above the table (`四、政府信息公开行政复议、行政诉讼情况`): only whole-cell matches
     /// count.
-    fn blocks(table: &'t TableSpec) -> Self {
+    fn blocks(table: &TableSpec) -> Self {
         TableLabels {
             rows: row_labels(table, &[]).whole_cells_only(),
             fields: field_labels(table, &[]),
@@ -268,7 +297,7 @@ fn place_row_table(
     grid: &Grid,
     cells: &[TextCell],
     table: &TableSpec,
-    labels: &TableLabels<'_>,
+    labels: &TableLabels,
 ) -> Placement {
     let TableLabels {
         rows,
@@ -387,7 +416,7 @@ fn place_table4(
     grid: &Grid,
     cells: &[TextCell],
     table: &TableSpec,
-    labels: &TableLabels<'_>,
+    labels: &TableLabels,
 ) -> Placement {
     let (blocks, fields) = (&labels.rows, &labels.fields);
     let field_hits = header_hits(grid, cells, fields);
@@ -577,21 +606,17 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let legacy = &format.legacy_2019.mappings;
     let mut legacy_used = false;
     let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
-    for table in &format.tables {
+    let format_labels = format.derived(FormatLabels::of);
+    for (table, labels) in format.tables.iter().zip(&format_labels.0) {
         let is_block_table = table.is_positional();
-        let labels = if is_block_table {
-            TableLabels::blocks(table)
-        } else {
-            TableLabels::rows(table, legacy)
-        };
         let placements: Vec<Placement> = data_grids
             .iter()
             .zip(&texts)
             .map(|(g, t)| {
                 if is_block_table {
-                    place_table4(g, t, table, &labels)
+                    place_table4(g, t, table, labels)
                 } else {
-                    place_row_table(g, t, table, &labels)
+                    place_row_table(g, t, table, labels)
                 }
             })
             .collect();
