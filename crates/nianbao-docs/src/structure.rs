@@ -89,7 +89,8 @@ pub(crate) fn build_from_blocks(
     let has_tables = tables::map_grids(
         file,
         &grids,
-        &tables::TableLabels::new(format),
+        format,
+        &tables::TableLabels::shared(format),
         table_values,
         &mut report,
         &mut findings,

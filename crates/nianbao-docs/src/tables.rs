@@ -9,7 +9,7 @@
 //! (`801000081`), is an error finding and gets no values.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
 use nianbao_model::report::parse_value_text;
@@ -23,8 +23,8 @@ use crate::text::SourceLine;
 
 /// A labelled row of a table: where its values go and the labels it may be written with.
 #[derive(Clone)]
-struct RowTarget<'a> {
-    table: &'a TableSpec,
+struct RowTarget {
+    table: Arc<TableSpec>,
     row: String,
     fields: Vec<String>,
     /// Normalised label and aliases.
@@ -43,7 +43,8 @@ fn is_positional(spec: &TableSpec) -> bool {
     })
 }
 
-fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
+/// The labelled runs of value cells of a table, in reading order: each row key with its fields.
+fn row_runs(spec: &TableSpec) -> Vec<(&str, Vec<String>)> {
     let mut runs: Vec<_> = spec.values.iter().collect();
     runs.sort_by_key(|r| (r.r, r.c));
     runs.into_iter()
@@ -53,10 +54,19 @@ fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
             } else {
                 run.fields.clone()
             };
+            (run.row.as_str(), fields)
+        })
+        .collect()
+}
+
+fn row_targets(spec: &Arc<TableSpec>) -> Vec<RowTarget> {
+    row_runs(spec)
+        .into_iter()
+        .map(|(row, fields)| {
             let mut labels: Vec<String> = Vec::new();
-            let own = spec.row_label(&run.row).map(normalize_label);
+            let own = spec.row_label(row).map(normalize_label);
             let aliases = spec
-                .row(&run.row)
+                .row(row)
                 .map(|r| {
                     r.aliases
                         .iter()
@@ -70,8 +80,8 @@ fn row_targets(spec: &TableSpec) -> Vec<RowTarget<'_>> {
                 }
             }
             RowTarget {
-                table: spec,
-                row: run.row.clone(),
+                table: Arc::clone(spec),
+                row: row.to_string(),
                 fields,
                 label_chars: labels.iter().map(|l| l.chars().count()).collect(),
                 labels,
@@ -131,11 +141,7 @@ const MIN_CONTAINED_LABEL: usize = 4;
 /// The row a label names: exact after normalisation, else the longest official label of at
 /// least [`MIN_CONTAINED_LABEL`] characters the text contains (a group and its item in one
 /// cell), else (when `fuzzy`) a close spelling. `wanted` is the label already normalised.
-fn best_target<'t, 'a>(
-    targets: &'t [RowTarget<'a>],
-    wanted: &str,
-    fuzzy: bool,
-) -> Option<&'t RowTarget<'a>> {
+fn best_target<'t>(targets: &'t [RowTarget], wanted: &str, fuzzy: bool) -> Option<&'t RowTarget> {
     if wanted.is_empty() {
         return None;
     }
@@ -271,7 +277,7 @@ impl<'r> Collector<'r> {
             self.report.values.insert(
                 key,
                 Cell {
-                    value: parse_value_text(text, field_kind(target.table, field)),
+                    value: parse_value_text(text, field_kind(&target.table, field)),
                     source: Some(source),
                 },
             );
@@ -319,18 +325,18 @@ impl<'r> Collector<'r> {
         let Some(found) = self.found.get(&spec.id) else {
             return;
         };
-        for target in row_targets(spec) {
-            if found.contains(&target.row) {
+        for (row, fields) in row_runs(spec) {
+            if found.contains(row) {
                 continue;
             }
-            let display = spec.row_display(&target.row);
+            let display = spec.row_display(row);
             self.findings.push(
                 Finding::error(
                     "import.row_not_found",
                     format!("{}中未找到“{display}”一行的数值，未导入", spec.name),
                 )
                 .at(place.clone())
-                .expected_found(format!("{} 个数值", target.fields.len()), "未找到")
+                .expected_found(format!("{} 个数值", fields.len()), "未找到")
                 .hint("请核对该行的标签与数字是否完整；缺少的数值不会被推测补齐。"),
             );
         }
@@ -355,35 +361,40 @@ fn grid_row_ids(grid: &Grid) -> Vec<Vec<usize>> {
 }
 
 /// A labelled table of the format with its labels normalised.
-struct LabelledSpec<'f> {
-    spec: &'f TableSpec,
-    targets: Vec<RowTarget<'f>>,
+struct LabelledSpec {
+    spec: Arc<TableSpec>,
+    targets: Vec<RowTarget>,
     /// Per field: its normalised label and aliases (blank ones included, as they never match).
     fields: Vec<Vec<String>>,
 }
 
-/// The format's table labels, normalised once per read instead of once per grid: row labels
-/// and aliases, column headers, 2019 markers, and the kinds of value each table holds.
-pub(crate) struct TableLabels<'f> {
-    format: &'f Format,
+/// The format's table labels, normalised once per format ([`TableLabels::of`], kept with the
+/// format by [`Format::derived`]): row labels and aliases, column headers, 2019 markers, and the
+/// kinds of value each table holds.
+pub(crate) struct TableLabels {
     kinds: Vec<ValueKind>,
-    labelled: Vec<LabelledSpec<'f>>,
+    labelled: Vec<LabelledSpec>,
     /// Table 4 and the like: the spec, its number of values, its kinds.
-    positional: Vec<(&'f TableSpec, usize, Vec<ValueKind>)>,
+    positional: Vec<(Arc<TableSpec>, usize, Vec<ValueKind>)>,
     legacy_markers: Vec<String>,
     /// Every column header label of the labelled tables, normalised.
     headers: HashSet<String>,
 }
 
-impl<'f> TableLabels<'f> {
-    pub(crate) fn new(format: &'f Format) -> Self {
+impl TableLabels {
+    /// The format's labels, made once per format.
+    pub(crate) fn shared(format: &Format) -> Arc<TableLabels> {
+        format.derived(TableLabels::of)
+    }
+
+    fn of(format: &Format) -> Self {
         let labelled: Vec<LabelledSpec> = format
             .tables
             .iter()
             .filter(|t| !is_positional(t))
+            .map(|spec| Arc::new(spec.clone()))
             .map(|spec| LabelledSpec {
-                spec,
-                targets: row_targets(spec),
+                targets: row_targets(&spec),
                 fields: spec
                     .fields
                     .iter()
@@ -394,20 +405,26 @@ impl<'f> TableLabels<'f> {
                             .collect()
                     })
                     .collect(),
+                spec,
             })
             .collect();
         let positional = format
             .tables
             .iter()
             .filter(|t| is_positional(t))
-            .map(|spec| (spec, spec.value_cells().len(), kinds_of([spec])))
+            .map(|spec| {
+                (
+                    Arc::new(spec.clone()),
+                    spec.value_cells().len(),
+                    kinds_of([spec]),
+                )
+            })
             .collect();
         let headers = labelled
             .iter()
             .flat_map(|l| l.fields.iter().flatten().cloned())
             .collect();
         TableLabels {
-            format,
             kinds: kinds_of(format.tables.iter()),
             labelled,
             positional,
@@ -418,26 +435,39 @@ impl<'f> TableLabels<'f> {
 }
 
 /// What is known of each cell of a grid (by its index), worked out once per grid: its text
-/// normalised, and whether it is label text (not blank, not a value).
-struct CellFacts {
+/// normalised, and whether it is label text (not blank, not a value). The latter is worked out
+/// on first use: a table recognised by its column headers alone, and not read, never needs it.
+struct CellFacts<'g> {
+    grid: &'g Grid,
+    kinds: &'g [ValueKind],
     normalized: Vec<String>,
-    is_label: Vec<bool>,
+    labels: std::cell::OnceCell<Vec<bool>>,
 }
 
-impl CellFacts {
-    fn of(grid: &Grid, kinds: &[ValueKind]) -> CellFacts {
+impl<'g> CellFacts<'g> {
+    fn of(grid: &'g Grid, kinds: &'g [ValueKind]) -> CellFacts<'g> {
         CellFacts {
+            grid,
+            kinds,
             normalized: grid
                 .cells
                 .iter()
                 .map(|c| normalize_label(&c.text))
                 .collect(),
-            is_label: grid
+            labels: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Whether the cell `id` holds label text.
+    fn is_label(&self, id: usize) -> bool {
+        let labels = self.labels.get_or_init(|| {
+            self.grid
                 .cells
                 .iter()
-                .map(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, kinds))
-                .collect(),
-        }
+                .map(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, self.kinds))
+                .collect()
+        });
+        labels.get(id).copied().unwrap_or(false)
     }
 }
 
@@ -448,16 +478,16 @@ impl CellFacts {
 ///
 /// A cell that reads exactly as a column header of the format is never taken for a misspelt
 /// row label (only an exact or contained label names a row from it).
-fn row_label<'t, 'a>(
+fn row_label<'t>(
     row: &[usize],
     facts: &CellFacts,
-    targets: &'t [RowTarget<'a>],
+    targets: &'t [RowTarget],
     headers: &HashSet<String>,
-) -> Option<(usize, &'t RowTarget<'a>)> {
+) -> Option<(usize, &'t RowTarget)> {
     row.iter()
         .enumerate()
         .rev()
-        .filter(|(_, id)| facts.is_label.get(**id).copied().unwrap_or(false))
+        .filter(|(_, id)| facts.is_label(**id))
         .find_map(|(i, id)| {
             let text = facts.normalized.get(*id)?;
             best_target(targets, text, !headers.contains(text)).map(|t| (i, t))
@@ -475,7 +505,7 @@ fn grid_is_table(
     labelled: &LabelledSpec,
     header_labels: &HashSet<String>,
 ) -> bool {
-    let spec = labelled.spec;
+    let spec = &labelled.spec;
     let mut headers = 0usize;
     let mut distinctive = false;
     for labels in &labelled.fields {
@@ -507,19 +537,18 @@ fn grid_is_table(
 
 /// Reads every grid: a grid that is one of the labelled tables (see [`grid_is_table`]) gives
 /// the rows it names, with their values to the right of the label; a row of numbers only, as
-/// many as table 4 has values, is table 4.
-/// Maps the grids of a document to the format's tables. With [`TableValues::Skip`] the tables are
+/// many as table 4 has values, is table 4. With [`TableValues::Skip`] the labelled tables are
 /// only recognised: nothing is stored and nothing reported. Returns whether any grid is one of
 /// the format's statistics tables.
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
+    format: &Format,
     labels: &TableLabels,
     table_values: TableValues,
     report: &mut Report,
     findings: &mut Vec<Finding>,
 ) -> bool {
-    let format = labels.format;
     let mut seen = false;
     let kinds = &labels.kinds;
     let mut collector = Collector::new(file, format, report, findings);
@@ -557,15 +586,23 @@ pub(crate) fn map_grids(
             .map(String::as_str)
             .filter(|t| !t.is_empty())
             .collect();
+        if table_values == TableValues::Skip {
+            // Only whether there is a statistics table matters: the first one found answers.
+            if labels
+                .labelled
+                .iter()
+                .any(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
+            {
+                return true;
+            }
+            continue;
+        }
         let claimed: Vec<&LabelledSpec> = labels
             .labelled
             .iter()
             .filter(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
             .collect();
         seen |= !claimed.is_empty();
-        if table_values == TableValues::Skip {
-            continue;
-        }
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
             first_grid.entry(l.spec.id.clone()).or_insert(grid.index);
@@ -591,9 +628,7 @@ pub(crate) fn map_grids(
             {
                 continue;
             }
-            let has_label = row
-                .iter()
-                .any(|id| facts.is_label.get(*id).copied().unwrap_or(false));
+            let has_label = row.iter().any(|id| facts.is_label(*id));
             if !has_label {
                 let values: Vec<(String, Location)> = row_cells
                     .iter()
@@ -929,7 +964,7 @@ pub(crate) fn map_text(
             .map(|r| r.label.as_str())
             .collect()
     };
-    let targets = row_targets(spec);
+    let targets = row_targets(&Arc::new(spec.clone()));
     let mut cursor = 0usize;
     let mut first_place: Option<Location> = None;
     for target in &targets {
@@ -1003,20 +1038,20 @@ mod tests {
     }
 
     /// The row a label names among `targets`, close spellings allowed.
-    fn row_named(targets: &[RowTarget<'_>], label: &str) -> Option<String> {
+    fn row_named(targets: &[RowTarget], label: &str) -> Option<String> {
         best_target(targets, &normalize_label(label), true).map(|t| t.row.clone())
     }
 
     #[test]
     fn short_labels_name_a_row_only_when_whole() {
         let t3 = Format::national_2021().table("table3").unwrap();
-        let targets = row_targets(t3);
+        let targets = row_targets(&Arc::new(t3.clone()));
         let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("总计").as_deref(), Some("processed_total"));
         assert_eq!(row("部门总计"), None);
         assert_eq!(row("其他事项"), None);
         let t2 = Format::national_2021().table("table2").unwrap();
-        let targets = row_targets(t2);
+        let targets = row_targets(&Arc::new(t2.clone()));
         let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("规章").as_deref(), Some("regulations"));
         assert_eq!(row("规章制度建设"), None);
@@ -1025,7 +1060,7 @@ mod tests {
     #[test]
     fn labels_find_their_rows() {
         let t3 = Format::national_2021().table("table3").unwrap();
-        let targets = row_targets(t3);
+        let targets = row_targets(&Arc::new(t3.clone()));
         let row = |label: &str| row_named(&targets, label);
         assert_eq!(row("3.其他").as_deref(), Some("other_other"));
         assert_eq!(

@@ -26,13 +26,13 @@ pub fn shared_regex(pattern: &str) -> Option<Arc<Regex>> {
 
 /// Converts full-width ASCII to half-width and the ideographic space to a space.
 pub fn to_half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    let mut half = String::with_capacity(s.len());
+    half.extend(s.chars().map(|c| match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }));
+    half
 }
 
 /// Splits a leading enumerator off a label: `一、`, `（一）`, `(一)`, `1.`, `1、`, `1．`, `（1）`.
@@ -134,11 +134,14 @@ fn enumerator_len(t: &str) -> usize {
 /// punctuation or quotes. `（二）部分公开（区分处理的，…）` and `(二) 部分公开 (区分处理的, …)`
 /// normalise alike.
 pub fn normalize_label(s: &str) -> String {
-    let half = to_half_width(s);
+    // One buffer: made half-width, the enumerator cut off the front, the rest filtered in place
+    // (this runs for every cell and heading read).
+    let mut half = to_half_width(s);
     let (_, rest) = split_enumerator(&half);
-    rest.chars()
-        .filter(|c| !c.is_whitespace() && !is_punctuation(*c))
-        .collect()
+    let enumerator = half.len() - rest.len();
+    half.drain(..enumerator);
+    half.retain(|c| !c.is_whitespace() && !is_punctuation(c));
+    half
 }
 
 fn is_punctuation(c: char) -> bool {
