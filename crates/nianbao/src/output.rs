@@ -291,12 +291,16 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Refuses an input file as target, and an existing file unless `force`.
     pub fn create(path: &Path, force: bool, inputs: &[PathBuf]) -> Result<AtomicFile> {
-        let canonical_target = canonical_or_self(path);
-        if inputs
-            .iter()
-            .any(|i| canonical_or_self(i) == canonical_target)
-        {
-            bail!("拒绝写入 {}：它是输入文件之一", path.display());
+        // A target that does not exist yet is no input; only an existing one is compared, by
+        // its canonical path (resolving every link costs a system call per path component).
+        if std::fs::symlink_metadata(path).is_ok() {
+            let canonical_target = canonical_or_self(path);
+            if inputs
+                .iter()
+                .any(|i| canonical_or_self(i) == canonical_target)
+            {
+                bail!("拒绝写入 {}：它是输入文件之一", path.display());
+            }
         }
         if path.exists() && !force {
             bail!("{} 已存在；如需覆盖，请加 --force", path.display());
