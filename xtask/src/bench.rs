@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--units N] [--reports M]`: speed and memory figures of nianbao, printed
+//! `cargo xtask bench [--units N] [--reports M] [--repeat K]`: speed and memory figures of nianbao, printed
 //! as Markdown (the README's 性能 section is made from this output).
 //!
 //! 1. Per report, one thread: `cargo bench -p nianbao-tests --bench pipeline -- --units M`
@@ -6,8 +6,9 @@
 //!    p95, and each phase.
 //! 2. Batches end to end with the release binary: a corpus of varied valid units (written by
 //!    `cargo run --release -p nianbao-tests --example corpus` under `target/bench/`), then
-//!    `nianbao batch` on 100 and on N units (default 1,000) with `--jobs 1` and `--jobs 2`:
-//!    wall time and peak resident memory of the process (`wait4`'s `ru_maxrss`).
+//!    `nianbao batch` on 100 and on N units (default 1,000) with `--jobs 1` and `--jobs 2`,
+//!    each K times (default 3) into a fresh folder: the median wall time, the fastest and
+//!    slowest, and the peak resident memory of the process (`wait4`'s `ru_maxrss`).
 //!
 //! Nothing here asserts a time: these are figures for people, measured on whatever machine runs
 //! them.
@@ -26,12 +27,15 @@ const TARGET_RSS_MIB: f64 = 100.0;
 struct Options {
     units: usize,
     reports: usize,
+    /// Runs of each batch; the median is reported (a shared VM's timings vary by ±15%).
+    repeat: usize,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
     let mut options = Options {
         units: 1000,
         reports: 200,
+        repeat: 3,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -44,7 +48,10 @@ fn parse(args: &[String]) -> Result<Options> {
         match arg.as_str() {
             "--units" => options.units = number("--units")?,
             "--reports" => options.reports = number("--reports")?,
-            other => bail!("未知参数 {other}；用法：cargo xtask bench [--units N] [--reports M]"),
+            "--repeat" => options.repeat = number("--repeat")?,
+            other => bail!(
+                "未知参数 {other}；用法：cargo xtask bench [--units N] [--reports M] [--repeat K]"
+            ),
         }
     }
     Ok(options)
@@ -109,32 +116,47 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         #[cfg(unix)]
         let _ = Command::new("sync").status();
         for jobs in [1usize, 2] {
-            let out = bench_dir.join(format!("out-{units}-j{jobs}"));
-            eprintln!("== nianbao batch：{units} 个单位，--jobs {jobs}");
-            let mut cmd = Command::new(&bin);
-            cmd.arg("batch")
-                .arg(&corpus)
-                .arg("-o")
-                .arg(&out)
-                .args(["--jobs", &jobs.to_string()]);
-            let measured = measure(cmd)?;
-            let summary = measured.stdout.lines().next().unwrap_or("").to_string();
-            if !summary.contains(&format!("共 {units} 个单位")) {
-                bail!("nianbao batch 输出异常：{}", measured.stdout);
+            let mut runs = Vec::new();
+            let mut summary = String::new();
+            for run in 1..=options.repeat {
+                // Each run writes a folder of its own: nothing is deleted between runs.
+                let out = bench_dir.join(format!("out-{units}-j{jobs}-r{run}"));
+                eprintln!("== nianbao batch：{units} 个单位，--jobs {jobs}（第 {run} 次）");
+                let mut cmd = Command::new(&bin);
+                cmd.arg("batch")
+                    .arg(&corpus)
+                    .arg("-o")
+                    .arg(&out)
+                    .args(["--jobs", &jobs.to_string()]);
+                let measured = measure(cmd)?;
+                summary = measured.stdout.lines().next().unwrap_or("").to_string();
+                if !summary.contains(&format!("共 {units} 个单位")) {
+                    bail!("nianbao batch 输出异常：{}", measured.stdout);
+                }
+                runs.push(measured);
             }
-            rows.push((units, jobs, measured, summary));
+            rows.push((units, jobs, runs, summary));
         }
     }
 
-    println!("\n### 批量处理（release 版 nianbao batch，端到端）\n");
-    println!("| 单位数 | 线程 | 用时 (s) | 每单位 (ms) | 峰值内存 RSS (MiB) | 结果 |");
-    println!("|---:|---:|---:|---:|---:|---|");
-    for (units, jobs, m, summary) in &rows {
+    println!(
+        "\n### 批量处理（release 版 nianbao batch，端到端，每项运行 {} 次取中位数）\n",
+        options.repeat
+    );
+    println!(
+        "| 单位数 | 线程 | 用时 (s) | 最快–最慢 (s) | 每单位 (ms) | 峰值内存 RSS (MiB) | 结果 |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---|");
+    for (units, jobs, runs, summary) in &rows {
+        let mut walls: Vec<f64> = runs.iter().map(|m| m.wall.as_secs_f64()).collect();
+        walls.sort_by(f64::total_cmp);
+        let median = walls.get(walls.len() / 2).copied().unwrap_or_default();
+        let fastest = walls.first().copied().unwrap_or_default();
+        let slowest = walls.last().copied().unwrap_or_default();
+        let rss = runs.iter().map(|m| m.max_rss_mib).fold(0.0, f64::max);
         println!(
-            "| {units} | {jobs} | {:.2} | {:.2} | {:.1} | {} |",
-            m.wall.as_secs_f64(),
-            m.wall.as_secs_f64() * 1000.0 / *units as f64,
-            m.max_rss_mib,
+            "| {units} | {jobs} | {median:.2} | {fastest:.2}–{slowest:.2} | {:.2} | {rss:.1} | {} |",
+            median * 1000.0 / *units as f64,
             summary.trim()
         );
     }
