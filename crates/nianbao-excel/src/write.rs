@@ -310,6 +310,7 @@ fn write_table_sheet(
         }
     }
 
+    let mut styled = Styled::default();
     for cell in &table.cells {
         let r0 = GRID_TOP + cell.r as u32;
         let c0 = cell.c as u16;
@@ -324,9 +325,8 @@ fn write_table_sheet(
                 .merge_range(r0, c0, r1, c1, &cell.text, fmt)
                 .map_err(werr)?;
         } else {
-            sheet
-                .write_string_with_format(r0, c0, &cell.text, fmt)
-                .map_err(werr)?;
+            sheet.write_string(r0, c0, &cell.text).map_err(werr)?;
+            styled.add(r0, c0, fmt);
         }
     }
 
@@ -359,12 +359,18 @@ fn write_table_sheet(
         }
         match formula {
             Some(formula) => {
-                sheet
-                    .write_formula_with_format(row, col, formula, fmt)
-                    .map_err(werr)?;
+                sheet.write_formula(row, col, formula).map_err(werr)?;
+                styled.add(row, col, fmt);
             }
             None => {
-                write_value(sheet, row, col, values.get(i).copied().flatten(), fmt)?;
+                write_value(
+                    sheet,
+                    row,
+                    col,
+                    values.get(i).copied().flatten(),
+                    fmt,
+                    &mut styled,
+                )?;
                 if mode == Mode::Template {
                     let last = col + v.colspan as u16 - 1;
                     sheet
@@ -374,6 +380,8 @@ fn write_table_sheet(
             }
         }
     }
+
+    styled.apply(sheet)?;
 
     sheet.set_paper_size(PAPER_A4);
     sheet.set_print_fit_to_pages(1, 0);
@@ -425,29 +433,69 @@ fn total_cell_formula(
     }
 }
 
-fn write_value(
+/// Writes a value, its format to follow in a run ([`Styled`]); a cell without a value is written
+/// blank with its format (a formatted range alone does not make a sheet's rows reach it).
+fn write_value<'f>(
     sheet: &mut Worksheet,
     row: u32,
     col: u16,
     value: Option<&CellValue>,
-    fmt: &CellFormat,
+    format: &'f CellFormat,
+    styled: &mut Styled<'f>,
 ) -> Result<(), ExcelError> {
     match value {
         Some(CellValue::Number(n)) => {
             sheet
-                .write_number_with_format(row, col, decimal_f64(*n), fmt)
+                .write_number(row, col, decimal_f64(*n))
                 .map_err(werr)?;
+            styled.add(row, col, format);
         }
         Some(CellValue::Empty(raw)) | Some(CellValue::Unreadable(raw)) if !raw.is_empty() => {
-            sheet
-                .write_string_with_format(row, col, raw, fmt)
-                .map_err(werr)?;
+            sheet.write_string(row, col, raw).map_err(werr)?;
+            styled.add(row, col, format);
         }
         _ => {
-            sheet.write_blank(row, col, fmt).map_err(werr)?;
+            sheet.write_blank(row, col, format).map_err(werr)?;
         }
     }
     Ok(())
+}
+
+/// The formats of cells written without one, given afterwards in runs. rust_xlsxwriter hashes
+/// the whole format on every formatted write, which was a quarter of writing a workbook;
+/// `set_range_format` hashes it once per run of neighbouring cells that share it.
+#[derive(Default)]
+struct Styled<'f> {
+    cells: Vec<(u32, u16, &'f CellFormat)>,
+}
+
+impl<'f> Styled<'f> {
+    fn add(&mut self, row: u32, col: u16, format: &'f CellFormat) {
+        self.cells.push((row, col, format));
+    }
+
+    /// Formats every added cell, each of which was written: one call per horizontal run of
+    /// cells with the same format.
+    fn apply(mut self, sheet: &mut Worksheet) -> Result<(), ExcelError> {
+        self.cells.sort_by_key(|&(row, col, _)| (row, col));
+        let mut rest = self.cells.as_slice();
+        while let Some(&(row, first, format)) = rest.first() {
+            let mut last = first;
+            let mut taken = 1;
+            for &(r, c, f) in rest.iter().skip(1) {
+                if r != row || c != last + 1 || !std::ptr::eq(f, format) {
+                    break;
+                }
+                last = c;
+                taken += 1;
+            }
+            sheet
+                .set_range_format(row, first, row, last, format)
+                .map_err(werr)?;
+            rest = rest.get(taken..).unwrap_or_default();
+        }
+        Ok(())
+    }
 }
 
 fn validation(kind: ValueKind) -> Result<DataValidation, ExcelError> {
@@ -588,6 +636,64 @@ mod tests {
         let processed = totals.get(&ValueKey::new("processed_total", "natural_person"));
         assert_eq!(processed.map(Vec::len), Some(21));
         assert!(!totals.contains_key(&ValueKey::new("carried_forward", "natural_person")));
+    }
+
+    /// Every label and value cell of every table sheet is boxed, and in the template exactly
+    /// the cells to fill in are unlocked, totals and labels locked: formats given in runs
+    /// ([`Styled`]) reach every cell.
+    #[test]
+    fn every_table_cell_has_its_format() {
+        use calamine::{Reader, Xlsx};
+        let format = Format::national_2021();
+        let totals = total_formulas(format);
+        for mode in [Mode::Template, Mode::Report] {
+            let bytes = write_workbook(format, &Report::default(), None, mode).unwrap();
+            let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let mut checked = 0;
+            for table in &format.tables {
+                let styles = workbook.worksheet_style(&table.name).unwrap();
+                let style_at = |r: usize, c: usize| styles.get((GRID_TOP + r as u32, c as u32));
+                let boxed = |r: usize, c: usize| {
+                    style_at(r, c)
+                        .and_then(|s| s.borders.as_ref())
+                        .is_some_and(|b| {
+                            [&b.left, &b.right, &b.top, &b.bottom]
+                                .iter()
+                                .all(|side| side.is_visible())
+                        })
+                };
+                let locked = |r: usize, c: usize| {
+                    style_at(r, c)
+                        .and_then(|s| s.protection.as_ref())
+                        .is_none_or(|p| p.locked)
+                };
+                for cell in &table.cells {
+                    assert!(
+                        boxed(cell.r, cell.c),
+                        "{} {:?} {}",
+                        table.name,
+                        mode,
+                        cell.text
+                    );
+                    assert!(locked(cell.r, cell.c), "{} {}", table.name, cell.text);
+                    checked += 1;
+                }
+                for v in table.value_cells() {
+                    assert!(boxed(v.r, v.c), "{} {:?} {}", table.name, mode, v.key);
+                    let to_fill = mode == Mode::Template && !totals.contains_key(&v.key);
+                    assert_eq!(
+                        locked(v.r, v.c),
+                        !to_fill,
+                        "{} {:?} {}",
+                        table.name,
+                        mode,
+                        v.key
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 250, "{checked}");
+        }
     }
 
     #[test]
