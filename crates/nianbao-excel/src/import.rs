@@ -227,6 +227,8 @@ fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
     Labels::new(entries, true)
 }
 
+/// The non-blank text cells of a grid, normalised, in reading order (the grid's cells are kept
+/// sorted by row, then column).
 fn text_cells(grid: &Grid) -> Vec<TextCell> {
     grid.cells
         .iter()
@@ -241,11 +243,16 @@ fn text_cells(grid: &Grid) -> Vec<TextCell> {
 }
 
 /// Header hits, including headers whose text is split over two stacked cells (`商业` / `企业`).
+/// `cells` are in reading order (row, then column), as [`text_cells`] gives them.
 fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
-    let by_pos: BTreeMap<(u32, u32), &str> = cells
-        .iter()
-        .map(|t| ((t.r, t.c), t.norm.as_str()))
-        .collect();
+    let text_at = |r: u32, c: u32| {
+        cells
+            .binary_search_by_key(&(r, c), |t| (t.r, t.c))
+            .ok()
+            .and_then(|i| cells.get(i))
+            .map(|t| t.norm.as_str())
+    };
+    let mut joined = String::new();
     let mut hits = Vec::new();
     for t in cells {
         if let Some((key, legacy)) = labels.find(&t.norm) {
@@ -258,8 +265,10 @@ fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
             continue;
         }
         let below = grid.merge_at(t.r, t.c).map(|m| m.r1 + 1).unwrap_or(t.r + 1);
-        if let Some(next) = by_pos.get(&(below, t.c)) {
-            let joined = format!("{}{next}", t.norm);
+        if let Some(next) = text_at(below, t.c) {
+            joined.clear();
+            joined.push_str(&t.norm);
+            joined.push_str(next);
             if let Some((key, legacy)) = labels.find(&joined) {
                 hits.push(Hit {
                     r: t.r,
