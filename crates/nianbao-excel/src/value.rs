@@ -122,6 +122,12 @@ fn parse_ref(text: &str) -> Option<(u32, u32)> {
 /// The cells a plain-sum formula adds up: `SUM(D5:I5)`, `D5+E5+F5`, `SUM(D5,E5)+F5`, and the
 /// OpenDocument spelling `of:=SUM([.D5:.I5])`. `None` for anything else.
 pub fn sum_terms(formula: &str) -> Option<Vec<(u32, u32)>> {
+    // Excel's own spelling (`SUM(D5:I5)`, as every total of a workbook nianbao wrote) needs no
+    // rewriting: only other spellings are brought to it first.
+    let plain = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b"():,;+$".contains(&b);
+    if formula.bytes().all(plain) {
+        return terms_of(formula);
+    }
     let mut f: String = formula
         .trim()
         .trim_start_matches("of:")
@@ -138,9 +144,13 @@ pub fn sum_terms(formula: &str) -> Option<Vec<(u32, u32)>> {
         .replace("(.", "(")
         .replace(",.", ",")
         .replace(";.", ";");
-    let upper = f.to_ascii_uppercase();
+    terms_of(&f.to_ascii_uppercase())
+}
+
+/// The cells of a formula already in Excel's spelling (upper case, no `=`, no spaces).
+fn terms_of(upper: &str) -> Option<Vec<(u32, u32)>> {
     let mut cells = Vec::new();
-    for term in split_top_level(&upper, '+')? {
+    for term in split_top_level(upper, '+')? {
         if let Some(inner) = term.strip_prefix("SUM(").and_then(|t| t.strip_suffix(')')) {
             for arg in inner.split([',', ';']) {
                 push_ref_or_range(arg, &mut cells)?;
