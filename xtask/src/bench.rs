@@ -83,6 +83,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             .arg(options.reports.to_string()),
     )?;
 
+    // 1b. The same, in instructions: a count that does not move with the machine's load.
+    instructions_per_report(root)?;
+
     // 2. Batches with the release binary.
     let bin = crate::nianbao_binary(root)?;
     let small = options.units.min(100);
@@ -213,6 +216,63 @@ fn measure(mut cmd: Command) -> Result<Measured> {
         max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
         stdout,
     })
+}
+
+/// Instructions per report, counted by callgrind (when valgrind is installed) inside
+/// `process_unit_timed` for 10 and for 30 reports: the difference over 20 reports leaves out what
+/// is done once (format tables, regular expressions, warm-up). Timings on a shared VM vary by
+/// ±15% from one minute to the next; this count is the same on every run of the same build.
+fn instructions_per_report(root: &Path) -> Result<()> {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("（未安装 valgrind：不统计指令数）");
+        return Ok(());
+    }
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "bench",
+            "-p",
+            "nianbao-tests",
+            "--bench",
+            "pipeline",
+            "--no-run",
+            "--message-format=json",
+        ])
+        .output()
+        .context("无法构建单份报告基准")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let executable = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|v| v.get("executable")?.as_str().map(str::to_string))
+        .next_back()
+        .context("找不到单份报告基准的可执行文件")?;
+    let count = |units: usize| -> Result<u64> {
+        let out_file = root
+            .join("target")
+            .join("bench")
+            .join(format!("callgrind-{units}.out"));
+        let output = Command::new("valgrind")
+            .args(["--tool=callgrind", "--toggle-collect=nianbao_tests::process_unit_timed*"])
+            .arg(format!("--callgrind-out-file={}", out_file.display()))
+            .arg(&executable)
+            .args(["--units", &units.to_string()])
+            .output()
+            .context("无法运行 valgrind")?;
+        let log = String::from_utf8_lossy(&output.stderr);
+        log.lines()
+            .find_map(|l| l.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse().ok())
+            .with_context(|| format!("callgrind 没有给出指令数：{log}"))
+    };
+    eprintln!("== callgrind：10 份与 30 份报告的指令数");
+    let (few, many) = (count(10)?, count(30)?);
+    let per_report = many.saturating_sub(few) as f64 / 20.0;
+    println!(
+        "\n每份报告 {:.1} 百万条指令（callgrind 计数，30 份与 10 份之差除以 20；不随机器负载变化）。",
+        per_report / 1e6
+    );
+    Ok(())
 }
 
 /// Removes the batch outputs (`out-*`) of an earlier run; the corpora are kept (they are made
