@@ -253,7 +253,10 @@ fn instructions_per_report(root: &Path) -> Result<()> {
             .join("bench")
             .join(format!("callgrind-{units}.out"));
         let output = Command::new("valgrind")
-            .args(["--tool=callgrind", "--toggle-collect=nianbao_tests::process_unit_timed*"])
+            .args([
+                "--tool=callgrind",
+                "--toggle-collect=nianbao_tests::process_unit_timed*",
+            ])
             .arg(format!("--callgrind-out-file={}", out_file.display()))
             .arg(&executable)
             .args(["--units", &units.to_string()])

@@ -389,6 +389,10 @@ struct Kept {
 }
 
 impl Kept {
+    /// The strings kept are copied, not moved: they were made on a worker thread, and glibc
+    /// serves each thread from its own arena, so a few bytes kept per unit until the end of the
+    /// batch would pin pages all over that arena while every unit's megabytes come and go
+    /// around them (peak memory grew from 18 to 37 MiB over 3,000 units).
     fn of(r: UnitResult) -> Kept {
         let first_error = r
             .findings
@@ -396,11 +400,11 @@ impl Kept {
             .find(|f| f.severity == nianbao_model::Severity::Error)
             .map(|f| format!("[{}] {}", f.rule, f.message));
         Kept {
-            name: r.name,
+            name: r.name.as_str().to_owned(),
             status: r.status,
             errors: r.counts.errors,
             first_error,
-            outputs: r.outputs,
+            outputs: r.outputs.iter().map(|o| o.as_str().to_owned()).collect(),
         }
     }
 }
