@@ -4,6 +4,8 @@
 //! 1. Per report, one thread: `cargo bench -p nianbao-tests --bench pipeline -- --units M`
 //!    (default 200 reports): import (workbook + DOCX draft) + check + DOCX + XLSX, median and
 //!    p95, and each phase.
+//!    When valgrind is installed, the same pipeline in instructions per report (callgrind), a
+//!    figure that does not move with the machine's load.
 //! 2. Batches end to end with the release binary: a corpus of varied valid units (written by
 //!    `cargo run --release -p nianbao-tests --example corpus` under `target/bench/`), then
 //!    `nianbao batch` on 100 and on N units (default 1,000) with `--jobs 1` and `--jobs 2`,
@@ -153,7 +155,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     for (units, jobs, runs, summary) in &rows {
         let mut walls: Vec<f64> = runs.iter().map(|m| m.wall.as_secs_f64()).collect();
         walls.sort_by(f64::total_cmp);
-        let median = walls.get(walls.len() / 2).copied().unwrap_or_default();
+        // The middle run, or the mean of the two middle runs when there is an even number.
+        let mid = walls.len() / 2;
+        let median = match (
+            walls.len() % 2,
+            walls.get(mid.wrapping_sub(1)),
+            walls.get(mid),
+        ) {
+            (0, Some(a), Some(b)) => (a + b) / 2.0,
+            (_, _, Some(m)) => *m,
+            _ => 0.0,
+        };
         let fastest = walls.first().copied().unwrap_or_default();
         let slowest = walls.last().copied().unwrap_or_default();
         let rss = runs.iter().map(|m| m.max_rss_mib).fold(0.0, f64::max);

@@ -537,9 +537,10 @@ fn grid_is_table(
 
 /// Reads every grid: a grid that is one of the labelled tables (see [`grid_is_table`]) gives
 /// the rows it names, with their values to the right of the label; a row of numbers only, as
-/// many as table 4 has values, is table 4. With [`TableValues::Skip`] the labelled tables are
-/// only recognised: nothing is stored and nothing reported. Returns whether any grid is one of
-/// the format's statistics tables.
+/// many as table 4 has values, is table 4. With [`TableValues::Skip`] the tables are only
+/// recognised, by the same rules: nothing is stored and nothing reported. A 2019 table is none
+/// of the format's tables either way. Returns whether any grid is one of the format's statistics
+/// tables.
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
@@ -562,14 +563,15 @@ pub(crate) fn map_grids(
         // Every cell's text normalised and classified once, for the 2019 markers, the column
         // headers and the row labels.
         let facts = CellFacts::of(grid, kinds);
-        if table_values == TableValues::Read
-            && let Some(finding) = legacy_finding_normalized(
-                &labels.legacy_markers,
-                facts.normalized.iter().map(String::as_str),
-                table_place,
-            )
-        {
-            collector.findings.push(finding);
+        if let Some(finding) = legacy_finding_normalized(
+            &labels.legacy_markers,
+            facts.normalized.iter().map(String::as_str),
+            table_place,
+        ) {
+            // A 2019 table is no statistics table of this format, read or skipped.
+            if table_values == TableValues::Read {
+                collector.findings.push(finding);
+            }
             continue;
         }
         let place = |cell: &GridCell| Location {
@@ -586,22 +588,26 @@ pub(crate) fn map_grids(
             .map(String::as_str)
             .filter(|t| !t.is_empty())
             .collect();
+        let is_table = |l: &&LabelledSpec| grid_is_table(&rows, &facts, &texts, l, &labels.headers);
         if table_values == TableValues::Skip {
             // Only whether there is a statistics table matters: the first one found answers.
-            if labels
-                .labelled
-                .iter()
-                .any(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
-            {
+            let positional = || {
+                rows.iter().any(|row| {
+                    let cells: Vec<&str> = row
+                        .iter()
+                        .filter_map(|id| grid.cells.get(*id))
+                        .map(|c| c.text.trim())
+                        .collect();
+                    !row.iter().any(|id| facts.is_label(*id))
+                        && positional_table(labels, &cells).is_some()
+                })
+            };
+            if labels.labelled.iter().any(|l| is_table(&l)) || positional() {
                 return true;
             }
             continue;
         }
-        let claimed: Vec<&LabelledSpec> = labels
-            .labelled
-            .iter()
-            .filter(|l| grid_is_table(&rows, &facts, &texts, l, &labels.headers))
-            .collect();
+        let claimed: Vec<&LabelledSpec> = labels.labelled.iter().filter(is_table).collect();
         seen |= !claimed.is_empty();
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
@@ -630,17 +636,12 @@ pub(crate) fn map_grids(
             }
             let has_label = row.iter().any(|id| facts.is_label(*id));
             if !has_label {
-                let values: Vec<(String, Location)> = row_cells
-                    .iter()
-                    .map(|c| (c.text.trim().to_string(), place(c)))
-                    .collect();
-                let spec = labels
-                    .positional
-                    .iter()
-                    .find(|(_, n, _)| *n == values.len());
-                if let Some((spec, _, spec_kinds)) = spec
-                    && values.iter().any(|(t, _)| is_number(t, spec_kinds))
-                {
+                let texts: Vec<&str> = row_cells.iter().map(|c| c.text.trim()).collect();
+                if let Some(spec) = positional_table(labels, &texts) {
+                    let values: Vec<(String, Location)> = row_cells
+                        .iter()
+                        .map(|c| (c.text.trim().to_string(), place(c)))
+                        .collect();
                     first_grid.entry(spec.id.clone()).or_insert(grid.index);
                     seen = true;
                     collector.positional(spec, &values);
@@ -674,6 +675,17 @@ pub(crate) fn map_grids(
         }
     }
     seen
+}
+
+/// The positional table (table 4) a row of cells without labels is: as many cells as it has
+/// values, at least one of them a number.
+fn positional_table<'l>(labels: &'l TableLabels, cells: &[&str]) -> Option<&'l TableSpec> {
+    labels
+        .positional
+        .iter()
+        .find(|(_, n, _)| *n == cells.len())
+        .filter(|(_, _, kinds)| cells.iter().any(|t| is_number(t, kinds)))
+        .map(|(spec, _, _)| &**spec)
 }
 
 /// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:
@@ -964,7 +976,11 @@ pub(crate) fn map_text(
             .map(|r| r.label.as_str())
             .collect()
     };
-    let targets = row_targets(&Arc::new(spec.clone()));
+    let shared = TableLabels::shared(format);
+    let targets = match shared.labelled.iter().find(|l| l.spec.id == spec.id) {
+        Some(labelled) => labelled.targets.clone(),
+        None => row_targets(&Arc::new(spec.clone())),
+    };
     let mut cursor = 0usize;
     let mut first_place: Option<Location> = None;
     for target in &targets {

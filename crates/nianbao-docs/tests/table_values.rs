@@ -73,23 +73,37 @@ fn a_draft_without_tables_has_none_either_way() {
     }
 }
 
+/// Reads `text` as `name` both ways; the skipped read must report nothing about tables, hold
+/// no values but know the tables are there, and give the same prose as the full read.
+fn read_both(name: &str, text: &str) -> Imported {
+    let format = Format::national_2021();
+    let read = read_document_bytes_with(name, text.as_bytes(), format, TableValues::Read).unwrap();
+    let skipped =
+        read_document_bytes_with(name, text.as_bytes(), format, TableValues::Skip).unwrap();
+    assert!(
+        table_rules(&skipped).is_empty(),
+        "{name}: {:?}",
+        skipped.findings
+    );
+    assert!(
+        skipped.has_tables && skipped.report.values.is_empty(),
+        "{name}"
+    );
+    assert_same_prose(&read, &skipped, name);
+    read
+}
+
 #[test]
 fn a_broken_table_is_reported_when_read_and_silent_when_skipped() {
-    let format = Format::national_2021();
     let html = std::fs::read_to_string(fixture("docs/huaian-2024.html")).unwrap();
     // The 规章 row loses a cell: read, it is an error; skipped, it is not looked at.
     let row = "<td>规章</td><td>1</td><td>0</td><td>11</td>";
     assert!(html.contains(row));
-    let broken = html.replace(row, "<td>规章</td><td>1</td><td>0</td>");
-    let read = read_document_bytes_with("草稿.html", broken.as_bytes(), format, TableValues::Read)
-        .unwrap();
+    let read = read_both(
+        "草稿.html",
+        &html.replace(row, "<td>规章</td><td>1</td><td>0</td>"),
+    );
     assert_eq!(table_rules(&read), ["import.row_values"]);
-    let skipped =
-        read_document_bytes_with("草稿.html", broken.as_bytes(), format, TableValues::Skip)
-            .unwrap();
-    assert!(table_rules(&skipped).is_empty(), "{:?}", skipped.findings);
-    assert!(skipped.has_tables && skipped.report.values.is_empty());
-    assert_same_prose(&read, &skipped, "broken html");
 
     // The same in text copied from a PDF: a row missing a number.
     let text =
@@ -99,12 +113,36 @@ fn a_broken_table_is_reported_when_read_and_silent_when_skipped() {
         .find(|l| l.trim_start().starts_with("规章"))
         .expect("the 规章 row");
     let shortened = line.trim_end().rsplit_once(char::is_whitespace).unwrap().0;
-    let broken = text.replacen(line, shortened, 1);
-    let read =
-        read_document_bytes_with("草稿.txt", broken.as_bytes(), format, TableValues::Read).unwrap();
+    let read = read_both("草稿.txt", &text.replacen(line, shortened, 1));
     assert!(!table_rules(&read).is_empty(), "{:?}", read.findings);
-    let skipped =
-        read_document_bytes_with("草稿.txt", broken.as_bytes(), format, TableValues::Skip).unwrap();
-    assert!(table_rules(&skipped).is_empty(), "{:?}", skipped.findings);
-    assert_same_prose(&read, &skipped, "broken text");
+}
+
+/// A draft whose only statistics table is 表四 (a row of numbers under block headers) is
+/// known to have tables either way; a 2019-format table is none of this format's tables.
+#[test]
+fn table_four_alone_counts_and_a_2019_table_does_not() {
+    let format = Format::national_2021();
+    let html = std::fs::read_to_string(fixture("docs/huaian-2024.html")).unwrap();
+    let tables: Vec<&str> = html
+        .match_indices("<table")
+        .map(|(i, _)| &html[i..])
+        .collect();
+    let table_four = tables
+        .iter()
+        .map(|t| &t[..t.find("</table>").unwrap() + "</table>".len()])
+        .find(|t| t.contains("行政复议"))
+        .unwrap();
+    let only_four =
+        format!("<html><body><h3>一、总体情况</h3><p>无。</p>{table_four}</body></html>");
+    for mode in [TableValues::Read, TableValues::Skip] {
+        let imported =
+            read_document_bytes_with("草稿.html", only_four.as_bytes(), format, mode).unwrap();
+        assert!(imported.has_tables, "{mode:?}");
+    }
+    let legacy = "<html><body><p>无。</p><table><tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr><tr><td>规章</td><td>1</td><td>1</td><td>11</td></tr></table></body></html>";
+    for mode in [TableValues::Read, TableValues::Skip] {
+        let imported =
+            read_document_bytes_with("草稿.html", legacy.as_bytes(), format, mode).unwrap();
+        assert!(!imported.has_tables, "{mode:?}");
+    }
 }

@@ -646,8 +646,35 @@ mod tests {
         use calamine::{Reader, Xlsx};
         let format = Format::national_2021();
         let totals = total_formulas(format);
-        for mode in [Mode::Template, Mode::Report] {
-            let bytes = write_workbook(format, &Report::default(), None, mode).unwrap();
+        // A filled report: every value a number (totals that do not add up are written as
+        // values), one of them unreadable text.
+        let mut filled = Report::default();
+        for (i, v) in format
+            .tables
+            .iter()
+            .flat_map(|t| t.value_cells())
+            .enumerate()
+        {
+            let value = if i == 7 {
+                CellValue::Unreadable("约5".into())
+            } else {
+                CellValue::Number(Decimal::from(i as i64))
+            };
+            filled.values.insert(
+                v.key.clone(),
+                nianbao_model::Cell {
+                    value,
+                    source: None,
+                },
+            );
+        }
+        let empty = Report::default();
+        for (mode, report) in [
+            (Mode::Template, &empty),
+            (Mode::Report, &empty),
+            (Mode::Report, &filled),
+        ] {
+            let bytes = write_workbook(format, report, None, mode).unwrap();
             let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
             let mut checked = 0;
             for table in &format.tables {

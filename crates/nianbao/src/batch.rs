@@ -311,8 +311,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         || early_flush.start(),
     )?;
     progress.finish_and_clear();
-    early_flush.wait();
     files.finish()?;
+    // The last chunk's flush overlapped the result files' finishing; the final one covers them.
+    early_flush.wait();
     // Everything is on disk before the batch says it is done.
     let mut written: Vec<PathBuf> = kept
         .iter()

@@ -240,8 +240,9 @@ pub fn read_unit(
         have_values = !report.values.is_empty();
     }
     for path in &unit.documents {
-        // With the workbook's numbers in hand a draft's tables are not used: they are only
-        // recognised, so that reading them costs nothing and their rows report nothing.
+        // With the numbers in hand (from the workbook, or an earlier document) a draft's tables
+        // are not used: they are only recognised (for `input.values_ignored`), not read, and
+        // their rows report nothing.
         let table_values = if have_values {
             nianbao_docs::TableValues::Skip
         } else {
@@ -250,7 +251,7 @@ pub fn read_unit(
         let imported = nianbao_docs::read_document_with(path, &format, table_values)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let doc = imported.report;
-        let doc_has_tables = imported.has_tables || !doc.values.is_empty();
+        let doc_has_tables = imported.has_tables;
         findings.extend(imported.findings);
         take_meta(&mut report, &doc);
         if doc.has_prose() || !doc.opening.is_empty() {

@@ -223,6 +223,7 @@ pub fn flush_written(folder: &Path, written: &[PathBuf]) -> Result<()> {
 /// is skipped: that one's successor covers it); elsewhere it does nothing. Errors are left to
 /// [`flush_written`], which reports them.
 pub struct EarlyFlush {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     folder: PathBuf,
     running: Option<std::thread::JoinHandle<()>>,
 }

@@ -55,6 +55,27 @@ fn write_unit(dir: &Path, report: &Report) {
     .unwrap();
 }
 
+/// `nianbao check <path> --json`, parsed.
+fn check_json(path: &Path) -> Value {
+    let out = nianbao()
+        .arg("check")
+        .arg(path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The rule ids of a JSON result's findings, in order.
+fn rules_of(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -180,13 +201,7 @@ fn json_output_keys_values_by_row_and_field() {
     let tmp = tempfile::tempdir().unwrap();
     let unit = tmp.path().join("u");
     write_unit(&unit, &huaian_scaled("淮安市人民政府", 1));
-    let out = nianbao()
-        .arg("check")
-        .arg(&unit)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = check_json(&unit);
     assert_eq!(doc["schema"], "nianbao/1");
     let values = &doc["report"]["values"];
     assert_eq!(values["new_received"]["natural_person"]["value"], 3001);
@@ -246,22 +261,11 @@ fn init_makes_a_folder_that_checks() {
     for f in ["report.toml", "统计表.xlsx", "草稿.docx", "草稿.md"] {
         assert!(dir.join(f).exists(), "{f}");
     }
-    let out = nianbao()
-        .arg("check")
-        .arg(&dir)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = check_json(&dir);
     assert_eq!(doc["report"]["meta"]["org"], "某某镇人民政府");
-    let rules: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["rule"].as_str())
-        .collect();
+    let rules = rules_of(&doc);
     assert_eq!(
-        rules.iter().filter(|r| **r == "values.missing").count(),
+        rules.iter().filter(|r| *r == "values.missing").count(),
         1,
         "{rules:?}"
     );
@@ -805,26 +809,8 @@ fn a_drafts_tables_are_not_read_when_the_workbook_has_the_numbers() {
         html.replace(row, "<td>规章</td><td>1</td><td>0</td>"),
     )
     .unwrap();
-    let check = |dir: &Path| -> Value {
-        let out = nianbao()
-            .arg("check")
-            .arg(dir)
-            .arg("--json")
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    let rules = |doc: &Value| -> Vec<String> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_string())
-            .collect()
-    };
-
-    let doc = check(&unit);
-    let found = rules(&doc);
+    let doc = check_json(&unit);
+    let found = rules_of(&doc);
     assert!(
         found.contains(&"input.values_ignored".to_string()),
         "{found:?}"
@@ -842,8 +828,8 @@ fn a_drafts_tables_are_not_read_when_the_workbook_has_the_numbers() {
 
     // Without the workbook the draft's tables are the numbers, and the broken row is an error.
     std::fs::remove_file(unit.join("统计表.xlsx")).unwrap();
-    let doc = check(&unit);
-    let found = rules(&doc);
+    let doc = check_json(&unit);
+    let found = rules_of(&doc);
     assert!(
         found.contains(&"import.row_values".to_string()),
         "{found:?}"
