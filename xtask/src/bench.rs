@@ -71,17 +71,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // 1. Per report, in-process.
     eprintln!("== 单份报告基准（cargo bench，{} 份）", options.reports);
     crate::run(
-        Command::new(env!("CARGO"))
-            .current_dir(root)
-            .args([
-                "bench",
-                "-p",
-                "nianbao-tests",
-                "--bench",
-                "pipeline",
-                "--",
-                "--units",
-            ])
+        pipeline_bench(root)
+            .args(["--", "--units"])
             .arg(options.reports.to_string()),
     )?;
 
@@ -230,6 +221,14 @@ fn measure(mut cmd: Command) -> Result<Measured> {
     })
 }
 
+/// `cargo bench -p nianbao-tests --bench pipeline`, arguments to follow.
+fn pipeline_bench(root: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root)
+        .args(["bench", "-p", "nianbao-tests", "--bench", "pipeline"]);
+    cmd
+}
+
 /// Instructions per report, counted by callgrind (when valgrind is installed) inside
 /// `process_unit_timed` for 10 and for 30 reports: the difference over 20 reports leaves out what
 /// is done once (format tables, regular expressions, warm-up). Timings on a shared VM vary by
@@ -239,17 +238,8 @@ fn instructions_per_report(root: &Path) -> Result<()> {
         eprintln!("（未安装 valgrind：不统计指令数）");
         return Ok(());
     }
-    let output = Command::new(env!("CARGO"))
-        .current_dir(root)
-        .args([
-            "bench",
-            "-p",
-            "nianbao-tests",
-            "--bench",
-            "pipeline",
-            "--no-run",
-            "--message-format=json",
-        ])
+    let output = pipeline_bench(root)
+        .args(["--no-run", "--message-format=json"])
         .output()
         .context("无法构建单份报告基准")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
