@@ -251,7 +251,6 @@ pub fn read_unit(
         let imported = nianbao_docs::read_document_with(path, &format, table_values)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let doc = imported.report;
-        let doc_has_tables = imported.has_tables;
         findings.extend(imported.findings);
         take_meta(&mut report, &doc);
         if doc.has_prose() || !doc.opening.is_empty() {
@@ -260,7 +259,7 @@ pub fn read_unit(
             report.closing = doc.closing;
         }
         if have_values {
-            if doc_has_tables {
+            if imported.has_tables {
                 findings.push(
                     Finding::info(
                         "input.values_ignored",

@@ -219,7 +219,7 @@ pub fn flush_written(folder: &Path, written: &[PathBuf]) -> Result<()> {
 
 /// Starts writing a batch's finished files to disk while the next units are being made, so that
 /// [`flush_written`] at the end has little left to wait for. On Linux, `start` runs a `syncfs`
-/// of the output folder's file system in a helper thread (one at a time; a start while one runs
+/// of the output folder's file system ([`flush_written`]) in a helper thread (one at a time; a start while one runs
 /// is skipped: that one's successor covers it); elsewhere it does nothing. Errors are left to
 /// [`flush_written`], which reports them.
 pub struct EarlyFlush {
@@ -248,9 +248,7 @@ impl EarlyFlush {
             self.running = std::thread::Builder::new()
                 .name("nianbao-flush".into())
                 .spawn(move || {
-                    if let Ok(dir) = std::fs::File::open(&folder) {
-                        let _ = rustix::fs::syncfs(&dir);
-                    }
+                    let _ = flush_written(&folder, &[]);
                 })
                 .ok();
         }
