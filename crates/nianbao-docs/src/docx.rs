@@ -10,6 +10,11 @@
 //! anchor's text (lines are read as paragraphs later, with the anchor's place), so the
 //! numbering of the body's paragraphs stays the one a reader sees. The VML copy of a text box
 //! (`mc:Fallback`) is skipped, so its text is read once.
+//!
+//! A draft whose tables are only to be recognised ([`Tables::UntilFound`]) has the body's tables
+//! after the first recognised one passed over unread: found by their closing tag, they are most
+//! of a draft's XML. They still count in the table numbering; a table holding other tables (page
+//! layout) is read as always, as its cells are content.
 
 use std::io::{Cursor, Read};
 
@@ -28,12 +33,31 @@ const MAX_ROWS: usize = 5000;
 /// Tables inside tables deeper than this are not a report (and would exhaust the stack).
 const MAX_NESTING: usize = 32;
 
-pub(crate) fn read_blocks(file: &str, bytes: &[u8]) -> Result<Vec<Block>, DocError> {
-    read_blocks_limited(file, bytes, MAX_DOCUMENT_XML)
+/// Which of the body's tables are read into grids.
+#[derive(Clone, Copy)]
+pub(crate) enum Tables<'t> {
+    /// Every table.
+    All,
+    /// Tables until one passes the test (a statistics table); the body's later tables are
+    /// passed over unread.
+    UntilFound(&'t dyn Fn(&Grid) -> bool),
+}
+
+pub(crate) fn read_blocks(
+    file: &str,
+    bytes: &[u8],
+    tables: Tables,
+) -> Result<Vec<Block>, DocError> {
+    read_blocks_limited(file, bytes, tables, MAX_DOCUMENT_XML)
 }
 
 /// [`read_blocks`] with the most `word/document.xml` may inflate to.
-fn read_blocks_limited(file: &str, bytes: &[u8], limit: u64) -> Result<Vec<Block>, DocError> {
+fn read_blocks_limited(
+    file: &str,
+    bytes: &[u8],
+    tables: Tables,
+    limit: u64,
+) -> Result<Vec<Block>, DocError> {
     let damaged = |reason: String| DocError::Damaged {
         file: file.to_string(),
         reason,
@@ -59,7 +83,7 @@ fn read_blocks_limited(file: &str, bytes: &[u8], limit: u64) -> Result<Vec<Block
             limit,
         ));
     }
-    parse_document(file, &xml).map_err(damaged)
+    parse_document(file, &xml, tables).map_err(damaged)
 }
 
 /// A paragraph being read, and how many table cells were open when it started (a text box may
@@ -85,6 +109,8 @@ struct TableBuilder {
     rows: Vec<Vec<RawCell>>,
     /// Grid columns skipped before the first cell of the current row (`w:gridBefore`).
     grid_before: usize,
+    /// Passed over unread ([`Tables::UntilFound`]).
+    passed_over: bool,
 }
 
 struct RawCell {
@@ -147,6 +173,9 @@ struct Emitter<'f> {
     blocks: Vec<Block>,
     paragraphs: usize,
     tables: usize,
+    wanted: Tables<'f>,
+    /// A table passed the [`Tables::UntilFound`] test: later ones need not be read.
+    found: bool,
 }
 
 impl Emitter<'_> {
@@ -172,13 +201,34 @@ impl Emitter<'_> {
             }
         } else {
             self.tables += 1;
-            self.blocks
-                .push(Block::Table(build_grid(self.tables, rows)));
+            let grid = build_grid(self.tables, rows);
+            if let Tables::UntilFound(test) = self.wanted {
+                self.found |= test(&grid);
+            }
+            self.blocks.push(Block::Table(grid));
         }
     }
 }
 
-fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
+/// Where the table whose start tag `name` was just read ends — the offset of its closing tag in
+/// `rest`, the XML after the start tag — when it holds no other table. `None` when it does, or
+/// when it does not end: then it is read as usual.
+fn end_of_plain_table(rest: &[u8], name: &[u8]) -> Option<usize> {
+    let close = [b"</", name, b">"].concat();
+    let end = memchr::memmem::find(rest, &close)?;
+    let inner = rest.get(..end)?;
+    let open = [b"<", name].concat();
+    let nested = memchr::memmem::find_iter(inner, &open).any(|at| {
+        // `<w:tbl>` or `<w:tbl …>`, not `<w:tblPr>`.
+        matches!(
+            inner.get(at + open.len()),
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+        )
+    });
+    (!nested).then_some(end)
+}
+
+fn parse_document(file: &str, xml: &[u8], wanted: Tables) -> Result<Vec<Block>, String> {
     // Events borrow from the inflated part: nothing is copied into a buffer.
     let mut reader = Reader::from_reader(xml);
     let mut out = Emitter {
@@ -186,6 +236,8 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
         blocks: Vec::new(),
         paragraphs: 0,
         tables: 0,
+        wanted,
+        found: false,
     };
     // Tables being read, innermost last (a table may sit in a cell of another).
     let mut tables: Vec<TableBuilder> = Vec::new();
@@ -219,7 +271,19 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                             if tables.len() >= MAX_NESTING {
                                 return Err(format!("表格嵌套超过 {MAX_NESTING} 层"));
                             }
-                            tables.push(TableBuilder::default());
+                            // A body table after the one that was looked for: jump to its
+                            // closing tag, which is read next.
+                            let rest: &[u8] = reader.get_ref();
+                            let end = (out.found && tables.is_empty() && paras.is_empty())
+                                .then(|| end_of_plain_table(rest, e.name().as_ref()))
+                                .flatten();
+                            if let Some(end) = end {
+                                *reader.get_mut() = rest.get(end..).unwrap_or_default();
+                            }
+                            tables.push(TableBuilder {
+                                passed_over: end.is_some(),
+                                ..TableBuilder::default()
+                            });
                         }
                         b"tr" => {
                             if let Some(t) = tables.last_mut() {
@@ -355,14 +419,14 @@ fn parse_document(file: &str, xml: &[u8]) -> Result<Vec<Block>, String> {
                             );
                         }
                     }
-                    b"tbl" => {
-                        if let Some(done) = tables.pop() {
-                            match cell_items.last_mut() {
-                                Some(cell) => cell.push(CellItem::Table(done.rows)),
-                                None => out.table(done.rows),
-                            }
-                        }
-                    }
+                    b"tbl" => match tables.pop() {
+                        Some(done) if done.passed_over => out.tables += 1,
+                        Some(done) => match cell_items.last_mut() {
+                            Some(cell) => cell.push(CellItem::Table(done.rows)),
+                            None => out.table(done.rows),
+                        },
+                        None => {}
+                    },
                     _ => {}
                 }
             }
@@ -483,7 +547,7 @@ mod tests {
              <w:p><w:r><w:t>二、主动公开政府信息情况</w:t></w:r></w:p>",
             text_box(&["框内第一段", "", "框内第二段"])
         );
-        let blocks = parse_document("文本框.docx", xml(&body).as_bytes()).unwrap();
+        let blocks = parse_document("文本框.docx", xml(&body).as_bytes(), Tables::All).unwrap();
         assert_eq!(
             paragraphs(&blocks),
             vec![
@@ -504,7 +568,7 @@ mod tests {
             "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r>{}</w:p></w:tc><w:tc><w:p><w:r><w:t>3</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
             text_box(&["注"])
         );
-        let blocks = parse_document("文本框.docx", xml(&body).as_bytes()).unwrap();
+        let blocks = parse_document("文本框.docx", xml(&body).as_bytes(), Tables::All).unwrap();
         let Some(Block::Table(grid)) = blocks.first() else {
             panic!("{blocks:?}");
         };
@@ -512,12 +576,76 @@ mod tests {
         assert_eq!(texts, vec!["规章\n注", "3"]);
     }
 
+    fn table(cells: &[&str]) -> String {
+        let row: String = cells
+            .iter()
+            .map(|c| format!("<w:tc><w:tcPr><w:tcW w:w=\"900\"/></w:tcPr><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>"))
+            .collect();
+        format!("<w:tbl><w:tblPr><w:tblW w:w=\"0\"/></w:tblPr><w:tr>{row}</w:tr></w:tbl>")
+    }
+
+    fn grid_texts(blocks: &[Block]) -> Vec<(usize, Vec<String>)> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(g) => Some((g.index, g.cells.iter().map(|c| c.text.clone()).collect())),
+                Block::Para(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tables_after_the_one_looked_for_are_passed_over_and_layout_tables_still_read() {
+        let layout = format!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>版式表格中的段落</w:t></w:r></w:p>{}</w:tc></w:tr></w:tbl>",
+            table(&["嵌套", "9"])
+        );
+        let body = format!(
+            "<w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p>{}<w:p><w:r><w:t>第二段</w:t></w:r></w:p>{}{}<w:p/>{}<w:p><w:r><w:t>末段</w:t></w:r></w:p>{}",
+            table(&["说明", "1"]),
+            table(&["表一", "2"]),
+            table(&["表二", "3"]),
+            layout,
+            table(&["表三", "4"]),
+        );
+        let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
+        let all = parse_document("草稿.docx", xml(&body).as_bytes(), Tables::All).unwrap();
+        let until =
+            parse_document("草稿.docx", xml(&body).as_bytes(), Tables::UntilFound(&is_table_one))
+                .unwrap();
+        assert_eq!(paragraphs(&until), paragraphs(&all));
+        assert_eq!(
+            paragraphs(&until).last(),
+            Some(&("末段".to_string(), Some(5)))
+        );
+        let texts = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            grid_texts(&all),
+            vec![
+                (1, texts(&["说明", "1"])),
+                (2, texts(&["表一", "2"])),
+                (3, texts(&["表二", "3"])),
+                (4, texts(&["嵌套", "9"])),
+                (5, texts(&["表三", "4"])),
+            ]
+        );
+        // 表二 and 表三 are passed over but keep their numbers; the layout table's cells are read.
+        assert_eq!(
+            grid_texts(&until),
+            vec![
+                (1, texts(&["说明", "1"])),
+                (2, texts(&["表一", "2"])),
+                (4, texts(&["嵌套", "9"])),
+            ]
+        );
+    }
+
     #[test]
     fn document_xml_inflating_past_the_limit_is_refused() {
         let body = "<w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p>".repeat(100);
         let bytes = docx(&body);
-        assert!(read_blocks_limited("大.docx", &bytes, 1 << 20).is_ok());
-        let err = read_blocks_limited("大.docx", &bytes, 1000).unwrap_err();
+        assert!(read_blocks_limited("大.docx", &bytes, Tables::All, 1 << 20).is_ok());
+        let err = read_blocks_limited("大.docx", &bytes, Tables::All, 1000).unwrap_err();
         assert!(matches!(err, DocError::TooLarge { .. }), "{err}");
         let message = err.to_string();
         assert!(

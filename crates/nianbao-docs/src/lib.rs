@@ -219,7 +219,15 @@ pub fn read_document_bytes_with(
     }
     let kind = detect_kind(display_name, bytes)?;
     let blocks = match kind {
-        Kind::Docx => docx::read_blocks(display_name, bytes)?,
+        Kind::Docx => {
+            let labels = tables::TableLabels::shared(format);
+            let recognised = |grid: &structure::Grid| labels.recognises(grid);
+            let wanted = match table_values {
+                TableValues::Read => docx::Tables::All,
+                TableValues::Skip => docx::Tables::UntilFound(&recognised),
+            };
+            docx::read_blocks(display_name, bytes, wanted)?
+        }
         Kind::Html => {
             let source = decode::decode_html(display_name, bytes)?;
             html::read_blocks(display_name, &source)

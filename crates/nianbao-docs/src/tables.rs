@@ -434,6 +434,44 @@ impl TableLabels {
     }
 }
 
+impl TableLabels {
+    /// Whether a grid is one of the format's statistics tables, by the rules [`map_grids`] reads
+    /// them with: a labelled table shown by its headers or row labels, or a row of numbers that is
+    /// a positional table. A 2019 table is none of them.
+    pub(crate) fn recognises(&self, grid: &Grid) -> bool {
+        let facts = CellFacts::of(grid, &self.kinds);
+        if legacy_marker(&self.legacy_markers, facts.normalized.iter().map(String::as_str)).is_some()
+        {
+            return false;
+        }
+        let rows = grid_row_ids(grid);
+        let texts = shown_texts(&rows, &facts);
+        let labelled = self
+            .labelled
+            .iter()
+            .any(|l| grid_is_table(&rows, &facts, &texts, l, &self.headers));
+        labelled
+            || rows.iter().any(|row| {
+                let cells: Vec<&str> = row
+                    .iter()
+                    .filter_map(|id| grid.cells.get(*id))
+                    .map(|c| c.text.trim())
+                    .collect();
+                !row.iter().any(|id| facts.is_label(*id)) && positional_table(self, &cells).is_some()
+            })
+    }
+}
+
+/// The texts a grid shows (normalised, not blank), to look its column headers up in.
+fn shown_texts<'f>(rows: &[Vec<usize>], facts: &'f CellFacts) -> HashSet<&'f str> {
+    rows.iter()
+        .flatten()
+        .filter_map(|id| facts.normalized.get(*id))
+        .map(String::as_str)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 /// What is known of each cell of a grid (by its index), worked out once per grid: its text
 /// normalised, and whether it is label text (not blank, not a value). The latter is worked out
 /// on first use: a table recognised by its column headers alone, and not read, never needs it.
@@ -555,6 +593,13 @@ pub(crate) fn map_grids(
     let mut collector = Collector::new(file, format, report, findings);
     let mut first_grid: BTreeMap<String, usize> = BTreeMap::new();
     for grid in grids {
+        if table_values == TableValues::Skip {
+            // Only whether there is a statistics table matters: the first one found answers.
+            if labels.recognises(grid) {
+                return true;
+            }
+            continue;
+        }
         let table_place = Location {
             file: Some(file.to_string()),
             table: Some(grid.index),
@@ -568,10 +613,8 @@ pub(crate) fn map_grids(
             facts.normalized.iter().map(String::as_str),
             table_place,
         ) {
-            // A 2019 table is no statistics table of this format, read or skipped.
-            if table_values == TableValues::Read {
-                collector.findings.push(finding);
-            }
+            // A 2019 table is no statistics table of this format.
+            collector.findings.push(finding);
             continue;
         }
         let place = |cell: &GridCell| Location {
@@ -581,32 +624,8 @@ pub(crate) fn map_grids(
             ..Location::default()
         };
         let rows = grid_row_ids(grid);
-        let texts: HashSet<&str> = rows
-            .iter()
-            .flatten()
-            .filter_map(|id| facts.normalized.get(*id))
-            .map(String::as_str)
-            .filter(|t| !t.is_empty())
-            .collect();
+        let texts = shown_texts(&rows, &facts);
         let is_table = |l: &&LabelledSpec| grid_is_table(&rows, &facts, &texts, l, &labels.headers);
-        if table_values == TableValues::Skip {
-            // Only whether there is a statistics table matters: the first one found answers.
-            let positional = || {
-                rows.iter().any(|row| {
-                    let cells: Vec<&str> = row
-                        .iter()
-                        .filter_map(|id| grid.cells.get(*id))
-                        .map(|c| c.text.trim())
-                        .collect();
-                    !row.iter().any(|id| facts.is_label(*id))
-                        && positional_table(labels, &cells).is_some()
-                })
-            };
-            if labels.labelled.iter().any(|l| is_table(&l)) || positional() {
-                return true;
-            }
-            continue;
-        }
         let claimed: Vec<&LabelledSpec> = labels.labelled.iter().filter(is_table).collect();
         seen |= !claimed.is_empty();
         for l in &claimed {
@@ -716,10 +735,10 @@ fn legacy_markers(format: &Format) -> Vec<String> {
 /// [`legacy_finding`] on texts already normalised, with the markers normalised.
 fn legacy_finding_normalized<'t>(
     markers: &[String],
-    mut texts: impl Iterator<Item = &'t str>,
+    texts: impl Iterator<Item = &'t str>,
     place: Location,
 ) -> Option<Finding> {
-    let marker = texts.find_map(|t| markers.iter().find(|m| t.contains(m.as_str())))?;
+    let marker = legacy_marker(markers, texts)?;
     Some(
         Finding::error(
             "import.legacy_format",
@@ -729,6 +748,14 @@ fn legacy_finding_normalized<'t>(
         .expected_found("2021年版表格（如“本年制发件数”“现行有效件数”）", marker.clone())
         .hint("请按2021年版格式（国办公开办函〔2021〕30号）重新填报该表，或由统计表（Excel）导入，由其按对照关系转换并提示。"),
     )
+}
+
+/// The first 2019 marker (normalised) that one of the texts (normalised) holds.
+fn legacy_marker<'m, 't>(
+    markers: &'m [String],
+    mut texts: impl Iterator<Item = &'t str>,
+) -> Option<&'m String> {
+    texts.find_map(|t| markers.iter().find(|m| t.contains(m.as_str())))
 }
 
 /// A line of text read as a possible table row.
