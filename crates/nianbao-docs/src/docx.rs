@@ -588,7 +588,9 @@ mod tests {
         blocks
             .iter()
             .filter_map(|b| match b {
-                Block::Table(g) => Some((g.index, g.cells.iter().map(|c| c.text.clone()).collect())),
+                Block::Table(g) => {
+                    Some((g.index, g.cells.iter().map(|c| c.text.clone()).collect()))
+                }
                 Block::Para(_) => None,
             })
             .collect()
@@ -610,9 +612,12 @@ mod tests {
         );
         let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
         let all = parse_document("草稿.docx", xml(&body).as_bytes(), Tables::All).unwrap();
-        let until =
-            parse_document("草稿.docx", xml(&body).as_bytes(), Tables::UntilFound(&is_table_one))
-                .unwrap();
+        let until = parse_document(
+            "草稿.docx",
+            xml(&body).as_bytes(),
+            Tables::UntilFound(&is_table_one),
+        )
+        .unwrap();
         assert_eq!(paragraphs(&until), paragraphs(&all));
         assert_eq!(
             paragraphs(&until).last(),

@@ -1,5 +1,6 @@
 //! Placeholders in draft prose (`{{ new_received.total }}`, `{{ org }}`), rendered with
-//! minijinja over `Report::template_context()`: strict about undefined names, no HTML escaping.
+//! minijinja over `Report::template_context_of()` (the rows the placeholders name): strict about
+//! undefined names, no HTML escaping.
 //! A paragraph with any problem is left exactly as written and the problem is reported with the
 //! paragraph's place and the placeholder's text.
 //!
@@ -9,6 +10,7 @@
 //! never run: a paragraph holding one is reported as `draft.placeholder_syntax` and left as
 //! written. The engine also runs with a fuel limit, as a second guard against runaway templates.
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
@@ -98,17 +100,28 @@ fn expression_re() -> Option<&'static Regex> {
 /// location) and the placeholder; the paragraph is left as written. A placeholder whose value
 /// is not filled in (`{{ date }}` without a date) is `draft.placeholder_empty`.
 pub fn render_placeholders(report: &mut Report) -> Vec<Finding> {
-    // Most drafts have no placeholder: then the context (every value of the report) is not built.
-    let any = report
+    let templated: Vec<&str> = report
         .opening
         .iter()
         .chain(report.parts.iter().flat_map(|p| p.paragraphs.iter()))
         .chain(report.closing.iter())
-        .any(|p| has_template(&p.text) || p.run_in.as_deref().is_some_and(has_template));
-    if !any {
+        .flat_map(|p| p.run_in.iter().chain(std::iter::once(&p.text)))
+        .map(String::as_str)
+        .filter(|t| has_template(t))
+        .collect();
+    // Most drafts have no placeholder: then no context is built.
+    if templated.is_empty() {
         return Vec::new();
     }
-    let context = minijinja::Value::from_serialize(report.template_context());
+    // The context holds the values of only the rows the placeholders name (a draft names a few
+    // dozen of the hundreds): what is not named is never looked up.
+    let named: BTreeSet<&str> = templated
+        .iter()
+        .flat_map(|text| expressions(text))
+        .map(|(_, expr)| root_name(expr))
+        .collect();
+    let context =
+        minijinja::Value::from_serialize(report.template_context_of(|row| named.contains(row)));
     let env = environment();
     let mut findings = Vec::new();
     let paragraphs = report
@@ -125,6 +138,20 @@ pub fn render_placeholders(report: &mut Report) -> Vec<Finding> {
         render_paragraph(&env, &context, paragraph, &mut findings);
     }
     findings
+}
+
+/// The placeholders of a text: each as written (`{{ org }}`) and its expression (`org`).
+fn expressions(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    expression_re()
+        .into_iter()
+        .flat_map(move |re| re.captures_iter(text))
+        .filter_map(|caps| Some((caps.get(0)?.as_str(), caps.get(1)?.as_str())))
+}
+
+/// The name an expression starts from: `new_received` of `new_received.total | default(0)`.
+fn root_name(expr: &str) -> &str {
+    let name = expr.split('|').next().unwrap_or_default();
+    name.split('.').next().unwrap_or_default().trim()
 }
 
 fn has_template(text: &str) -> bool {
@@ -147,14 +174,8 @@ fn render_paragraph(
         problems.push(block_finding(&tag));
     } else {
         for part in [run_in.as_str(), paragraph.text.as_str()] {
-            for caps in expression_re()
-                .into_iter()
-                .flat_map(|re| re.captures_iter(part))
-            {
-                let (Some(whole), Some(expr)) = (caps.get(0), caps.get(1)) else {
-                    continue;
-                };
-                check_expression(env, context, whole.as_str(), expr.as_str(), &mut problems);
+            for (whole, expr) in expressions(part) {
+                check_expression(env, context, whole, expr, &mut problems);
             }
         }
     }

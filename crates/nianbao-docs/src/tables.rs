@@ -440,7 +440,11 @@ impl TableLabels {
     /// a positional table. A 2019 table is none of them.
     pub(crate) fn recognises(&self, grid: &Grid) -> bool {
         let facts = CellFacts::of(grid, &self.kinds);
-        if legacy_marker(&self.legacy_markers, facts.normalized.iter().map(String::as_str)).is_some()
+        if legacy_marker(
+            &self.legacy_markers,
+            facts.normalized.iter().map(String::as_str),
+        )
+        .is_some()
         {
             return false;
         }
@@ -457,7 +461,8 @@ impl TableLabels {
                     .filter_map(|id| grid.cells.get(*id))
                     .map(|c| c.text.trim())
                     .collect();
-                !row.iter().any(|id| facts.is_label(*id)) && positional_table(self, &cells).is_some()
+                !row.iter().any(|id| facts.is_label(*id))
+                    && positional_table(self, &cells).is_some()
             })
     }
 }

@@ -360,19 +360,19 @@ impl Report {
     /// `contact`): for rendering skeleton text, where value placeholders must stay as written
     /// for the office to fill in later.
     pub fn metadata_context(&self) -> serde_json::Value {
-        match self.template_context() {
-            serde_json::Value::Object(mut map) => {
-                map.retain(|_, v| !v.is_object());
-                serde_json::Value::Object(map)
-            }
-            other => other,
-        }
+        self.template_context_of(|_| false)
     }
 
     /// The context that placeholders in drafts and format templates see: `org`, `year`, `date`
     /// (Chinese), `contact`, `region`, and every value as `row.field` (`{{ new_received.total }}`).
     /// Whole numbers are numbers; amounts with decimals are strings, so they print exactly.
     pub fn template_context(&self) -> serde_json::Value {
+        self.template_context_of(|_| true)
+    }
+
+    /// [`Report::template_context`] with the values of only the rows `wanted` accepts (the
+    /// metadata is always there): a draft's placeholders name a few of the format's rows.
+    pub fn template_context_of(&self, wanted: impl Fn(&str) -> bool) -> serde_json::Value {
         use serde_json::{Map, Value};
         let mut root = Map::new();
         root.insert("org".into(), Value::from(self.meta.org.clone()));
@@ -393,9 +393,6 @@ impl Report {
                 .unwrap_or(Value::Null),
         );
         root.insert("contact".into(), Value::from(self.meta.contact.clone()));
-        // Every value key is known, with null where the report has no number, so a placeholder
-        // naming an unfilled value is told apart from a misspelt one. The tables are the national
-        // ones in every format (overlays do not change them).
         let as_value = |n: Decimal| {
             if n.fract().is_zero() {
                 rust_decimal::prelude::ToPrimitive::to_i64(&n)
@@ -405,26 +402,36 @@ impl Report {
                 Value::from(n.normalize().to_string())
             }
         };
-        let mut put = |key: &ValueKey, value: Value| {
-            if !root.contains_key(&key.row) {
-                root.insert(key.row.clone(), Value::Object(Map::new()));
+        let mut put = |key: &ValueKey, value: Option<Value>| {
+            if !wanted(&key.row) {
+                return;
             }
-            if let Some(Value::Object(fields)) = root.get_mut(&key.row) {
-                fields.insert(key.field.clone(), value);
+            let row = root
+                .entry(key.row.as_str())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(fields) = row {
+                match value {
+                    Some(value) => {
+                        fields.insert(key.field.clone(), value);
+                    }
+                    None => {
+                        fields.entry(key.field.as_str()).or_insert(Value::Null);
+                    }
+                }
             }
         };
-        for table in &Format::national_2021().tables {
-            for cell in table.value_cells() {
-                let number = self.values.get(&cell.key).and_then(Cell::number_value);
-                put(&cell.key, number.map(as_value).unwrap_or(Value::Null));
+        // Every value key is known, with null where the report has no number, so a placeholder
+        // naming an unfilled value is told apart from a misspelt one. The tables are the national
+        // ones in every format (overlays do not change them). A value under a key of no national
+        // table (none is read so today) is still seen.
+        for (key, cell) in &self.values {
+            if let Some(n) = cell.number_value() {
+                put(key, Some(as_value(n)));
             }
         }
-        // A value under a key of no national table (none is read so today) is still seen.
-        for (key, cell) in &self.values {
-            if Format::national_2021().locate(key).is_none()
-                && let Some(n) = cell.number_value()
-            {
-                put(key, as_value(n));
+        for table in &Format::national_2021().tables {
+            for cell in table.value_cells() {
+                put(&cell.key, None);
             }
         }
         Value::Object(root)
@@ -492,6 +499,52 @@ mod tests {
 
     fn parse(raw: &str) -> CellValue {
         parse_value_text(raw, ValueKind::Count)
+    }
+
+    #[test]
+    fn the_context_holds_the_wanted_rows_whole() {
+        let mut report = Report::default();
+        report.meta.org = "某某区数据局".into();
+        report.meta.year = 2024;
+        report.set(
+            ValueKey::new("new_received", "total"),
+            Decimal::from(3119),
+            None,
+        );
+        report.set(
+            ValueKey::new("fees", "amount_wan_yuan"),
+            Decimal::new(1250, 2),
+            None,
+        );
+        report.set(
+            ValueKey::new("local_extra", "total"),
+            Decimal::from(7),
+            None,
+        );
+        let all = report.template_context();
+        assert_eq!(all["new_received"]["total"], serde_json::json!(3119));
+        // A value of the tables not filled in is null (not missing), so it is told apart from a
+        // misspelt name; decimals are exact strings; a key of no national table is still seen.
+        assert_eq!(
+            all["new_received"]["natural_person"],
+            serde_json::Value::Null
+        );
+        assert_eq!(all["fees"]["amount_wan_yuan"], serde_json::json!("12.5"));
+        assert_eq!(all["local_extra"]["total"], serde_json::json!(7));
+
+        let some = report.template_context_of(|row| row == "new_received");
+        let serde_json::Value::Object(map) = &some else {
+            panic!("{some}");
+        };
+        let names: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["contact", "date", "new_received", "org", "region", "year"]
+        );
+        assert_eq!(some["new_received"], all["new_received"]);
+        let meta = report.metadata_context();
+        assert_eq!(meta["org"], serde_json::json!("某某区数据局"));
+        assert!(meta.get("new_received").is_none());
     }
 
     #[test]
