@@ -46,10 +46,10 @@ struct TextCell {
 
 /// A label matched to a row or field key; `legacy` names the 2019 mapping it came through.
 #[derive(Debug, Clone)]
-struct Hit {
+struct Hit<'l> {
     r: u32,
     c: u32,
-    key: String,
+    key: &'l str,
     legacy: Option<usize>,
 }
 
@@ -103,12 +103,12 @@ impl Labels {
         self
     }
 
-    fn find(&self, norm: &str) -> Option<(String, Option<usize>)> {
+    fn find(&self, norm: &str) -> Option<(&str, Option<usize>)> {
         if norm.is_empty() {
             return None;
         }
-        if let Some(found) = self.exact.get(norm) {
-            return Some(found.clone());
+        if let Some((key, legacy)) = self.exact.get(norm) {
+            return Some((key, *legacy));
         }
         // A label that starts the text starts with the text's first character.
         let first = norm.chars().next()?;
@@ -117,7 +117,7 @@ impl Labels {
             .iter()
             .filter(|(label, _, _)| norm.starts_with(label.as_str()))
             .max_by_key(|(label, _, legacy)| (label.len(), legacy.is_none()))
-            .map(|(_, key, legacy)| (key.clone(), *legacy))
+            .map(|(_, key, legacy)| (key.as_str(), *legacy))
     }
 }
 
@@ -244,7 +244,7 @@ fn text_cells(grid: &Grid) -> Vec<TextCell> {
 
 /// Header hits, including headers whose text is split over two stacked cells (`商业` / `企业`).
 /// `cells` are in reading order (row, then column), as [`text_cells`] gives them.
-fn header_hits(grid: &Grid, cells: &[TextCell], labels: &Labels) -> Vec<Hit> {
+fn header_hits<'l>(grid: &Grid, cells: &[TextCell], labels: &'l Labels) -> Vec<Hit<'l>> {
     let text_at = |r: u32, c: u32| {
         cells
             .binary_search_by_key(&(r, c), |t| (t.r, t.c))
@@ -313,6 +313,15 @@ fn place_row_table(
         fields,
         run_fields,
     } = labels;
+    // Most sheets hold another table: without one of this table's row labels there is nothing
+    // to place, and its column headers are not looked for.
+    let row_hits: Vec<(&TextCell, &str, Option<usize>)> = cells
+        .iter()
+        .filter_map(|t| rows.find(&t.norm).map(|(key, legacy)| (t, key, legacy)))
+        .collect();
+    if row_hits.is_empty() {
+        return Placement::default();
+    }
     let headers = header_hits(grid, cells, fields);
 
     let has_header = |hits: &[Hit], field: &str, r: u32, c: u32| {
@@ -321,11 +330,8 @@ fn place_row_table(
     };
     // Row candidates backed by column headers above and to the right.
     let mut accepted: BTreeMap<u32, Hit> = BTreeMap::new();
-    for t in cells {
-        let Some((key, legacy_idx)) = rows.find(&t.norm) else {
-            continue;
-        };
-        let Some(wanted) = run_fields.get(key.as_str()) else {
+    for (t, key, legacy_idx) in row_hits {
+        let Some(wanted) = run_fields.get(key) else {
             continue;
         };
         let backed = wanted
@@ -351,12 +357,12 @@ fn place_row_table(
         }
     }
     let mut placement = Placement::default();
-    let mut found: BTreeMap<String, Hit> = BTreeMap::new();
+    let mut found: BTreeMap<&str, &Hit> = BTreeMap::new();
     for hit in accepted.values() {
-        if found.contains_key(&hit.key) {
+        if found.contains_key(hit.key) {
             placement.duplicates += 1;
         } else {
-            found.insert(hit.key.clone(), hit.clone());
+            found.insert(hit.key, hit);
         }
     }
     placement.score = found.len();
@@ -373,7 +379,7 @@ fn place_row_table(
     // Value column → the kind of the field read there.
     let mut value_cols: BTreeMap<u32, ValueKind> = BTreeMap::new();
     for row in &table.rows {
-        let Some(hit) = found.get(&row.key) else {
+        let Some(hit) = found.get(row.key.as_str()) else {
             placement.missing_rows.push(row.key.clone());
             continue;
         };
@@ -428,7 +434,6 @@ fn place_table4(
     labels: &TableLabels,
 ) -> Placement {
     let (blocks, fields) = (&labels.rows, &labels.fields);
-    let field_hits = header_hits(grid, cells, fields);
     let block_hits: Vec<Hit> = cells
         .iter()
         .filter_map(|t| {
@@ -440,11 +445,16 @@ fn place_table4(
             })
         })
         .collect();
+    // As for a row table: a sheet without a block label holds another table.
+    if block_hits.is_empty() {
+        return Placement::default();
+    }
+    let field_hits = header_hits(grid, cells, fields);
     let mut placement = Placement::default();
-    let mut found: BTreeMap<String, Vec<(String, u32, u32)>> = BTreeMap::new();
+    let mut found: BTreeMap<&str, Vec<(&str, u32, u32)>> = BTreeMap::new();
     let mut header_bottom = 0u32;
     for block in &block_hits {
-        if found.contains_key(&block.key) {
+        if found.contains_key(block.key) {
             placement.duplicates += 1;
             continue;
         }
@@ -473,7 +483,7 @@ fn place_table4(
                 })
                 .min_by_key(|h| (h.c, h.r));
             if let Some(h) = hit {
-                columns.push((field.key.clone(), h.r, h.c));
+                columns.push((field.key.as_str(), h.r, h.c));
             }
         }
         if columns.len() * 2 <= table.fields.len() {
@@ -484,7 +494,7 @@ fn place_table4(
             header_bottom = header_bottom.max(bottom);
             placement.header_cells.insert((*r, *c));
         }
-        found.insert(block.key.clone(), columns);
+        found.insert(block.key, columns);
     }
     placement.score = found.len();
     if found.is_empty() {
@@ -492,7 +502,7 @@ fn place_table4(
     }
     let value_row = header_bottom + 1;
     for row in &table.rows {
-        let Some(columns) = found.get(&row.key) else {
+        let Some(columns) = found.get(row.key.as_str()) else {
             placement.missing_rows.push(row.key.clone());
             continue;
         };

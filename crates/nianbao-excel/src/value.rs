@@ -87,19 +87,34 @@ pub fn date_text(serial: f64) -> String {
 
 /// A1 address from zero-based coordinates (`(11, 5)` → `F12`).
 pub fn a1(r: u32, c: u32) -> String {
-    format!("{}{}", column_name(c), u64::from(r) + 1)
+    use std::fmt::Write;
+    // One allocation: every value read from a workbook gets its address.
+    let mut address = String::with_capacity(12);
+    push_column_name(&mut address, c);
+    let _ = write!(address, "{}", u64::from(r) + 1);
+    address
 }
 
 /// Column letters from a zero-based index (`0` → `A`, `26` → `AA`).
 pub fn column_name(c: u32) -> String {
+    let mut name = String::with_capacity(4);
+    push_column_name(&mut name, c);
+    name
+}
+
+fn push_column_name(out: &mut String, c: u32) {
     let mut n = u64::from(c) + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push((b'A' + rem) as char);
+    // Least significant letter first: 26^7 > u32::MAX, so seven places hold any column.
+    let mut letters = [0u8; 7];
+    let mut len = 0;
+    while n > 0
+        && let Some(slot) = letters.get_mut(len)
+    {
+        *slot = b'A' + ((n - 1) % 26) as u8;
+        len += 1;
         n = (n - 1) / 26;
     }
-    letters.iter().rev().collect()
+    out.extend(letters.iter().take(len).rev().map(|&b| char::from(b)));
 }
 
 /// Parses `D5` / `$D$5` into zero-based coordinates.
@@ -486,6 +501,10 @@ mod tests {
         assert_eq!(a1(0, 0), "A1");
         assert_eq!(column_name(25), "Z");
         assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
+        assert_eq!(column_name(16_383), "XFD");
+        assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
         assert_eq!(parse_ref("$AA$10"), Some((9, 26)));
         assert_eq!(parse_ref("A0"), None);
     }
