@@ -397,10 +397,10 @@ fn place_row_table(
             let key = ValueKey::new(&row.key, field);
             value_cols.insert(header.c, field_kind(table, field));
             placement.header_cells.insert((header.r, header.c));
-            placement.values.insert(key.clone(), (hit.r, header.c));
             if let Some(i) = hit.legacy.or(header.legacy) {
-                placement.legacy.insert(key, i);
+                placement.legacy.insert(key.clone(), i);
             }
+            placement.values.insert(key, (hit.r, header.c));
         }
     }
     // Rows between the first and last found label that are not in the format.
@@ -628,7 +628,7 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let format_labels = format.derived(FormatLabels::of);
     for (table, labels) in format.tables.iter().zip(&format_labels.0) {
         let is_block_table = table.is_positional();
-        let placements: Vec<Placement> = data_grids
+        let mut placements: Vec<Placement> = data_grids
             .iter()
             .zip(&texts)
             .map(|(g, t)| {
@@ -643,8 +643,9 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
             .iter()
             .enumerate()
             .filter(|(_, p)| p.score > 0)
-            .max_by_key(|(i, p)| (p.score, std::cmp::Reverse(*i)));
-        let Some((best_index, placement)) = best else {
+            .max_by_key(|(i, p)| (p.score, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        let Some(best_index) = best else {
             findings.push(
                 Finding::error(
                     "import.table_missing",
@@ -667,6 +668,7 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
             .filter(|(i, p)| *i != best_index && p.score >= threshold)
             .map(|(i, _)| data_grids[i].name.as_str())
             .collect();
+        let placement = placements.swap_remove(best_index);
         if !others.is_empty() || placement.duplicates >= threshold {
             let mut places: Vec<String> = vec![grid.name.clone()];
             places.extend(others.iter().map(|s| s.to_string()));
@@ -684,6 +686,13 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
                 .hint("请删除多余的表格，只保留本年度的一份。"),
             );
         }
+        if placement
+            .legacy
+            .values()
+            .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
+        {
+            legacy_used = true;
+        }
         read_placement(
             file,
             grid,
@@ -693,13 +702,6 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
             &mut findings,
             &mut legacy_notes,
         );
-        if placement
-            .legacy
-            .values()
-            .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
-        {
-            legacy_used = true;
-        }
     }
 
     // The 2019 layout: markers anywhere, or values read through a 2019 label.
@@ -825,16 +827,16 @@ fn read_placement(
     file: &str,
     grid: &Grid,
     table: &TableSpec,
-    placement: &Placement,
+    mut placement: Placement,
     report: &mut Report,
     findings: &mut Vec<Finding>,
     legacy_notes: &mut Vec<(ValueKey, Location, usize)>,
 ) {
     let mut recomputed = Vec::new();
-    for (key, &(r, c)) in &placement.values {
+    for (key, (r, c)) in std::mem::take(&mut placement.values) {
         let (ar, ac) = grid.anchor(r, c);
-        let address = a1(ar, ac);
-        let location = Location::sheet_cell(file, &grid.name, &address);
+        let location = Location::sheet_cell(file, &grid.name, a1(ar, ac));
+        let address = location.cell.as_deref().unwrap_or_default();
         let kind = field_kind(table, &key.field);
         let value = match grid.get(ar, ac) {
             None => CellValue::Empty(String::new()),
@@ -851,7 +853,7 @@ fn read_placement(
                 Some(formula) => match evaluate_sum(grid, formula, kind) {
                     SumResult::AllBlank => CellValue::Empty(String::new()),
                     SumResult::Number(n) => {
-                        recomputed.push((address.clone(), formula.clone(), n));
+                        recomputed.push((address.to_string(), formula.clone(), n));
                         CellValue::Number(n)
                     }
                     SumResult::TooLarge => {
@@ -888,11 +890,11 @@ fn read_placement(
                 },
             },
         };
-        if let Some(&index) = placement.legacy.get(key) {
+        if let Some(&index) = placement.legacy.get(&key) {
             legacy_notes.push((key.clone(), location.clone(), index));
         }
         report.values.insert(
-            key.clone(),
+            key,
             Cell {
                 value,
                 source: Some(location),

@@ -95,13 +95,7 @@ pub fn a1(r: u32, c: u32) -> String {
     address
 }
 
-/// Column letters from a zero-based index (`0` → `A`, `26` → `AA`).
-pub fn column_name(c: u32) -> String {
-    let mut name = String::with_capacity(4);
-    push_column_name(&mut name, c);
-    name
-}
-
+/// Appends the column letters of a zero-based index (`0` → `A`, `26` → `AA`).
 fn push_column_name(out: &mut String, c: u32) {
     let mut n = u64::from(c) + 1;
     // Least significant letter first: 26^7 > u32::MAX, so seven places hold any column.
@@ -499,11 +493,11 @@ mod tests {
     fn addresses() {
         assert_eq!(a1(11, 5), "F12");
         assert_eq!(a1(0, 0), "A1");
-        assert_eq!(column_name(25), "Z");
-        assert_eq!(column_name(26), "AA");
-        assert_eq!(column_name(701), "ZZ");
-        assert_eq!(column_name(702), "AAA");
-        assert_eq!(column_name(16_383), "XFD");
+        assert_eq!(a1(0, 25), "Z1");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(1, 701), "ZZ2");
+        assert_eq!(a1(2, 702), "AAA3");
+        assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
         assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
         assert_eq!(parse_ref("$AA$10"), Some((9, 26)));
         assert_eq!(parse_ref("A0"), None);

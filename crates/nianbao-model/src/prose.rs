@@ -4,9 +4,9 @@
 //! `prose.keyword_missing`, `prose.item_missing`, `prose.fee_conflict`, `prose.number_mismatch`,
 //! `prose.year_mismatch`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Finding, Location};
@@ -19,13 +19,42 @@ use crate::text::{normalize_label, shared_regex};
 pub fn check_prose(format: &Format, report: &Report) -> Vec<Finding> {
     let mut findings = Vec::new();
     check_structure(format, report, &mut findings);
+    let claims = format.derived(ClaimPatterns::of);
     for part in &report.parts {
         for p in &part.paragraphs {
-            check_numbers(format, report, p, &mut findings);
-            check_year(report, p, &mut findings);
+            let text = compact(&p.full_text());
+            check_numbers(format, &claims, report, p, &text, &mut findings);
+            check_year(report, p, &text, &mut findings);
         }
     }
     findings
+}
+
+/// The patterns of a format's prose claims, compiled once per format ([`Format::derived`]).
+struct ClaimPatterns {
+    /// All the patterns at once: one pass over a paragraph tells which claims it may state.
+    /// `None` when one of them does not compile (formats are checked for that when loaded).
+    any: Option<RegexSet>,
+    /// Each claim's pattern, in the order of `prose_claims`.
+    each: Vec<Option<Arc<Regex>>>,
+}
+
+impl ClaimPatterns {
+    fn of(format: &Format) -> ClaimPatterns {
+        let patterns = format.prose_claims.iter().map(|c| c.pattern.as_str());
+        ClaimPatterns {
+            any: RegexSet::new(patterns.clone()).ok(),
+            each: patterns.map(shared_regex).collect(),
+        }
+    }
+
+    /// The claims whose pattern occurs in the text, by index.
+    fn occurring(&self, text: &str) -> Vec<usize> {
+        match &self.any {
+            Some(set) => set.matches(text).into_iter().collect(),
+            None => (0..self.each.len()).collect(),
+        }
+    }
 }
 
 fn part_location(part: &PartText) -> Location {
@@ -197,13 +226,22 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
-    let text = compact(&p.full_text());
-    for claim in &format.prose_claims {
-        let Some(re) = shared_regex(&claim.pattern) else {
+/// `text`: the paragraph's [`compact`] full text.
+fn check_numbers(
+    format: &Format,
+    claims: &ClaimPatterns,
+    report: &Report,
+    p: &Paragraph,
+    text: &str,
+    findings: &mut Vec<Finding>,
+) {
+    for index in claims.occurring(text) {
+        let (Some(claim), Some(Some(re))) =
+            (format.prose_claims.get(index), claims.each.get(index))
+        else {
             continue;
         };
-        for caps in re.captures_iter(&text) {
+        for caps in re.captures_iter(text) {
             let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else {
                 continue;
             };
@@ -259,14 +297,14 @@ fn check_numbers(format: &Format, report: &Report, p: &Paragraph, findings: &mut
     }
 }
 
-fn check_year(report: &Report, p: &Paragraph, findings: &mut Vec<Finding>) {
+/// `text`: the paragraph's [`compact`] full text.
+fn check_year(report: &Report, p: &Paragraph, text: &str, findings: &mut Vec<Finding>) {
     static YEAR: OnceLock<Regex> = OnceLock::new();
     let re = YEAR.get_or_init(|| {
         regex(r"(?:^|[。；！？：])(?:本(?:单位|机关|局|委|办|部门|镇|街道|区|县|市)?|我(?:单位|局|委|办|区|县|市|镇)?)?(\d{4})年度?[，,]|本(?:单位|机关|局|委|办|部门)(\d{4})年度")
     });
-    let text = compact(&p.full_text());
     let year = report.meta.year;
-    for caps in re.captures_iter(&text) {
+    for caps in re.captures_iter(text) {
         let Some(m) = caps.get(1).or_else(|| caps.get(2)) else {
             continue;
         };
