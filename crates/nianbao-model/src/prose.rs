@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Finding, Location};
@@ -30,30 +30,20 @@ pub fn check_prose(format: &Format, report: &Report) -> Vec<Finding> {
     findings
 }
 
-/// The patterns of a format's prose claims, compiled once per format ([`Format::derived`]).
-struct ClaimPatterns {
-    /// All the patterns at once: one pass over a paragraph tells which claims it may state.
-    /// `None` when one of them does not compile (formats are checked for that when loaded).
-    any: Option<RegexSet>,
-    /// Each claim's pattern, in the order of `prose_claims`.
-    each: Vec<Option<Arc<Regex>>>,
-}
+/// The patterns of a format's prose claims, in the order of `prose_claims`, compiled once per
+/// format ([`Format::derived`]); `None` for one that does not compile (formats are checked for
+/// that when they are loaded).
+struct ClaimPatterns(Vec<Option<Arc<Regex>>>);
 
 impl ClaimPatterns {
     fn of(format: &Format) -> ClaimPatterns {
-        let patterns = format.prose_claims.iter().map(|c| c.pattern.as_str());
-        ClaimPatterns {
-            any: RegexSet::new(patterns.clone()).ok(),
-            each: patterns.map(shared_regex).collect(),
-        }
-    }
-
-    /// The claims whose pattern occurs in the text, by index.
-    fn occurring(&self, text: &str) -> Vec<usize> {
-        match &self.any {
-            Some(set) => set.matches(text).into_iter().collect(),
-            None => (0..self.each.len()).collect(),
-        }
+        ClaimPatterns(
+            format
+                .prose_claims
+                .iter()
+                .map(|c| shared_regex(&c.pattern))
+                .collect(),
+        )
     }
 }
 
@@ -235,10 +225,8 @@ fn check_numbers(
     text: &str,
     findings: &mut Vec<Finding>,
 ) {
-    for index in claims.occurring(text) {
-        let (Some(claim), Some(Some(re))) =
-            (format.prose_claims.get(index), claims.each.get(index))
-        else {
+    for (claim, re) in format.prose_claims.iter().zip(&claims.0) {
+        let Some(re) = re else {
             continue;
         };
         for caps in re.captures_iter(text) {

@@ -25,6 +25,85 @@ pub struct Validation<'a> {
     pub previous: Option<&'a Report>,
 }
 
+/// The value keys a format's rules name, and the terms of every rule instance as positions in
+/// them, made once per format ([`Format::derived`]): a report's values are then found in one
+/// ordered pass over its values, not looked up term by term.
+struct RuleKeys {
+    /// Sorted, without repeats.
+    keys: Vec<ValueKey>,
+    /// Per rule (in order), per instance: the position in `keys` of each term, `sum` then `equals`.
+    terms: Vec<Vec<Vec<usize>>>,
+}
+
+impl RuleKeys {
+    fn of(format: &Format) -> RuleKeys {
+        let instances = || {
+            format
+                .expanded_rules()
+                .iter()
+                .flat_map(|r| r.iter().flatten())
+        };
+        let mut keys: Vec<ValueKey> = instances()
+            .flat_map(|inst| inst.sum.iter().chain(&inst.equals))
+            .map(|t| t.key.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        // Every term's key is among `keys`, which were made from the terms.
+        let position = |key: &ValueKey| keys.binary_search(key).unwrap_or_default();
+        let terms = format
+            .expanded_rules()
+            .iter()
+            .map(|rule| {
+                rule.iter()
+                    .flatten()
+                    .map(|inst| {
+                        inst.sum
+                            .iter()
+                            .chain(&inst.equals)
+                            .map(|t| position(&t.key))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        RuleKeys { keys, terms }
+    }
+
+    /// The report's number under each key, by position: both are in key order, so one pass.
+    fn numbers(&self, report: &Report) -> Vec<Option<Decimal>> {
+        let mut values = report.values.iter().peekable();
+        self.keys
+            .iter()
+            .map(|key| {
+                while values.next_if(|(k, _)| *k < key).is_some() {}
+                values
+                    .next_if(|(k, _)| *k == key)
+                    .and_then(|(_, cell)| cell.number_value())
+            })
+            .collect()
+    }
+}
+
+/// A report's (and last year's) numbers under a format's [`RuleKeys`].
+struct RuleValues {
+    now: Vec<Option<Decimal>>,
+    before: Option<Vec<Option<Decimal>>>,
+}
+
+impl RuleValues {
+    /// The value of an instance's `i`-th term, whose positions in the keys are `indices`.
+    fn of(&self, indices: &[usize], i: usize, term: &Term) -> Option<Decimal> {
+        let numbers = if term.previous {
+            self.before.as_ref()?
+        } else {
+            &self.now
+        };
+        let n = (*numbers.get(*indices.get(i)?)?)?;
+        Some(if term.negative { -n } else { n })
+    }
+}
+
 /// Validates a report against a format (and last year's report, if given). Findings come sorted:
 /// errors first.
 pub fn validate(format: &Format, report: &Report, previous: Option<&Report>) -> Vec<Finding> {
@@ -41,11 +120,22 @@ impl Validation<'_> {
         let mut findings = Vec::new();
         self.check_metadata(&mut findings);
         self.check_values(&mut findings);
-        for (rule, instances) in self.format.rules.iter().zip(self.format.expanded_rules()) {
+        let rule_keys = self.format.derived(RuleKeys::of);
+        let values = RuleValues {
+            now: rule_keys.numbers(self.report),
+            before: self.previous.map(|p| rule_keys.numbers(p)),
+        };
+        let rules = self.format.rules.iter().zip(self.format.expanded_rules());
+        for ((rule, instances), indices) in rules.zip(&rule_keys.terms) {
             match instances {
                 Ok(instances) => {
-                    for inst in instances {
-                        self.check_instance(rule, inst, &mut findings);
+                    for (inst, indices) in instances.iter().zip(indices) {
+                        self.check_instance(
+                            rule,
+                            inst,
+                            |i, term| values.of(indices, i, term),
+                            &mut findings,
+                        );
                     }
                 }
                 Err(e) => findings.push(Finding::error("format.rule_invalid", e.clone())),
@@ -201,21 +291,26 @@ impl Validation<'_> {
         );
     }
 
-    fn term_value(&self, term: &Term) -> Option<Decimal> {
-        let report = if term.previous {
-            self.previous?
-        } else {
-            self.report
-        };
-        let n = report.number(&term.key)?;
-        Some(if term.negative { -n } else { n })
-    }
-
-    fn check_instance(&self, rule: &RuleSpec, inst: &RuleInstance, findings: &mut Vec<Finding>) {
-        let sum_values: Option<Vec<Decimal>> =
-            inst.sum.iter().map(|t| self.term_value(t)).collect();
-        let equals_values: Option<Vec<Decimal>> =
-            inst.equals.iter().map(|t| self.term_value(t)).collect();
+    /// `value(i, term)`: the value of the instance's `i`-th term (`sum`, then `equals`).
+    fn check_instance(
+        &self,
+        rule: &RuleSpec,
+        inst: &RuleInstance,
+        value: impl Fn(usize, &Term) -> Option<Decimal>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let sum_values: Option<Vec<Decimal>> = inst
+            .sum
+            .iter()
+            .enumerate()
+            .map(|(i, t)| value(i, t))
+            .collect();
+        let equals_values: Option<Vec<Decimal>> = inst
+            .equals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| value(inst.sum.len() + i, t))
+            .collect();
         // A missing value (or no previous report) is reported elsewhere; the rule cannot be judged.
         let (Some(sum_values), Some(equals_values)) = (sum_values, equals_values) else {
             return;
