@@ -11,7 +11,7 @@ use docx_rs::{
 use std::sync::Arc;
 
 use nianbao_model::format::{CellRole, Slot, TableSpec};
-use nianbao_model::{CellValue, Format, Report, ValueKey};
+use nianbao_model::{Cell, CellValue, Format, KeyLookup, Report, ValueKey};
 use quick_xml::escape::escape;
 
 use crate::DocxError;
@@ -53,11 +53,17 @@ pub(crate) fn column_widths(spec: &TableSpec) -> Vec<usize> {
     widths
 }
 
-/// How a value prints: the exact number when there is one; nothing for a missing or unreadable
+/// [`cell_text`] of the report's value under `key`; nothing for a missing one.
+#[cfg(test)]
+fn value_text(report: &Report, key: &nianbao_model::ValueKey) -> String {
+    report.values.get(key).map(cell_text).unwrap_or_default()
+}
+
+/// How a value prints: the exact number when there is one; nothing for an unreadable or blank
 /// value (the validator reports those; printing 0 would state a figure the office never gave).
-pub(crate) fn value_text(report: &Report, key: &nianbao_model::ValueKey) -> String {
-    match report.values.get(key).map(|c| &c.value) {
-        Some(CellValue::Number(n)) => n.normalize().to_string(),
+fn cell_text(cell: &Cell) -> String {
+    match &cell.value {
+        CellValue::Number(n) => n.normalize().to_string(),
         _ => String::new(),
     }
 }
@@ -206,11 +212,11 @@ pub(crate) struct TableTemplates {
     tables: Vec<(String, Result<TableTemplate, String>)>,
 }
 
-/// One table: `pieces[i]` comes before the run of value `keys[i]`; the last piece ends the
-/// table.
+/// One table: `pieces[i]` comes before the run of the `i`-th value of `keys`; the last piece
+/// ends the table.
 pub(crate) struct TableTemplate {
     pieces: Vec<Vec<u8>>,
-    keys: Vec<ValueKey>,
+    keys: KeyLookup,
     /// The run a value is written in, around its escaped text (as docx-rs wrote the markers).
     run_open: Vec<u8>,
     run_close: Vec<u8>,
@@ -299,19 +305,22 @@ impl TableTemplate {
         }
         Ok(TableTemplate {
             pieces,
-            keys,
+            keys: KeyLookup::new(&keys),
             run_open,
             run_close,
         })
     }
 
     fn fill(&self, report: Option<&Report>) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            self.pieces.iter().map(Vec::len).sum::<usize>() + 64 * self.keys.len(),
-        );
-        for (piece, key) in self.pieces.iter().zip(&self.keys) {
+        let cells = match report {
+            Some(report) => self.keys.find(&report.values),
+            None => vec![None; self.keys.len()],
+        };
+        let mut out =
+            Vec::with_capacity(self.pieces.iter().map(Vec::len).sum::<usize>() + 64 * cells.len());
+        for (piece, cell) in self.pieces.iter().zip(&cells) {
             out.extend_from_slice(piece);
-            let text = report.map(|r| value_text(r, key)).unwrap_or_default();
+            let text = cell.map(cell_text).unwrap_or_default();
             // A missing value is an empty cell: no run at all, as for a draft.
             if !text.is_empty() {
                 out.extend_from_slice(&self.run_open);
@@ -382,6 +391,16 @@ mod tests {
                 spec.id
             );
             assert!(!filled.contains('\u{E000}') && !blank.contains('\u{E000}'));
+            // Each value in its own cell: the same table docx-rs draws with the values in it.
+            let direct = build_table(spec, &|key| value_text(&report, key)).build();
+            let mut wrapped = b"<w:document><w:body>".to_vec();
+            wrapped.extend_from_slice(&direct);
+            wrapped.extend_from_slice(b"</w:body></w:document>");
+            let direct =
+                String::from_utf8(normalize_part(&wrapped, &[spec.header_rows]).unwrap()).unwrap();
+            let start = direct.find("<w:tbl>").unwrap();
+            let end = direct.rfind("</w:tbl>").unwrap() + "</w:tbl>".len();
+            assert_eq!(filled, direct[start..end], "{}", spec.id);
         }
         // A label holding a marker character: that table fails, naming itself; the others fill.
         let mut odd = format.clone();

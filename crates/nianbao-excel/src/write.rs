@@ -331,10 +331,12 @@ fn write_table_sheet(
     }
 
     let cells = table.value_cells();
-    // Each value looked up once; totals add by index.
-    let values: Vec<Option<&CellValue>> = cells
-        .iter()
-        .map(|v| report.values.get(&v.key).map(|c| &c.value))
+    // Each value looked up once, all in one pass; totals add by index.
+    let values: Vec<Option<&CellValue>> = table
+        .value_lookup()
+        .find(&report.values)
+        .into_iter()
+        .map(|cell| cell.map(|c| &c.value))
         .collect();
     for (i, v) in cells.iter().enumerate() {
         let row = GRID_TOP + v.r as u32;

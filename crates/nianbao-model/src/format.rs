@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Severity;
-use crate::key::ValueKey;
+use crate::key::{KeyLookup, ValueKey};
 
 /// Id of the built-in national format.
 pub const NATIONAL_2021: &str = "national-2021";
@@ -244,6 +244,8 @@ pub struct TableSpec {
     pub values: Vec<ValueRunSpec>,
     #[serde(skip)]
     derived_value_cells: Derived<Vec<ValueCell>>,
+    #[serde(skip)]
+    derived_value_lookup: Derived<KeyLookup>,
     #[serde(skip)]
     derived_layout: Derived<Vec<Vec<Slot>>>,
 }
@@ -926,6 +928,13 @@ impl TableSpec {
     pub fn value_cells(&self) -> &[ValueCell] {
         self.derived_value_cells
             .get_or_init(|| self.make_value_cells())
+    }
+
+    /// The keys of [`TableSpec::value_cells`], in that order, to find a report's values for the
+    /// whole table at once.
+    pub fn value_lookup(&self) -> &KeyLookup {
+        self.derived_value_lookup
+            .get_or_init(|| KeyLookup::new(self.value_cells().iter().map(|v| &v.key)))
     }
 
     fn make_value_cells(&self) -> Vec<ValueCell> {

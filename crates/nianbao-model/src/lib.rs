@@ -23,7 +23,7 @@ pub mod validate;
 
 pub use diagnostic::{Counts, Finding, Location, Severity};
 pub use format::{Format, FormatOverlay, NATIONAL_2021};
-pub use key::ValueKey;
+pub use key::{KeyLookup, ValueKey};
 pub use report::{
     AdminLevel, Cell, CellValue, Metadata, Paragraph, ParagraphLevel, PartText, Report,
 };

@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{Finding, Location, Severity, sort_findings};
 use crate::format::{CompareOp, Format, RuleInstance, RuleSpec, Term, ValueKind};
-use crate::key::ValueKey;
-use crate::report::{AdminLevel, CellValue, Report};
+use crate::key::{KeyLookup, ValueKey};
+use crate::report::{AdminLevel, Cell, CellValue, Report};
 
 /// The inputs of a validation run.
 pub struct Validation<'a> {
@@ -25,62 +25,39 @@ pub struct Validation<'a> {
     pub previous: Option<&'a Report>,
 }
 
-/// The value keys a format's rules name, and the terms of every rule instance as positions in
-/// them, made once per format ([`Format::derived`]): a report's values are then found in one
-/// ordered pass over its values, not looked up term by term.
+/// Every term of a format's rules as one [`KeyLookup`] (rule by rule, instance by instance, `sum`
+/// then `equals`), made once per format ([`Format::derived`]): a report's values for all the rules
+/// are found in one pass.
 struct RuleKeys {
-    /// Sorted, without repeats.
-    keys: Vec<ValueKey>,
-    /// Per rule (in order), per instance: the position in `keys` of each term, `sum` then `equals`.
-    terms: Vec<Vec<Vec<usize>>>,
+    lookup: KeyLookup,
+    /// Per rule (in order), per instance: where its terms start in the lookup's list.
+    starts: Vec<Vec<usize>>,
 }
 
 impl RuleKeys {
     fn of(format: &Format) -> RuleKeys {
-        let instances = || {
-            format
-                .expanded_rules()
-                .iter()
-                .flat_map(|r| r.iter().flatten())
-        };
-        let mut keys: Vec<ValueKey> = instances()
-            .flat_map(|inst| inst.sum.iter().chain(&inst.equals))
-            .map(|t| t.key.clone())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        // Every term's key is among `keys`, which were made from the terms.
-        let position = |key: &ValueKey| keys.binary_search(key).unwrap_or_default();
-        let terms = format
-            .expanded_rules()
-            .iter()
-            .map(|rule| {
-                rule.iter()
-                    .flatten()
-                    .map(|inst| {
-                        inst.sum
-                            .iter()
-                            .chain(&inst.equals)
-                            .map(|t| position(&t.key))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
-        RuleKeys { keys, terms }
+        let mut keys = Vec::new();
+        let mut starts = Vec::new();
+        for rule in format.expanded_rules() {
+            let mut rule_starts = Vec::new();
+            for inst in rule.iter().flatten() {
+                rule_starts.push(keys.len());
+                keys.extend(inst.sum.iter().chain(&inst.equals).map(|t| &t.key));
+            }
+            starts.push(rule_starts);
+        }
+        RuleKeys {
+            lookup: KeyLookup::new(keys),
+            starts,
+        }
     }
 
-    /// The report's number under each key, by position: both are in key order, so one pass.
+    /// The report's number under each term, in the lookup's order.
     fn numbers(&self, report: &Report) -> Vec<Option<Decimal>> {
-        let mut values = report.values.iter().peekable();
-        self.keys
-            .iter()
-            .map(|key| {
-                while values.next_if(|(k, _)| *k < key).is_some() {}
-                values
-                    .next_if(|(k, _)| *k == key)
-                    .and_then(|(_, cell)| cell.number_value())
-            })
+        self.lookup
+            .find(&report.values)
+            .into_iter()
+            .map(|cell| cell.and_then(Cell::number_value))
             .collect()
     }
 }
@@ -92,14 +69,14 @@ struct RuleValues {
 }
 
 impl RuleValues {
-    /// The value of an instance's `i`-th term, whose positions in the keys are `indices`.
-    fn of(&self, indices: &[usize], i: usize, term: &Term) -> Option<Decimal> {
+    /// The value of the term at `at` in the rules' list.
+    fn of(&self, at: usize, term: &Term) -> Option<Decimal> {
         let numbers = if term.previous {
             self.before.as_ref()?
         } else {
             &self.now
         };
-        let n = (*numbers.get(*indices.get(i)?)?)?;
+        let n = (*numbers.get(at)?)?;
         Some(if term.negative { -n } else { n })
     }
 }
@@ -126,14 +103,14 @@ impl Validation<'_> {
             before: self.previous.map(|p| rule_keys.numbers(p)),
         };
         let rules = self.format.rules.iter().zip(self.format.expanded_rules());
-        for ((rule, instances), indices) in rules.zip(&rule_keys.terms) {
+        for ((rule, instances), starts) in rules.zip(&rule_keys.starts) {
             match instances {
                 Ok(instances) => {
-                    for (inst, indices) in instances.iter().zip(indices) {
+                    for (inst, &start) in instances.iter().zip(starts) {
                         self.check_instance(
                             rule,
                             inst,
-                            |i, term| values.of(indices, i, term),
+                            |i, term| values.of(start + i, term),
                             &mut findings,
                         );
                     }
@@ -207,14 +184,15 @@ impl Validation<'_> {
         // What the blank cells held, as written (`空白`, `/`, `不适用`…), each once.
         let mut written: Vec<String> = Vec::new();
         for table in &self.format.tables {
-            for vc in table.value_cells() {
+            let cells = table.value_lookup().find(&self.report.values);
+            for (vc, cell) in table.value_cells().iter().zip(cells) {
                 let key = &vc.key;
                 let kind = table.field(&key.field).map(|f| f.kind).unwrap_or_default();
                 let loc = || self.value_location(self.report, key);
                 let label = || self.format.value_label(key);
-                match self.report.values.get(key).map(|c| &c.value) {
+                match cell.map(|c| &c.value) {
                     None | Some(CellValue::Empty(_)) => {
-                        let raw = match self.report.values.get(key).map(|c| &c.value) {
+                        let raw = match cell.map(|c| &c.value) {
                             Some(CellValue::Empty(raw)) if !raw.trim().is_empty() => {
                                 raw.trim().to_string()
                             }
