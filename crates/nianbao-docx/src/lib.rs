@@ -21,14 +21,16 @@
 //! never as 0: the validator has already warned about it, and the document must not state a
 //! figure the office did not give.
 //!
-//! Output is byte-identical for the same input: docx-rs builds the body, and a post-processing
-//! pass (module `package`) puts properties in schema order, removes docx-rs's process-global
-//! ids, adds what docx-rs cannot write, and zips with a fixed order and timestamp. The tables,
-//! which depend on the format alone but for their values, are built and post-processed once per
-//! format (module `table`) and filled for each report. [`render`] converts a DOCX to PDF and PNG
-//! pages with LibreOffice for visual checks.
+//! Output is byte-identical for the same input: docx-rs draws the document, and a
+//! post-processing pass (module `package`) puts properties in schema order, removes docx-rs's
+//! process-global ids, adds what docx-rs cannot write, and zips with a fixed order and
+//! timestamp. What depends on the format or the typesetting alone is drawn and post-processed
+//! once and filled for each report: the tables with their values (module `table`), each shape of
+//! paragraph with its texts (module `para`). [`render`] converts a DOCX to PDF and PNG pages with
+//! LibreOffice for visual checks.
 
 mod package;
+mod para;
 pub mod render;
 mod table;
 mod typeset;
@@ -39,9 +41,10 @@ use docx_rs::{BuildXML, Footer, PageMargin, PageSize, Paragraph as DocxParagraph
 use nianbao_model::format::PartSpec;
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
+use crate::para::Para;
 use crate::typeset::{
-    KAITI, blank_line, body_paragraph, closing_line, heading_face, heading_run, part_heading, run,
-    sub_heading, title_line,
+    KAITI, blank_line, body_paragraph, closing_line, heading_face, part_heading, sub_heading,
+    title_line, with_heading_run,
 };
 
 /// Why a document could not be written.
@@ -219,23 +222,23 @@ fn render_skeleton(template: &str, context: &serde_json::Value) -> String {
         .unwrap_or_else(|_| template.to_string())
 }
 
-/// The document being built: the body as docx-rs paragraphs and tables in order, plus what the
-/// post-processing pass needs to know about them. Only the body and the footers come from
-/// docx-rs; the package's other parts are written by `package`.
+/// The document being built: the body's finished XML, paragraph by paragraph and table by table
+/// (both made from templates: [`para`], [`table::TableTemplates`]), and the section (page size
+/// and margins) docx-rs writes around it. Only the section and the footers come from docx-rs
+/// directly; the package's other parts are written by `package`.
 struct Document<'a> {
     format: &'a Format,
     meta: &'a Metadata,
-    body: docx_rs::Document,
-    /// Each table's finished XML, in document order; the body holds a marker paragraph for each
-    /// (see [`table::TableTemplates`]).
-    tables: Vec<Vec<u8>>,
-    /// The first problem met while filling a table (a defect, reported by `finish`).
-    table_error: Option<DocxError>,
+    section: docx_rs::Document,
+    /// The body's content, finished XML in document order.
+    content: Vec<u8>,
+    /// The first problem met while making a paragraph or table (a defect, reported by `finish`).
+    error: Option<DocxError>,
 }
 
 impl<'a> Document<'a> {
     fn new(format: &'a Format, meta: &'a Metadata) -> Document<'a> {
-        let body = docx_rs::Document::new()
+        let section = docx_rs::Document::new()
             .page_size(PageSize::new().size(typeset::PAGE_WIDTH, typeset::PAGE_HEIGHT))
             .page_margin(
                 PageMargin::new()
@@ -250,15 +253,16 @@ impl<'a> Document<'a> {
         Document {
             format,
             meta,
-            body,
-            tables: Vec::new(),
-            table_error: None,
+            section,
+            content: Vec::new(),
+            error: None,
         }
     }
 
-    fn push(&mut self, p: DocxParagraph) {
-        let body = std::mem::take(&mut self.body);
-        self.body = body.add_paragraph(p);
+    fn push(&mut self, p: Para) {
+        if let Err(e) = p.write(&mut self.content) {
+            self.error.get_or_insert(e);
+        }
     }
 
     /// The title on one line when it is short, else 机关名称 / second line; then a blank line.
@@ -279,14 +283,14 @@ impl<'a> Document<'a> {
     /// Body text; a line break in the text starts a new paragraph (one `w:p` per paragraph).
     fn body_text(&mut self, text: &str) {
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            self.push(body_paragraph().add_run(run(line)));
+            self.push(body_paragraph().run(line));
         }
     }
 
     /// Skeleton text: a line that starts with an enumerator is a heading in its face.
     fn skeleton_text(&mut self, text: &str) {
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            self.push(body_paragraph().add_run(heading_run(line, heading_face(line))));
+            self.push(with_heading_run(body_paragraph(), line, heading_face(line)));
         }
     }
 
@@ -308,10 +312,10 @@ impl<'a> Document<'a> {
             }
             let mut para = body_paragraph();
             if p.level == ParagraphLevel::Sub1 {
-                para = para.outline_lvl(1);
+                para = para.outline_level(1);
             }
             if p.level != ParagraphLevel::Body && run_in.is_none() {
-                para = para.keep_next(true);
+                para = para.keep_next();
             }
             if let Some(heading) = run_in {
                 let face = match p.level {
@@ -319,26 +323,21 @@ impl<'a> Document<'a> {
                     ParagraphLevel::Sub2 | ParagraphLevel::Sub3 => &typeset::FANGSONG,
                     ParagraphLevel::Body => heading_face(heading),
                 };
-                para = para.add_run(heading_run(heading, face));
+                para = with_heading_run(para, heading, face);
             }
             if !line.is_empty() {
-                para = para.add_run(run(line));
+                para = para.run(line);
             }
             self.push(para);
         }
     }
 
-    /// A statistics table: its XML made from the format's template and the report's values; the
-    /// body gets a marker paragraph that `finish` replaces with it.
+    /// A statistics table: its XML made from the format's template and the report's values.
     fn table(&mut self, spec: &nianbao_model::format::TableSpec, report: Option<&Report>) {
         match table::TableTemplates::of(self.format).fill(spec, report) {
-            Ok(xml) => {
-                let marker = table_marker(self.tables.len());
-                self.tables.push(xml);
-                self.push(DocxParagraph::new().style(&marker));
-            }
+            Ok(xml) => self.content.extend_from_slice(&xml),
             Err(e) => {
-                self.table_error.get_or_insert(e);
+                self.error.get_or_insert(e);
             }
         }
     }
@@ -359,7 +358,10 @@ impl<'a> Document<'a> {
         let even_and_odd = even.is_some();
         // Footers in the order of their relationship ids (`footer1.xml` is the default footer).
         let footers: Vec<Footer> = std::iter::once(odd).chain(even).collect();
-        let mut body = self.body;
+        // The section with one marker paragraph where the content goes.
+        let mut body = self
+            .section
+            .add_paragraph(DocxParagraph::new().style(CONTENT_MARKER));
         for (i, footer) in footers.iter().enumerate() {
             let rid = docx_rs::create_footer_rid(i + 1);
             body = if i == 0 {
@@ -368,10 +370,10 @@ impl<'a> Document<'a> {
                 body.even_footer(footer.clone(), &rid)
             };
         }
-        if let Some(e) = self.table_error {
+        if let Some(e) = self.error {
             return Err(e);
         }
-        let document = put_tables(package::normalize_part(&body.build(), &[])?, &self.tables)?;
+        let document = put_content(package::normalize_part(&body.build(), &[])?, &self.content)?;
         let footers = footers
             .iter()
             .map(|f| package::normalize_part(&f.build(), &[]))
@@ -393,35 +395,22 @@ impl<'a> Document<'a> {
     }
 }
 
-/// The paragraph style id of the marker paragraph standing for table `n` in the body. A style id
-/// is never made from a report's text, and text reaches the XML escaped (a `"` as `&quot;`), so
-/// no prose can look like `w:val="nianbao-table-N"`.
-fn table_marker(n: usize) -> String {
-    format!("nianbao-table-{n}")
-}
+/// The paragraph style id of the marker paragraph standing for the content in the section. A
+/// style id is never made from a report's text, and text reaches the XML escaped (a `"` as
+/// `&quot;`), so no prose can look like `w:val="nianbao-content"`.
+const CONTENT_MARKER: &str = "nianbao-content";
 
-/// Replaces each table's marker paragraph in the finished body with the table.
-fn put_tables(document: Vec<u8>, tables: &[Vec<u8>]) -> Result<Vec<u8>, DocxError> {
-    if tables.is_empty() {
-        return Ok(document);
-    }
-    let extra: usize = tables.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(document.len() + extra);
-    let mut at = 0;
-    for (n, xml) in tables.iter().enumerate() {
-        let style = format!("w:val=\"{}\"", table_marker(n));
-        let missing = || DocxError::Internal(format!("表格 {n} 的位置标记未找到"));
-        let found = table::find(&document, style.as_bytes(), at).ok_or_else(missing)?;
-        let para_start = table::rfind(&document[..found], b"<w:p>")
-            .filter(|&p| p >= at)
-            .ok_or_else(missing)?;
-        let para_end =
-            table::find(&document, b"</w:p>", found).ok_or_else(missing)? + b"</w:p>".len();
-        out.extend_from_slice(&document[at..para_start]);
-        out.extend_from_slice(xml);
-        at = para_end;
-    }
-    out.extend_from_slice(&document[at..]);
+/// Replaces the marker paragraph in the finished section with the content.
+fn put_content(document: Vec<u8>, content: &[u8]) -> Result<Vec<u8>, DocxError> {
+    let missing = || DocxError::Internal("正文内容的位置标记未找到".to_string());
+    let style = format!("w:val=\"{CONTENT_MARKER}\"");
+    let found = table::find(&document, style.as_bytes(), 0).ok_or_else(missing)?;
+    let para_start = table::rfind(&document[..found], b"<w:p>").ok_or_else(missing)?;
+    let para_end = table::find(&document, b"</w:p>", found).ok_or_else(missing)? + b"</w:p>".len();
+    let mut out = Vec::with_capacity(document.len() + content.len());
+    out.extend_from_slice(&document[..para_start]);
+    out.extend_from_slice(content);
+    out.extend_from_slice(&document[para_end..]);
     Ok(out)
 }
 

@@ -926,17 +926,28 @@ mod tests {
         for (i, key) in format.value_keys().into_iter().enumerate() {
             report.set(key, Decimal::from(i as i64 * 7), None);
         }
-        let mut doc = crate::Document::new(format, &report.meta);
-        doc.title();
-        doc.body_text("第一段 & <正文>\n第二段");
-        for spec in &format.tables {
-            doc.table(spec, Some(&report));
-        }
-        doc.signature();
+        use crate::typeset::{KAITI, body_paragraph, closing_line, part_heading, title_line};
         use docx_rs::BuildXML;
-        // The body (with a marker paragraph for each table), each table as its template is
-        // made (header rows marked), and the footers.
-        assert_same_as_tree_pass(&doc.body.build(), &[]);
+        // The section (with the content's marker paragraph), paragraphs of each kind, each table
+        // as its template is made (header rows marked), and the footers.
+        let doc = crate::Document::new(format, &report.meta);
+        let section = doc
+            .section
+            .add_paragraph(docx_rs::Paragraph::new().style(crate::CONTENT_MARKER));
+        assert_same_as_tree_pass(&section.build(), &[]);
+        for para in [
+            title_line("某市人民政府办公室2024年政府信息公开工作年度报告"),
+            part_heading("一、总体情况"),
+            body_paragraph().run("第一段 & <正文>"),
+            body_paragraph()
+                .outline_level(1)
+                .run_in_face("（一）主动公开。", &KAITI)
+                .run("正文"),
+            body_paragraph().keep_next().run("1.依申请公开"),
+            closing_line("2025年1月16日"),
+        ] {
+            assert_same_as_tree_pass(&crate::para::raw_xml(&para), &[]);
+        }
         assert!(format.tables.iter().any(|t| t.header_rows > 0));
         for spec in &format.tables {
             let (raw, _) = crate::table::TableTemplate::raw_xml(spec);

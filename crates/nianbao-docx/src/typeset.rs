@@ -1,10 +1,10 @@
-//! GB/T 9704-2012 typesetting as constants, named paragraph styles and docx-rs builders: faces,
-//! sizes, the page, the style sheet, and one builder per kind of paragraph.
+//! GB/T 9704-2012 typesetting as constants, named paragraph styles and builders: faces, sizes,
+//! the page, the style sheet, and one builder per kind of paragraph ([`Para`]).
 
-use docx_rs::{
-    AlignmentType, FieldCharType, Footer, InstrPAGE, InstrText, Paragraph, Run, RunFonts,
-};
+use docx_rs::{AlignmentType, FieldCharType, Footer, InstrPAGE, InstrText, Paragraph, Run};
 use nianbao_model::format::PageNumberStyle;
+
+use crate::para::Para;
 use nianbao_model::text::split_enumerator;
 
 /// Face for Latin letters and digits in every run.
@@ -225,41 +225,34 @@ pub(crate) fn style_definitions() -> String {
     xml
 }
 
-/// A run in the paragraph style's face and size.
+/// A run in the paragraph style's face and size (a table cell's text).
 pub(crate) fn run(text: &str) -> Run {
     Run::new().add_text(text)
 }
 
-/// A run in another Chinese face than its paragraph's (a run-in heading in 楷体 or 黑体).
-pub(crate) fn run_in_face(text: &str, face: &Face) -> Run {
-    Run::new()
-        .add_text(text)
-        .fonts(RunFonts::new().east_asia(face.name))
-}
-
 /// One title line, centred.
-pub(crate) fn title_line(text: &str) -> Paragraph {
-    Paragraph::new().style(STYLE_TITLE).add_run(run(text))
+pub(crate) fn title_line(text: &str) -> Para {
+    Para::styled(STYLE_TITLE).run(text)
 }
 
 /// An empty body line (below the title, above the signature).
-pub(crate) fn blank_line() -> Paragraph {
-    Paragraph::new()
+pub(crate) fn blank_line() -> Para {
+    Para::body()
 }
 
 /// A body paragraph (正文).
-pub(crate) fn body_paragraph() -> Paragraph {
-    Paragraph::new()
+pub(crate) fn body_paragraph() -> Para {
+    Para::body()
 }
 
 /// A part heading (`一、总体情况`) in 黑体, kept with what follows.
-pub(crate) fn part_heading(text: &str) -> Paragraph {
-    Paragraph::new().style(STYLE_HEADING_1).add_run(run(text))
+pub(crate) fn part_heading(text: &str) -> Para {
+    Para::styled(STYLE_HEADING_1).run(text)
 }
 
 /// A `（一）` heading on its own line, in 楷体, kept with what follows.
-pub(crate) fn sub_heading(text: &str) -> Paragraph {
-    Paragraph::new().style(STYLE_HEADING_2).add_run(run(text))
+pub(crate) fn sub_heading(text: &str) -> Para {
+    Para::styled(STYLE_HEADING_2).run(text)
 }
 
 /// The face of a heading written as text: `一、` 黑体, `（一）` 楷体, `1.`/`（1）` 仿宋.
@@ -276,12 +269,12 @@ pub(crate) fn heading_face(text: &str) -> &'static Face {
     }
 }
 
-/// A run in the face a heading's enumerator asks for, within a body paragraph.
-pub(crate) fn heading_run(text: &str, face: &Face) -> Run {
+/// A paragraph with a run in the face a heading's enumerator asks for.
+pub(crate) fn with_heading_run(para: Para, text: &str, face: &Face) -> Para {
     if face == &FANGSONG {
-        run(text)
+        para.run(text)
     } else {
-        run_in_face(text, face)
+        para.run_in_face(text, face)
     }
 }
 
@@ -291,8 +284,8 @@ fn is_chinese_digit(c: char) -> bool {
 
 /// A right-aligned line of the closing block (signature, date), two characters in from the
 /// right margin.
-pub(crate) fn closing_line(text: &str) -> Paragraph {
-    Paragraph::new().style(STYLE_CLOSING).add_run(run(text))
+pub(crate) fn closing_line(text: &str) -> Para {
+    Para::styled(STYLE_CLOSING).run(text)
 }
 
 /// The footers for a page-number style: `(default footer, even footer)`.
