@@ -11,7 +11,7 @@
 //! numbering of the body's paragraphs stays the one a reader sees. The VML copy of a text box
 //! (`mc:Fallback`) is skipped, so its text is read once.
 //!
-//! A draft whose tables are only to be recognised ([`Tables::UntilFound`]) has the body's tables
+//! A draft whose tables are only to be recognised ([`TableReading::UntilFound`]) has the body's tables
 //! after the first recognised one passed over unread: found by their closing tag, they are most
 //! of a draft's XML. They still count in the table numbering; a table holding other tables (page
 //! layout) is read as always, as its cells are content.
@@ -35,7 +35,7 @@ const MAX_NESTING: usize = 32;
 
 /// Which of the body's tables are read into grids.
 #[derive(Clone, Copy)]
-pub(crate) enum Tables<'t> {
+pub(crate) enum TableReading<'t> {
     /// Every table.
     All,
     /// Tables until one passes the test (a statistics table); the body's later tables are
@@ -46,16 +46,16 @@ pub(crate) enum Tables<'t> {
 pub(crate) fn read_blocks(
     file: &str,
     bytes: &[u8],
-    tables: Tables,
+    reading: TableReading,
 ) -> Result<Vec<Block>, DocError> {
-    read_blocks_limited(file, bytes, tables, MAX_DOCUMENT_XML)
+    read_blocks_limited(file, bytes, reading, MAX_DOCUMENT_XML)
 }
 
 /// [`read_blocks`] with the most `word/document.xml` may inflate to.
 fn read_blocks_limited(
     file: &str,
     bytes: &[u8],
-    tables: Tables,
+    reading: TableReading,
     limit: u64,
 ) -> Result<Vec<Block>, DocError> {
     let damaged = |reason: String| DocError::Damaged {
@@ -83,7 +83,7 @@ fn read_blocks_limited(
             limit,
         ));
     }
-    parse_document(file, &xml, tables).map_err(damaged)
+    parse_document(file, &xml, reading).map_err(damaged)
 }
 
 /// A paragraph being read, and how many table cells were open when it started (a text box may
@@ -109,7 +109,7 @@ struct TableBuilder {
     rows: Vec<Vec<RawCell>>,
     /// Grid columns skipped before the first cell of the current row (`w:gridBefore`).
     grid_before: usize,
-    /// Passed over unread ([`Tables::UntilFound`]).
+    /// Passed over unread ([`TableReading::UntilFound`]).
     passed_over: bool,
 }
 
@@ -173,8 +173,8 @@ struct Emitter<'f> {
     blocks: Vec<Block>,
     paragraphs: usize,
     tables: usize,
-    wanted: Tables<'f>,
-    /// A table passed the [`Tables::UntilFound`] test: later ones need not be read.
+    wanted: TableReading<'f>,
+    /// A table passed the [`TableReading::UntilFound`] test: later ones need not be read.
     found: bool,
 }
 
@@ -202,8 +202,10 @@ impl Emitter<'_> {
         } else {
             self.tables += 1;
             let grid = build_grid(self.tables, rows);
-            if let Tables::UntilFound(test) = self.wanted {
-                self.found |= test(&grid);
+            if let TableReading::UntilFound(test) = self.wanted
+                && !self.found
+            {
+                self.found = test(&grid);
             }
             self.blocks.push(Block::Table(grid));
         }
@@ -211,24 +213,45 @@ impl Emitter<'_> {
 }
 
 /// Where the table whose start tag `name` was just read ends — the offset of its closing tag in
-/// `rest`, the XML after the start tag — when it holds no other table. `None` when it does, or
-/// when it does not end: then it is read as usual.
+/// `rest`, the XML after the start tag — when nothing in between can hide or fake a tag. `None`
+/// when the table holds another table (with any prefix), a comment, CDATA or a processing
+/// instruction, or does not end: then it is read as usual.
 fn end_of_plain_table(rest: &[u8], name: &[u8]) -> Option<usize> {
     let close = [b"</", name, b">"].concat();
     let end = memchr::memmem::find(rest, &close)?;
     let inner = rest.get(..end)?;
-    let open = [b"<", name].concat();
-    let nested = memchr::memmem::find_iter(inner, &open).any(|at| {
-        // `<w:tbl>` or `<w:tbl …>`, not `<w:tblPr>`.
-        matches!(
-            inner.get(at + open.len()),
-            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
-        )
-    });
-    (!nested).then_some(end)
+    let hides_markup = [&b"<!--"[..], b"<![CDATA[", b"<?"]
+        .iter()
+        .any(|m| memchr::memmem::find(inner, m).is_some());
+    (!hides_markup && !opens_table(inner)).then_some(end)
 }
 
-fn parse_document(file: &str, xml: &[u8], wanted: Tables) -> Result<Vec<Block>, String> {
+/// Whether the XML opens a table element: `<tbl` or `<prefix:tbl`, then `>`, `/` or a space
+/// (not `<w:tblPr>`).
+fn opens_table(xml: &[u8]) -> bool {
+    let name_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    memchr::memmem::find_iter(xml, b"tbl").any(|at| {
+        let delimited = matches!(
+            xml.get(at + 3),
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+        );
+        let before = xml.get(..at).unwrap_or_default();
+        // An optional `prefix:` before the local name.
+        let before = match before.strip_suffix(b":") {
+            Some(head) => {
+                let prefix = head.iter().rev().take_while(|b| name_char(b)).count();
+                if prefix == 0 {
+                    return false;
+                }
+                head.get(..head.len() - prefix).unwrap_or_default()
+            }
+            None => before,
+        };
+        delimited && before.ends_with(b"<")
+    })
+}
+
+fn parse_document(file: &str, xml: &[u8], wanted: TableReading) -> Result<Vec<Block>, String> {
     // Events borrow from the inflated part: nothing is copied into a buffer.
     let mut reader = Reader::from_reader(xml);
     let mut out = Emitter {
@@ -274,7 +297,9 @@ fn parse_document(file: &str, xml: &[u8], wanted: Tables) -> Result<Vec<Block>, 
                             // A body table after the one that was looked for: jump to its
                             // closing tag, which is read next.
                             let rest: &[u8] = reader.get_ref();
-                            let end = (out.found && tables.is_empty() && paras.is_empty())
+                            let at_body_level =
+                                tables.is_empty() && cell_items.is_empty() && paras.is_empty();
+                            let end = (out.found && at_body_level)
                                 .then(|| end_of_plain_table(rest, e.name().as_ref()))
                                 .flatten();
                             if let Some(end) = end {
@@ -547,7 +572,8 @@ mod tests {
              <w:p><w:r><w:t>二、主动公开政府信息情况</w:t></w:r></w:p>",
             text_box(&["框内第一段", "", "框内第二段"])
         );
-        let blocks = parse_document("文本框.docx", xml(&body).as_bytes(), Tables::All).unwrap();
+        let blocks =
+            parse_document("文本框.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
         assert_eq!(
             paragraphs(&blocks),
             vec![
@@ -568,7 +594,8 @@ mod tests {
             "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r>{}</w:p></w:tc><w:tc><w:p><w:r><w:t>3</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
             text_box(&["注"])
         );
-        let blocks = parse_document("文本框.docx", xml(&body).as_bytes(), Tables::All).unwrap();
+        let blocks =
+            parse_document("文本框.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
         let Some(Block::Table(grid)) = blocks.first() else {
             panic!("{blocks:?}");
         };
@@ -611,11 +638,11 @@ mod tests {
             table(&["表三", "4"]),
         );
         let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
-        let all = parse_document("草稿.docx", xml(&body).as_bytes(), Tables::All).unwrap();
+        let all = parse_document("草稿.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
         let until = parse_document(
             "草稿.docx",
             xml(&body).as_bytes(),
-            Tables::UntilFound(&is_table_one),
+            TableReading::UntilFound(&is_table_one),
         )
         .unwrap();
         assert_eq!(paragraphs(&until), paragraphs(&all));
@@ -646,11 +673,43 @@ mod tests {
     }
 
     #[test]
+    fn a_table_is_passed_over_only_when_nothing_in_it_can_fake_a_tag() {
+        assert!(opens_table(b"<w:tr><w:tc><w:tbl><w:tr/></w:tbl>"));
+        assert!(opens_table(b"<ns0:tbl w:x=\"1\">"));
+        assert!(opens_table(b"<tbl>"));
+        assert!(!opens_table(
+            b"<w:tblPr><w:tblW w:w=\"0\"/></w:tblPr><w:t>tbl </w:t>"
+        ));
+        assert!(!opens_table(b"</w:tbl>"));
+        // After the table looked for: a comment holding a closing tag, CDATA, and a layout table
+        // whose inner table has another prefix. Each is read, and the prose comes out as in a full
+        // read.
+        let found = table(&["表一", "2"]);
+        let commented = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>注</w:t></w:r></w:p><!-- </w:tbl> --></w:tc></w:tr></w:tbl>";
+        let cdata = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t><![CDATA[</w:tbl>]]></w:t></w:r></w:p></w:tc></w:tr></w:tbl>";
+        let layout = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>版式中的段落</w:t></w:r></w:p><x:tbl><x:tr><x:tc><x:p/></x:tc></x:tr></x:tbl></w:tc></w:tr></w:tbl>";
+        let body = format!(
+            "{found}<w:p><w:r><w:t>一</w:t></w:r></w:p>{commented}<w:p><w:r><w:t>二</w:t></w:r></w:p>{cdata}{layout}<w:p><w:r><w:t>三</w:t></w:r></w:p>"
+        );
+        let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
+        let all = parse_document("草稿.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
+        let until = parse_document(
+            "草稿.docx",
+            xml(&body).as_bytes(),
+            TableReading::UntilFound(&is_table_one),
+        )
+        .unwrap();
+        assert_eq!(paragraphs(&until), paragraphs(&all));
+        let texts: Vec<String> = paragraphs(&until).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(texts, ["一", "二", "版式中的段落", "三"]);
+    }
+
+    #[test]
     fn document_xml_inflating_past_the_limit_is_refused() {
         let body = "<w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p>".repeat(100);
         let bytes = docx(&body);
-        assert!(read_blocks_limited("大.docx", &bytes, Tables::All, 1 << 20).is_ok());
-        let err = read_blocks_limited("大.docx", &bytes, Tables::All, 1000).unwrap_err();
+        assert!(read_blocks_limited("大.docx", &bytes, TableReading::All, 1 << 20).is_ok());
+        let err = read_blocks_limited("大.docx", &bytes, TableReading::All, 1000).unwrap_err();
         assert!(matches!(err, DocError::TooLarge { .. }), "{err}");
         let message = err.to_string();
         assert!(

@@ -223,8 +223,8 @@ pub fn read_document_bytes_with(
             let labels = tables::TableLabels::shared(format);
             let recognised = |grid: &structure::Grid| labels.recognises(grid);
             let wanted = match table_values {
-                TableValues::Read => docx::Tables::All,
-                TableValues::Skip => docx::Tables::UntilFound(&recognised),
+                TableValues::Read => docx::TableReading::All,
+                TableValues::Skip => docx::TableReading::UntilFound(&recognised),
             };
             docx::read_blocks(display_name, bytes, wanted)?
         }

@@ -94,8 +94,8 @@ fn expression_re() -> Option<&'static Regex> {
 }
 
 /// Renders placeholders in the report's prose (`{{ new_received.total }}`, `{{ org }}`,
-/// `{{ year }}`, every `row.field` key of the format; context = `Report::template_context()`),
-/// in place. Strict: an unknown placeholder or a template syntax error is an error finding
+/// `{{ year }}`, every `row.field` key of the format; the context is
+/// `Report::template_context_of` the rows the placeholders name), in place. Strict: an unknown placeholder or a template syntax error is an error finding
 /// (`draft.placeholder_unknown` / `draft.placeholder_syntax`) naming the paragraph (its `source`
 /// location) and the placeholder; the paragraph is left as written. A placeholder whose value
 /// is not filled in (`{{ date }}` without a date) is `draft.placeholder_empty`.
@@ -114,7 +114,7 @@ pub fn render_placeholders(report: &mut Report) -> Vec<Finding> {
         return Vec::new();
     }
     // The context holds the values of only the rows the placeholders name (a draft names a few
-    // dozen of the hundreds): what is not named is never looked up.
+    // dozen of the hundreds); the other values are not converted.
     let named: BTreeSet<&str> = templated
         .iter()
         .flat_map(|text| expressions(text))

@@ -395,9 +395,8 @@ impl<'a> Document<'a> {
     }
 }
 
-/// The paragraph style id of the marker paragraph standing for the content in the section. A
-/// style id is never made from a report's text, and text reaches the XML escaped (a `"` as
-/// `&quot;`), so no prose can look like `w:val="nianbao-content"`.
+/// The paragraph style id of the marker paragraph standing for the content in the section. The
+/// section holds no report text (the content is put in after), so the marker is found once.
 const CONTENT_MARKER: &str = "nianbao-content";
 
 /// Replaces the marker paragraph in the finished section with the content.

@@ -761,8 +761,14 @@ fn document_rels(footers: usize) -> Vec<u8> {
 }
 
 fn core_properties(info: &PackageInfo<'_>) -> Vec<u8> {
-    let title = escape(info.title);
-    let creator = escape(info.creator);
+    // The title and creator come from the report (机关名称): escaped as body text is.
+    let text = |s: &str| {
+        let mut out = Vec::new();
+        crate::para::escape_text(s, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let title = text(info.title);
+    let creator = text(info.creator);
     let ts = escape(info.timestamp);
     format!(
         "{DECL}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" \

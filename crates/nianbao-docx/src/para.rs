@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use docx_rs::{BuildXML, Paragraph, Run, RunFonts};
-use quick_xml::escape::escape;
 
 use crate::DocxError;
 use crate::package::normalize_part;
@@ -81,21 +80,57 @@ impl Para {
     /// The paragraph's finished XML (`<w:p>…</w:p>`), appended to `out`.
     pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), DocxError> {
         let template = template(&self.shape)?;
-        let mut pieces = template.pieces.iter();
-        if let Some(first) = pieces.next() {
-            out.extend_from_slice(first);
-        }
-        for (piece, text) in pieces.zip(&self.texts) {
-            out.extend_from_slice(escape(text.as_str()).as_bytes());
+        for ((piece, tag), text) in template
+            .pieces
+            .iter()
+            .zip(&template.text_tags)
+            .zip(&self.texts)
+        {
             out.extend_from_slice(piece);
+            out.extend_from_slice(tag);
+            let text_start = out.len();
+            escape_text(text, out);
+            if out.len() == text_start {
+                // No text: an empty element, as the post-processing pass writes one.
+                out.pop();
+                out.extend_from_slice(b"/>");
+            } else {
+                out.extend_from_slice(b"</w:t>");
+            }
+        }
+        if let Some(rest) = template.pieces.last() {
+            out.extend_from_slice(rest);
         }
         Ok(())
     }
 }
 
-/// A shape's XML cut at its texts: `pieces[0]`, text 1, `pieces[1]`, … , `pieces[runs]`.
+/// Writes a run's text escaped as docx-rs and the post-processing pass leave it (`&`, `<`, `>`,
+/// quotes as entities; line breaks dropped — a paragraph's lines are paragraphs of their own), so
+/// that a filled template is what docx-rs draws — except that characters XML does not allow
+/// (other C0 controls, U+FFFE, U+FFFF) are left out too: docx-rs would write them, and Word
+/// refuses a document holding one.
+pub(crate) fn escape_text(text: &str, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '"' => out.extend_from_slice(b"&quot;"),
+            '\'' => out.extend_from_slice(b"&apos;"),
+            '\t' => out.push(b'\t'),
+            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => {}
+            c => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+        }
+    }
+}
+
+/// A shape's XML cut at its runs' text elements: `pieces[0]`, the first run's `w:t` start tag
+/// (`text_tags[0]`), its text and `</w:t>`, `pieces[1]`, … , and `pieces[runs]` to the end.
 struct Template {
     pieces: Vec<Vec<u8>>,
+    text_tags: Vec<Vec<u8>>,
 }
 
 /// The template of a shape, drawn on first use and kept for the process (shapes do not depend on
@@ -122,9 +157,8 @@ fn marker(n: usize) -> String {
     format!("\u{E000}{n}\u{E001}")
 }
 
-/// Draws a shape with docx-rs, markers for its texts, puts it through the post-processing pass,
-/// and cuts the paragraph's XML at the markers.
-fn draw(shape: &Shape) -> Result<Template, DocxError> {
+/// The shape as a docx-rs paragraph, run `n` holding `text(n)`.
+fn build(shape: &Shape, text: impl Fn(usize) -> String) -> Paragraph {
     let mut paragraph = Paragraph::new();
     if let Some(style) = shape.style {
         paragraph = paragraph.style(style);
@@ -136,16 +170,27 @@ fn draw(shape: &Shape) -> Result<Template, DocxError> {
         paragraph = paragraph.keep_next(true);
     }
     for (n, face) in shape.runs.iter().enumerate() {
-        let run = Run::new().add_text(marker(n));
+        let run = Run::new().add_text(text(n));
         paragraph = paragraph.add_run(match face {
             RunFace::Style => run,
             RunFace::EastAsia(name) => run.fonts(RunFonts::new().east_asia(*name)),
         });
     }
+    paragraph
+}
+
+/// The paragraph in a document body, as the post-processing pass takes it.
+fn in_body(paragraph: &Paragraph) -> Vec<u8> {
     let mut wrapped = b"<w:document><w:body>".to_vec();
     wrapped.extend_from_slice(&paragraph.build());
     wrapped.extend_from_slice(b"</w:body></w:document>");
-    let normalized = normalize_part(&wrapped, &[])?;
+    wrapped
+}
+
+/// Draws a shape with docx-rs, markers for its texts, puts it through the post-processing pass,
+/// and cuts the paragraph's XML at the markers' text elements.
+fn draw(shape: &Shape) -> Result<Template, DocxError> {
+    let normalized = normalize_part(&in_body(&build(shape, marker)), &[])?;
     let broken = |why: &str| DocxError::Internal(format!("段落版式无法生成：{why}"));
     let start =
         find(&normalized, b"<w:body>", 0).ok_or_else(|| broken("没有 w:body"))? + b"<w:body>".len();
@@ -153,43 +198,37 @@ fn draw(shape: &Shape) -> Result<Template, DocxError> {
     let xml = normalized
         .get(start..end)
         .ok_or_else(|| broken("w:body 为空"))?;
-    let mut pieces = Vec::with_capacity(shape.runs.len() + 1);
+    let mut template = Template {
+        pieces: Vec::with_capacity(shape.runs.len() + 1),
+        text_tags: Vec::with_capacity(shape.runs.len()),
+    };
     let mut at = 0;
     for n in 0..shape.runs.len() {
         let marker = marker(n);
-        let found = find(xml, marker.as_bytes(), at).ok_or_else(|| broken("文字标记缺失"))?;
-        pieces.push(xml[at..found].to_vec());
-        at = found + marker.len();
+        let text = find(xml, marker.as_bytes(), at).ok_or_else(|| broken("文字标记缺失"))?;
+        let before = xml.get(at..text).unwrap_or_default();
+        let tag = rfind(before, b"<w:t").ok_or_else(|| broken("文字不在 w:t 中"))?;
+        let after = text + marker.len();
+        if !xml.get(after..).unwrap_or_default().starts_with(b"</w:t>") {
+            return Err(broken("w:t 中不止有文字"));
+        }
+        template.pieces.push(before[..tag].to_vec());
+        template.text_tags.push(before[tag..].to_vec());
+        at = after + b"</w:t>".len();
     }
-    pieces.push(xml[at..].to_vec());
-    Ok(Template { pieces })
+    template
+        .pieces
+        .push(xml.get(at..).unwrap_or_default().to_vec());
+    Ok(template)
 }
 
 /// The paragraph as docx-rs draws it with its texts, in a document body (before the
 /// post-processing pass): what the templates must reproduce.
 #[cfg(test)]
 pub(crate) fn raw_xml(para: &Para) -> Vec<u8> {
-    let mut paragraph = Paragraph::new();
-    if let Some(style) = para.shape.style {
-        paragraph = paragraph.style(style);
-    }
-    if let Some(level) = para.shape.outline_level {
-        paragraph = paragraph.outline_lvl(level);
-    }
-    if para.shape.keep_next {
-        paragraph = paragraph.keep_next(true);
-    }
-    for (face, text) in para.shape.runs.iter().zip(&para.texts) {
-        let run = Run::new().add_text(text);
-        paragraph = paragraph.add_run(match face {
-            RunFace::Style => run,
-            RunFace::EastAsia(name) => run.fonts(RunFonts::new().east_asia(*name)),
-        });
-    }
-    let mut wrapped = b"<w:document><w:body>".to_vec();
-    wrapped.extend_from_slice(&paragraph.build());
-    wrapped.extend_from_slice(b"</w:body></w:document>");
-    wrapped
+    in_body(&build(&para.shape, |n| {
+        para.texts.get(n).cloned().unwrap_or_default()
+    }))
 }
 
 #[cfg(test)]
@@ -217,6 +256,11 @@ mod tests {
                 .run("本年制发规范性文件8件，废止3件。"),
             Para::body().keep_next().run_in_face("1.", &KAITI),
             Para::body().run("A&B <规定> \"引号\" '单引号'"),
+            Para::styled(STYLE_HEADING_2).run("两行\n标题\r\t制表"),
+            Para::body()
+                .run_in_face("", &KAITI)
+                .run("run-in heading left empty"),
+            Para::body().run(""),
         ];
         for para in &paragraphs {
             let mut filled = Vec::new();
@@ -227,17 +271,29 @@ mod tests {
                 "{para:?}"
             );
         }
-        // An empty text is an empty element, as docx-rs's `<w:t xml:space="preserve"/>` is.
+        // The same shape with other texts fills the template kept from its first use.
+        let shape = &Para::body().run("另一段文字。").shape;
+        assert!(Arc::ptr_eq(
+            &template(shape).unwrap(),
+            &template(shape).unwrap()
+        ));
+    }
+
+    #[test]
+    fn characters_xml_does_not_allow_are_left_out() {
+        // docx-rs would write them (a draft in HTML, or a DOCX with character references, can
+        // hold them), and Word refuses a document holding one.
         let mut filled = Vec::new();
-        Para::body().run("").write(&mut filled).unwrap();
-        assert_eq!(
-            String::from_utf8(filled).unwrap(),
-            "<w:p><w:pPr/><w:r><w:t xml:space=\"preserve\"></w:t></w:r></w:p>"
-        );
-        // Each shape was drawn once: the same shape with other texts uses the kept template.
-        let again = Para::body().run("另一段文字。");
+        Para::body()
+            .run("控制\u{1}字符\u{b}\u{1b}[31m\u{FFFF}")
+            .write(&mut filled)
+            .unwrap();
+        let mut clean = Vec::new();
+        Para::body().run("控制字符[31m").write(&mut clean).unwrap();
+        assert_eq!(filled, clean);
+        // A text of nothing else is an empty text.
         let mut filled = Vec::new();
-        again.write(&mut filled).unwrap();
-        assert_eq!(filled, drawn_directly(&again));
+        Para::body().run("\u{1}\u{2}").write(&mut filled).unwrap();
+        assert_eq!(filled, drawn_directly(&Para::body().run("")));
     }
 }

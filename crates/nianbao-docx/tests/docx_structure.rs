@@ -783,3 +783,32 @@ fn text_with_line_breaks_becomes_separate_paragraphs() {
     assert_eq!(paragraph_with(&doc, "第二段。").text(), "第二段。");
     assert!(!String::from_utf8_lossy(&unzip(&docx)["word/document.xml"]).contains("&#xA;"));
 }
+
+#[test]
+fn prose_with_markup_and_control_characters_gives_well_formed_xml() {
+    let mut report = huaian_report();
+    let paragraph = &mut report.parts[0].paragraphs[0];
+    // Markup characters, a tab, and control characters that XML does not allow (a stray escape
+    // sequence, a vertical tab), as an HTML draft or a DOCX with character references can hold.
+    paragraph.text = "A&B <规定> \"引号\"\t制表\u{1b}[31m\u{b}结束".into();
+    // The name goes into the title, the signature and the document properties.
+    report.meta.org = "淮安市\u{7}人民政府".into();
+    let docx =
+        write_report_docx(Format::national_2021(), &report, &DocxOptions::default()).unwrap();
+    for (name, xml) in unzip(&docx) {
+        let forbidden: Vec<u8> = xml
+            .iter()
+            .copied()
+            .filter(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            .collect();
+        assert!(forbidden.is_empty(), "{name}: {forbidden:?}");
+    }
+    let doc = document(&docx);
+    let p = paragraph_with(&doc, "A&B");
+    // The paragraph may start with a run-in heading.
+    assert!(
+        p.text().ends_with("A&B <规定> \"引号\"\t制表[31m结束"),
+        "{}",
+        p.text()
+    );
+}

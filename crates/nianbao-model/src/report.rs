@@ -403,9 +403,6 @@ impl Report {
             }
         };
         let mut put = |key: &ValueKey, value: Option<Value>| {
-            if !wanted(&key.row) {
-                return;
-            }
             let row = root
                 .entry(key.row.as_str())
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -425,13 +422,17 @@ impl Report {
         // ones in every format (overlays do not change them). A value under a key of no national
         // table (none is read so today) is still seen.
         for (key, cell) in &self.values {
-            if let Some(n) = cell.number_value() {
+            if wanted(&key.row)
+                && let Some(n) = cell.number_value()
+            {
                 put(key, Some(as_value(n)));
             }
         }
         for table in &Format::national_2021().tables {
             for cell in table.value_cells() {
-                put(&cell.key, None);
+                if wanted(&cell.key.row) {
+                    put(&cell.key, None);
+                }
             }
         }
         Value::Object(root)

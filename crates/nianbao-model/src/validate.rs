@@ -70,7 +70,7 @@ struct RuleValues {
 
 impl RuleValues {
     /// The value of the term at `at` in the rules' list.
-    fn of(&self, at: usize, term: &Term) -> Option<Decimal> {
+    fn term(&self, at: usize, term: &Term) -> Option<Decimal> {
         let numbers = if term.previous {
             self.before.as_ref()?
         } else {
@@ -110,7 +110,7 @@ impl Validation<'_> {
                         self.check_instance(
                             rule,
                             inst,
-                            |i, term| values.of(start + i, term),
+                            |i, term| values.term(start + i, term),
                             &mut findings,
                         );
                     }
