@@ -623,6 +623,16 @@ mod tests {
             .collect()
     }
 
+    /// The body read with every table, and read until the table holding `表一`.
+    fn read_all_and_until_table_one(body: &str) -> (Vec<Block>, Vec<Block>) {
+        let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
+        let read = |reading| parse_document("草稿.docx", xml(body).as_bytes(), reading).unwrap();
+        (
+            read(TableReading::All),
+            read(TableReading::UntilFound(&is_table_one)),
+        )
+    }
+
     #[test]
     fn tables_after_the_one_looked_for_are_passed_over_and_layout_tables_still_read() {
         let layout = format!(
@@ -637,14 +647,7 @@ mod tests {
             layout,
             table(&["表三", "4"]),
         );
-        let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
-        let all = parse_document("草稿.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
-        let until = parse_document(
-            "草稿.docx",
-            xml(&body).as_bytes(),
-            TableReading::UntilFound(&is_table_one),
-        )
-        .unwrap();
+        let (all, until) = read_all_and_until_table_one(&body);
         assert_eq!(paragraphs(&until), paragraphs(&all));
         assert_eq!(
             paragraphs(&until).last(),
@@ -691,14 +694,7 @@ mod tests {
         let body = format!(
             "{found}<w:p><w:r><w:t>一</w:t></w:r></w:p>{commented}<w:p><w:r><w:t>二</w:t></w:r></w:p>{cdata}{layout}<w:p><w:r><w:t>三</w:t></w:r></w:p>"
         );
-        let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
-        let all = parse_document("草稿.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
-        let until = parse_document(
-            "草稿.docx",
-            xml(&body).as_bytes(),
-            TableReading::UntilFound(&is_table_one),
-        )
-        .unwrap();
+        let (all, until) = read_all_and_until_table_one(&body);
         assert_eq!(paragraphs(&until), paragraphs(&all));
         let texts: Vec<String> = paragraphs(&until).into_iter().map(|(t, _)| t).collect();
         assert_eq!(texts, ["一", "二", "版式中的段落", "三"]);
