@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use docx_rs::{BuildXML, Paragraph, Run, RunFonts};
 
 use crate::DocxError;
-use crate::package::normalize_part;
+use crate::package::{finish_in_body, text_marker};
 use crate::table::{find, rfind};
 use crate::typeset::Face;
 
@@ -151,12 +151,6 @@ fn template(shape: &Shape) -> Result<Arc<Template>, DocxError> {
     Ok(Arc::clone(templates.entry(shape.clone()).or_insert(drawn)))
 }
 
-/// The text standing for run `n` while a shape is drawn: private-use characters no XML
-/// processing touches.
-fn marker(n: usize) -> String {
-    format!("\u{E000}{n}\u{E001}")
-}
-
 /// The shape as a docx-rs paragraph, run `n` holding `text(n)`.
 fn build(shape: &Shape, text: impl Fn(usize) -> String) -> Paragraph {
     let mut paragraph = Paragraph::new();
@@ -179,32 +173,19 @@ fn build(shape: &Shape, text: impl Fn(usize) -> String) -> Paragraph {
     paragraph
 }
 
-/// The paragraph in a document body, as the post-processing pass takes it.
-fn in_body(paragraph: &Paragraph) -> Vec<u8> {
-    let mut wrapped = b"<w:document><w:body>".to_vec();
-    wrapped.extend_from_slice(&paragraph.build());
-    wrapped.extend_from_slice(b"</w:body></w:document>");
-    wrapped
-}
-
 /// Draws a shape with docx-rs, markers for its texts, puts it through the post-processing pass,
 /// and cuts the paragraph's XML at the markers' text elements.
 fn draw(shape: &Shape) -> Result<Template, DocxError> {
-    let normalized = normalize_part(&in_body(&build(shape, marker)), &[])?;
+    let finished = finish_in_body(&build(shape, text_marker).build(), &[])?;
+    let xml = finished.as_slice();
     let broken = |why: &str| DocxError::Internal(format!("段落版式无法生成：{why}"));
-    let start =
-        find(&normalized, b"<w:body>", 0).ok_or_else(|| broken("没有 w:body"))? + b"<w:body>".len();
-    let end = rfind(&normalized, b"</w:body>").ok_or_else(|| broken("w:body 未结束"))?;
-    let xml = normalized
-        .get(start..end)
-        .ok_or_else(|| broken("w:body 为空"))?;
     let mut template = Template {
         pieces: Vec::with_capacity(shape.runs.len() + 1),
         text_tags: Vec::with_capacity(shape.runs.len()),
     };
     let mut at = 0;
     for n in 0..shape.runs.len() {
-        let marker = marker(n);
+        let marker = text_marker(n);
         let text = find(xml, marker.as_bytes(), at).ok_or_else(|| broken("文字标记缺失"))?;
         let before = xml.get(at..text).unwrap_or_default();
         let tag = rfind(before, b"<w:t").ok_or_else(|| broken("文字不在 w:t 中"))?;
@@ -222,13 +203,14 @@ fn draw(shape: &Shape) -> Result<Template, DocxError> {
     Ok(template)
 }
 
-/// The paragraph as docx-rs draws it with its texts, in a document body (before the
-/// post-processing pass): what the templates must reproduce.
+/// The paragraph as docx-rs draws it with its texts (before the post-processing pass): what the
+/// templates must reproduce.
 #[cfg(test)]
-pub(crate) fn raw_xml(para: &Para) -> Vec<u8> {
-    in_body(&build(&para.shape, |n| {
+pub(crate) fn drawn_with_texts(para: &Para) -> Vec<u8> {
+    build(&para.shape, |n| {
         para.texts.get(n).cloned().unwrap_or_default()
-    }))
+    })
+    .build()
 }
 
 #[cfg(test)]
@@ -238,10 +220,7 @@ mod tests {
 
     /// The paragraph as docx-rs draws it with its texts, through the same pass.
     fn drawn_directly(para: &Para) -> Vec<u8> {
-        let normalized = normalize_part(&raw_xml(para), &[]).unwrap();
-        let start = find(&normalized, b"<w:body>", 0).unwrap() + b"<w:body>".len();
-        let end = rfind(&normalized, b"</w:body>").unwrap();
-        normalized[start..end].to_vec()
+        finish_in_body(&drawn_with_texts(para), &[]).unwrap()
     }
 
     #[test]

@@ -15,7 +15,7 @@ use nianbao_model::{Cell, CellValue, Format, KeyLookup, Report, ValueKey};
 use quick_xml::escape::escape;
 
 use crate::DocxError;
-use crate::package::normalize_part;
+use crate::package::{finish_in_body, text_marker};
 
 use crate::typeset::{STYLE_TABLE, STYLE_TABLE_SMALL, TEXT_WIDTH, run};
 
@@ -195,13 +195,6 @@ fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Ta
         .margins(TableCellMargins::new().margin(0, CELL_PADDING, 0, CELL_PADDING))
 }
 
-/// Marks the place of the `n`th value cell while a table template is built, in private-use
-/// characters. Building checks that each marker is found once and that no private-use marker
-/// character is left over, so a label that happened to contain one fails loudly.
-fn value_marker(n: usize) -> String {
-    format!("\u{E000}{n}\u{E001}")
-}
-
 /// The tables of a format as finished document XML, made once per format
 /// ([`Format::derived`]): a table's grid, labels, merges and widths come from the format alone,
 /// and only the values differ between reports. Filling a table for a report joins the pieces
@@ -256,35 +249,31 @@ impl TableTemplates {
 }
 
 impl TableTemplate {
-    /// The XML of a table raw from docx-rs, a marker in each value cell, wrapped in a document
-    /// body so that the post-processing pass marks its header rows.
-    pub(crate) fn raw_xml(spec: &TableSpec) -> (Vec<u8>, Vec<ValueKey>) {
+    /// The XML of a table raw from docx-rs, a marker ([`text_marker`]) in each value cell, with
+    /// the keys in the markers' order.
+    pub(crate) fn drawn(spec: &TableSpec) -> (Vec<u8>, Vec<ValueKey>) {
         // Markers are numbered in the order the cells are drawn, which is their order in the
         // XML; the keys are recorded in the same order (a key may sit in more than one cell).
         let keys: std::cell::RefCell<Vec<ValueKey>> = std::cell::RefCell::default();
         let table = build_table(spec, &|key| {
             let mut keys = keys.borrow_mut();
             keys.push(key.clone());
-            value_marker(keys.len() - 1)
+            text_marker(keys.len() - 1)
         });
-        let keys = keys.into_inner();
-        let mut xml = b"<w:document><w:body>".to_vec();
-        xml.extend_from_slice(&table.build());
-        xml.extend_from_slice(b"</w:body></w:document>");
-        (xml, keys)
+        (table.build(), keys.into_inner())
     }
 
+    /// Building checks that each value's marker is found and that no private-use marker
+    /// character is left over, so a label that happened to contain one fails loudly.
     fn build(spec: &TableSpec) -> Result<TableTemplate, String> {
-        let (raw, keys) = Self::raw_xml(spec);
-        let normalized = normalize_part(&raw, &[spec.header_rows]).map_err(|e| e.to_string())?;
-        let start = find(&normalized, b"<w:tbl>", 0).ok_or("没有 w:tbl")?;
-        let end = rfind(&normalized, b"</w:tbl>").ok_or("w:tbl 未结束")? + b"</w:tbl>".len();
-        let xml = &normalized[start..end];
+        let (drawn, keys) = Self::drawn(spec);
+        let finished = finish_in_body(&drawn, &[spec.header_rows]).map_err(|e| e.to_string())?;
+        let xml = finished.as_slice();
         let mut pieces = Vec::with_capacity(keys.len() + 1);
         let (mut run_open, mut run_close) = (Vec::new(), Vec::new());
         let mut at = 0;
         for n in 0..keys.len() {
-            let marker = value_marker(n);
+            let marker = text_marker(n);
             let text =
                 find(xml, marker.as_bytes(), at).ok_or_else(|| format!("数值 {n} 的位置未找到"))?;
             let run_start = rfind(&xml[..text], b"<w:r>")
@@ -393,14 +382,8 @@ mod tests {
             assert!(!filled.contains('\u{E000}') && !blank.contains('\u{E000}'));
             // Each value in its own cell: the same table docx-rs draws with the values in it.
             let direct = build_table(spec, &|key| value_text(&report, key)).build();
-            let mut wrapped = b"<w:document><w:body>".to_vec();
-            wrapped.extend_from_slice(&direct);
-            wrapped.extend_from_slice(b"</w:body></w:document>");
-            let direct =
-                String::from_utf8(normalize_part(&wrapped, &[spec.header_rows]).unwrap()).unwrap();
-            let start = direct.find("<w:tbl>").unwrap();
-            let end = direct.rfind("</w:tbl>").unwrap() + "</w:tbl>".len();
-            assert_eq!(filled, direct[start..end], "{}", spec.id);
+            let direct = finish_in_body(&direct, &[spec.header_rows]).unwrap();
+            assert_eq!(filled, String::from_utf8(direct).unwrap(), "{}", spec.id);
         }
         // A label holding a marker character: that table fails, naming itself; the others fill.
         let mut odd = format.clone();
