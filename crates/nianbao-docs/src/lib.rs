@@ -218,19 +218,29 @@ pub fn read_document_bytes_with(
         ));
     }
     let kind = detect_kind(display_name, bytes)?;
-    let blocks = match kind {
+    // Whether the grids hold a statistics table, when the reader found out while reading.
+    let found_table = std::cell::Cell::new(false);
+    let (blocks, recognised) = match kind {
         Kind::Docx => {
             let labels = tables::TableLabels::shared(format);
-            let recognised = |grid: &structure::Grid| labels.recognises(grid);
-            let wanted = match table_values {
-                TableValues::Read => docx::TableReading::All,
-                TableValues::Skip => docx::TableReading::UntilFound(&recognised),
+            let recognise = |grid: &structure::Grid| {
+                let is_table = labels.recognises(grid);
+                if is_table {
+                    found_table.set(true);
+                }
+                is_table
             };
-            docx::read_blocks(display_name, bytes, wanted)?
+            let reading = match table_values {
+                TableValues::Read => docx::TableReading::All,
+                TableValues::Skip => docx::TableReading::UntilFound(&recognise),
+            };
+            let blocks = docx::read_blocks(display_name, bytes, reading)?;
+            let recognised = (table_values == TableValues::Skip).then(|| found_table.get());
+            (blocks, recognised)
         }
         Kind::Html => {
             let source = decode::decode_html(display_name, bytes)?;
-            html::read_blocks(display_name, &source)
+            (html::read_blocks(display_name, &source), None)
         }
         Kind::Markdown | Kind::Text => {
             let source = decode::decode_text(display_name, bytes)?;
@@ -243,7 +253,7 @@ pub fn read_document_bytes_with(
     };
     finish(
         display_name,
-        structure::build_from_blocks(display_name, &blocks, format, table_values),
+        structure::build_from_blocks(display_name, &blocks, format, table_values, recognised),
     )
 }
 

@@ -50,11 +50,14 @@ const HEADING_MAX_CHARS: usize = 40;
 const RUN_IN_MAX_CHARS: usize = 30;
 
 /// Builds the report from DOCX or HTML blocks. `None` when the document holds nothing.
+/// `recognised`: whether the blocks hold a statistics table, when the reader already found out
+/// (a DOCX read with [`TableValues::Skip`] recognises tables as it reads); not asked again.
 pub(crate) fn build_from_blocks(
     file: &str,
     blocks: &[Block],
     format: &Format,
     table_values: TableValues,
+    recognised: Option<bool>,
 ) -> Option<Imported> {
     let mut paras = Vec::new();
     let mut grids = Vec::new();
@@ -86,15 +89,18 @@ pub(crate) fn build_from_blocks(
     let mut report = Report::default();
     report.meta.format = format.id.clone();
     let mut findings = Vec::new();
-    let has_tables = tables::map_grids(
-        file,
-        &grids,
-        format,
-        &tables::TableLabels::shared(format),
-        table_values,
-        &mut report,
-        &mut findings,
-    );
+    let has_tables = match recognised {
+        Some(recognised) if table_values == TableValues::Skip => recognised,
+        _ => tables::map_grids(
+            file,
+            &grids,
+            format,
+            &tables::TableLabels::shared(format),
+            table_values,
+            &mut report,
+            &mut findings,
+        ),
+    };
     assemble(
         paras,
         format,
