@@ -49,11 +49,11 @@ fn row_runs(spec: &TableSpec) -> Vec<(&str, Vec<String>)> {
     runs.sort_by_key(|r| (r.r, r.c));
     runs.into_iter()
         .map(|run| {
-            let fields = if run.fields.is_empty() {
-                spec.fields.iter().map(|f| f.key.clone()).collect()
-            } else {
-                run.fields.clone()
-            };
+            let fields = spec
+                .run_fields(run)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             (run.row.as_str(), fields)
         })
         .collect()

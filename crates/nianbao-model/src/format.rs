@@ -914,14 +914,18 @@ impl TableSpec {
         let mut runs: Vec<&ValueRunSpec> = self.values.iter().filter(|r| r.row == row).collect();
         runs.sort_by_key(|r| r.c);
         runs.into_iter()
-            .flat_map(|run| -> Vec<&str> {
-                if run.fields.is_empty() {
-                    self.fields.iter().map(|f| f.key.as_str()).collect()
-                } else {
-                    run.fields.iter().map(String::as_str).collect()
-                }
-            })
+            .flat_map(|run| self.run_fields(run))
             .collect()
+    }
+
+    /// The fields of a run of value cells, in column order: those it names, or every field of
+    /// the table when it names none.
+    pub fn run_fields<'s>(&'s self, run: &'s ValueRunSpec) -> Vec<&'s str> {
+        if run.fields.is_empty() {
+            self.fields.iter().map(|f| f.key.as_str()).collect()
+        } else {
+            run.fields.iter().map(String::as_str).collect()
+        }
     }
 
     /// Every value cell with its grid position.
@@ -940,12 +944,7 @@ impl TableSpec {
     fn make_value_cells(&self) -> Vec<ValueCell> {
         let mut out = Vec::new();
         for run in &self.values {
-            let fields: Vec<&str> = if run.fields.is_empty() {
-                self.fields.iter().map(|f| f.key.as_str()).collect()
-            } else {
-                run.fields.iter().map(String::as_str).collect()
-            };
-            for (i, field) in fields.into_iter().enumerate() {
+            for (i, field) in self.run_fields(run).into_iter().enumerate() {
                 out.push(ValueCell {
                     key: ValueKey::new(&run.row, field),
                     r: run.r,
