@@ -468,6 +468,7 @@ fn build_grid(index: usize, rows: Vec<Vec<RawCell>>) -> Grid {
         index,
         slots: Vec::new(),
         cells: Vec::new(),
+        lines: Vec::new(),
     };
     for (r, row) in rows.into_iter().take(MAX_ROWS).enumerate() {
         let mut slots: Vec<Option<usize>> = Vec::new();
@@ -547,7 +548,7 @@ mod tests {
             .iter()
             .filter_map(|b| match b {
                 Block::Para(p) => Some((p.text.clone(), p.loc.paragraph)),
-                Block::Table(_) => None,
+                Block::Table(_) | Block::TitleHint(_) => None,
             })
             .collect()
     }
@@ -618,7 +619,7 @@ mod tests {
                 Block::Table(g) => {
                     Some((g.index, g.cells.iter().map(|c| c.text.clone()).collect()))
                 }
-                Block::Para(_) => None,
+                Block::Para(_) | Block::TitleHint(_) => None,
             })
             .collect()
     }

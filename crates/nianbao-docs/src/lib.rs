@@ -47,6 +47,7 @@
 
 mod decode;
 mod docx;
+mod flat;
 mod html;
 mod placeholders;
 mod structure;
@@ -240,7 +241,7 @@ pub fn read_document_bytes_with(
         }
         Kind::Html => {
             let source = decode::decode_html(display_name, bytes)?;
-            (html::read_blocks(display_name, &source), None)
+            (html::read_blocks(display_name, &source, format), None)
         }
         Kind::Markdown | Kind::Text => {
             let source = decode::decode_text(display_name, bytes)?;

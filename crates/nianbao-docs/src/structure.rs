@@ -35,6 +35,9 @@ pub(crate) struct Grid {
     pub index: usize,
     pub slots: Vec<Vec<Option<usize>>>,
     pub cells: Vec<GridCell>,
+    /// For a table made of a text file's lines: the line number of each grid row (values are
+    /// then located by line). Empty for DOCX and HTML tables.
+    pub lines: Vec<usize>,
 }
 
 /// What a DOCX or HTML document is made of.
@@ -42,6 +45,10 @@ pub(crate) struct Grid {
 pub(crate) enum Block {
     Para(Para),
     Table(Grid),
+    /// A statement of the document's title outside its body (a web page's `<title>`,
+    /// `ArticleTitle` metadata, a heading above the article), in order of precedence: read for
+    /// 机关名称 and 年度 when the body has no title line, never taken for prose.
+    TitleHint(Para),
 }
 
 /// Longest paragraph that can be a heading line (part heading, title line, signature).
@@ -61,8 +68,10 @@ pub(crate) fn build_from_blocks(
 ) -> Option<Imported> {
     let mut paras = Vec::new();
     let mut grids = Vec::new();
+    let mut hints = Vec::new();
     for block in blocks {
         match block {
+            Block::TitleHint(p) => hints.push(p.clone()),
             Block::Para(p) => {
                 // A line break inside a paragraph separates lines that are read as paragraphs
                 // (a two-line title, a signature above its date).
@@ -91,7 +100,7 @@ pub(crate) fn build_from_blocks(
     let mut findings = Vec::new();
     let has_tables = match recognised {
         Some(recognised) if table_values == TableValues::Skip => recognised,
-        _ => tables::map_grids(
+        _ => !tables::map_grids(
             file,
             &grids,
             format,
@@ -99,10 +108,12 @@ pub(crate) fn build_from_blocks(
             table_values,
             &mut report,
             &mut findings,
-        ),
+        )
+        .is_empty(),
     };
     assemble(
         paras,
+        &hints,
         format,
         &PartHeadings::new(format),
         &mut report,
@@ -126,6 +137,8 @@ pub(crate) fn build_from_lines(
         return None;
     }
     let part_headings = PartHeadings::new(format);
+    let split = part_headings.split_inline(lines);
+    let lines = &split;
     let headings: Vec<Option<u8>> = lines
         .lines
         .iter()
@@ -150,6 +163,43 @@ pub(crate) fn build_from_lines(
         .zip(&headings)
         .filter_map(|(l, h)| h.map(|n| (l.no, n)))
         .collect();
+    // The same by index (a crawled line cut at its headings gives pieces of one line number).
+    let heading_at: Vec<(usize, u8)> = headings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.map(|n| (i, n)))
+        .collect();
+    let region_of = |number: u8| -> Option<(usize, usize)> {
+        let pos = heading_at.iter().position(|(_, n)| *n == number)?;
+        let start = heading_at.get(pos).map(|(i, _)| *i)?;
+        let end = heading_at
+            .get(pos + 1)
+            .map(|(i, _)| *i)
+            .unwrap_or(lines.lines.len());
+        Some((start + 1, end))
+    };
+    // Lines inside the part of a table whose heading was found: a table whose heading is
+    // missing is looked for only outside those.
+    let headed: Vec<(usize, usize)> = format
+        .parts
+        .iter()
+        .filter(|p| p.table.is_some())
+        .filter_map(|p| region_of(p.number))
+        .collect();
+    // Tables with their part's heading first, so that the others search what is left.
+    let mut specs: Vec<(&nianbao_model::format::TableSpec, Option<&nianbao_model::format::PartSpec>)> =
+        format
+            .tables
+            .iter()
+            .map(|spec| {
+                let part = format
+                    .parts
+                    .iter()
+                    .find(|p| p.table.as_deref() == Some(spec.id.as_str()));
+                (spec, part)
+            })
+            .collect();
+    specs.sort_by_key(|(_, part)| part.and_then(|p| region_of(p.number)).is_none());
     let mut table_parts: Vec<u8> = Vec::new();
     let mut has_tables = false;
     // Text tables are found by reading their rows, so with `TableValues::Skip` they are read
@@ -160,35 +210,63 @@ pub(crate) fn build_from_lines(
         TableValues::Read => (&mut report, &mut findings),
         TableValues::Skip => (&mut skipped_report, &mut skipped_findings),
     };
-    for spec in &format.tables {
-        let part = format
-            .parts
-            .iter()
-            .find(|p| p.table.as_deref() == Some(spec.id.as_str()));
-        let region = part.and_then(|p| {
-            let pos = heading_lines.iter().position(|(_, n)| *n == p.number)?;
-            let start = heading_lines.get(pos).map(|(no, _)| *no)?;
-            let end = heading_lines
-                .get(pos + 1)
-                .map(|(no, _)| *no)
-                .unwrap_or(usize::MAX);
-            Some((start, end))
-        });
-        let (start, end) = region.unwrap_or((0, usize::MAX));
+    let mut read_regions: Vec<(usize, usize)> = Vec::new();
+    let mut grid_tables: std::collections::BTreeSet<String> = Default::default();
+    let mut grid_count = 0usize;
+    for (spec, part) in specs {
+        let region = part.and_then(|p| region_of(p.number));
+        let (start, end) = region.unwrap_or((0, lines.lines.len()));
         let region_lines: Vec<&SourceLine> = lines
             .lines
             .iter()
-            .filter(|l| l.no > start && l.no < end && !l.footer && !l.is_blank())
+            .enumerate()
+            .filter(|(i, l)| {
+                *i >= start
+                    && *i < end
+                    && !l.footer
+                    && !l.is_blank()
+                    && (region.is_some() || !headed.iter().any(|(s, e)| i >= s && i < e))
+            })
+            .map(|(_, l)| l)
             .collect();
-        let found = tables::map_text(
-            file,
-            &region_lines,
-            spec,
-            format,
-            region.is_some(),
-            table_report,
-            table_findings,
-        );
+        let found = match tables::text_layout(&region_lines, format) {
+            layout @ (tables::TextLayout::Cells | tables::TextLayout::OnePerLine) => {
+                // A region holding several tables (no part headings) is read once, as one grid.
+                let region_key = (start, end);
+                if !read_regions.contains(&region_key) {
+                    read_regions.push(region_key);
+                    grid_count += 1;
+                    let grid = tables::text_grid(grid_count, &region_lines, layout, format);
+                    grid_tables.extend(tables::map_grids(
+                        file,
+                        &[&grid],
+                        format,
+                        &tables::TableLabels::shared(format),
+                        TableValues::Read,
+                        table_report,
+                        table_findings,
+                    ));
+                }
+                grid_tables.contains(&spec.id)
+            }
+            tables::TextLayout::Flattened => crate::flat::map_flat(
+                file,
+                &region_lines,
+                spec,
+                format,
+                table_report,
+                table_findings,
+            ),
+            tables::TextLayout::Columns => tables::map_text(
+                file,
+                &region_lines,
+                spec,
+                format,
+                region.is_some(),
+                table_report,
+                table_findings,
+            ),
+        };
         has_tables |= found;
         if found && let (Some(p), Some(_)) = (part, region) {
             table_parts.push(p.number);
@@ -210,7 +288,7 @@ pub(crate) fn build_from_lines(
         }
         paras.push(para);
     }
-    assemble(paras, format, &part_headings, &mut report, &mut findings);
+    assemble(paras, &[], format, &part_headings, &mut report, &mut findings);
     Some(Imported {
         report,
         findings,
@@ -241,7 +319,11 @@ fn form_paragraphs(file: &str, lines: &Lines, headings: &[Option<u8>]) -> Vec<(P
             is_text(i) && is_text(i - 1) && lines.lines.get(i).is_some_and(|l| !l.is_indented())
         })
         .count();
-    let indent_mode = !lines.markdown && indented >= 2 && continuations >= 2;
+    // In PDF text most lines continue a paragraph; text whose lines stand apart (blank lines
+    // between them, a few header lines together) is not wrapped, even with indented headings.
+    let text_lines = (0..lines.lines.len()).filter(|&i| is_text(i)).count();
+    let indent_mode =
+        !lines.markdown && indented >= 2 && continuations >= 2 && continuations * 4 >= text_lines;
 
     let mut out: Vec<(Para, usize)> = Vec::new();
     let mut current: Option<(String, usize)> = None;
@@ -336,6 +418,9 @@ pub(crate) fn match_part_heading(text: &str, format: &Format) -> Option<(u8, Str
 pub(crate) struct PartHeadings {
     /// Per part: its number and its normalised heading and variants, in the format's order.
     parts: Vec<(u8, Vec<String>)>,
+    /// Per part: the heading and variants as written after their numeral (`二、主动公开政府信息情况`),
+    /// without white space, to find headings run into a line.
+    written: Vec<(u8, Vec<String>)>,
     /// `一` … : the numerals of parts, with their numbers.
     numerals: Vec<(usize, String)>,
 }
@@ -357,7 +442,87 @@ impl PartHeadings {
             numerals: (1..=format.parts.len().max(6))
                 .map(|n| (n, nianbao_model::format::chinese_numeral(n)))
                 .collect(),
+            written: format
+                .parts
+                .iter()
+                .map(|part| {
+                    let numeral = nianbao_model::format::chinese_numeral(part.number as usize);
+                    let candidates = std::iter::once(&part.heading)
+                        .chain(&part.variants)
+                        .map(|c| format!("{numeral}、{}", compact(c)))
+                        .collect();
+                    (part.number, candidates)
+                })
+                .collect(),
         }
+    }
+
+    /// Text copied by a site crawler runs the whole report into one line: a line in which at
+    /// least three part headings stand in order (`一、总体情况2021年，…二、主动公开政府信息情况…`)
+    /// is cut before and after each heading, the pieces keeping the line's number. Other lines
+    /// stay as they are.
+    pub(crate) fn split_inline(&self, lines: &Lines) -> Lines {
+        let mut out = Vec::with_capacity(lines.lines.len());
+        for line in &lines.lines {
+            let cuts = self.inline_headings(&line.text);
+            if cuts.len() < 3 {
+                out.push(line.clone());
+                continue;
+            }
+            let mut at = 0usize;
+            for (start, end) in cuts {
+                for (from, to) in [(at, start), (start, end)] {
+                    if let Some(piece) = line.text.get(from..to)
+                        && !piece.trim().is_empty()
+                    {
+                        out.push(SourceLine {
+                            no: line.no,
+                            text: piece.trim().to_string(),
+                            footer: false,
+                        });
+                    }
+                }
+                at = end;
+            }
+            if let Some(rest) = line.text.get(at..)
+                && !rest.trim().is_empty()
+            {
+                out.push(SourceLine {
+                    no: line.no,
+                    text: rest.trim().to_string(),
+                    footer: false,
+                });
+            }
+        }
+        Lines {
+            lines: out,
+            markdown: lines.markdown,
+        }
+    }
+
+    /// The byte ranges of part headings written into a line, in the parts' order, each after the
+    /// one before. Only lines long enough to hold several parts are searched.
+    fn inline_headings(&self, text: &str) -> Vec<(usize, usize)> {
+        if text.chars().nth(200).is_none() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        let mut from = 0usize;
+        for (_, candidates) in &self.written {
+            let hit = candidates
+                .iter()
+                .filter_map(|c| {
+                    text.get(from..)
+                        .and_then(|rest| rest.find(c.as_str()))
+                        .map(|i| (from + i, from + i + c.len()))
+                })
+                .min_by_key(|(start, end)| (*start, std::cmp::Reverse(*end)));
+            if let Some((start, end)) = hit {
+                found.push((start, end));
+                from = end;
+            }
+        }
+        found
     }
 
     /// Whether a paragraph is a part heading: the part's number and the heading as written.
@@ -500,7 +665,15 @@ fn is_name_line(text: &str) -> bool {
 fn read_title(paras: &[Para], format: &Format, report: &mut Report) -> Option<usize> {
     let re = title_regex(format)?;
     // The title as a key to match: no spaces, no book-title marks around it.
-    let key = |text: &str| compact(text).trim_matches(['《', '》']).to_string();
+    let key = |text: &str| {
+        let text = compact(text);
+        let text = text.trim_start_matches('#');
+        let text = text
+            .strip_prefix("标题:")
+            .or_else(|| text.strip_prefix("标题："))
+            .unwrap_or(text);
+        text.trim_matches(['《', '》']).to_string()
+    };
     let parse = |text: &str| -> Option<(String, i32)> {
         let caps = re.captures(text)?;
         let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
@@ -586,11 +759,23 @@ fn paragraph_of(para: &Para) -> Paragraph {
 /// Places the paragraphs: title, opening, parts, closing.
 fn assemble(
     paras: Vec<Para>,
+    hints: &[Para],
     format: &Format,
     part_headings: &PartHeadings,
     report: &mut Report,
     findings: &mut Vec<Finding>,
 ) {
+    // Page furniture copied with the text (`发布时间：…`, `附件下载`) is not the report.
+    let paras: Vec<Para> = paras
+        .into_iter()
+        .filter_map(|mut p| {
+            if is_furniture(&p.text) {
+                return None;
+            }
+            p.text = without_breadcrumb(&p.text).to_string();
+            Some(p)
+        })
+        .collect();
     let file_loc = paras
         .first()
         .and_then(|p| p.loc.file.clone())
@@ -603,7 +788,37 @@ fn assemble(
         .position(Option::is_some)
         .unwrap_or(paras.len());
     let front = paras.get(..first_heading).unwrap_or_default();
-    let title_end = read_title(front, format, report);
+    let mut title_end = read_title(front, format, report);
+    if title_end.is_none() {
+        // The page's own title, when the article has none: each statement alone.
+        let found = hints.iter().any(|hint| {
+            let mut probe = Report::default();
+            read_title(std::slice::from_ref(hint), format, &mut probe).is_some() && {
+                report.meta.org = probe.meta.org;
+                report.meta.year = probe.meta.year;
+                true
+            }
+        });
+        if found {
+            title_end = Some(0);
+        }
+    }
+    if title_end.is_none()
+        && let Some((end, org, year, written)) = garbled_title(front)
+    {
+        report.meta.org = org;
+        report.meta.year = year;
+        title_end = Some(end);
+        findings.push(
+            Finding::warning(
+                "import.title_wording",
+                format!("标题“{written}”的文字有误，已按“{}{}年政府信息公开工作年度报告”读取机关名称和年度", report.meta.org, year),
+            )
+            .at(front.get(end.saturating_sub(1)).map(|p| p.loc.clone()).unwrap_or(file_loc.clone()))
+            .expected_found(format!("{}{}年政府信息公开工作年度报告", report.meta.org, year), written)
+            .hint("请改正标题的文字。"),
+        );
+    }
     if title_end.is_none() && !paras.is_empty() {
         findings.push(
             Finding::warning(
@@ -674,6 +889,103 @@ fn assemble(
     if let Some(date) = report.closing.last().and_then(|p| parse_date(&p.text)) {
         report.meta.date = Some(date);
     }
+}
+
+/// Keys of the lines a web page or its crawler puts around an article (`发布时间：2022-01-14 17:29`,
+/// `来源：…`, `点击数：`): never the report's text, never its values.
+const FURNITURE_KEYS: [&str; 23] = [
+    "发布时间", "发布日期", "成文日期", "文号", "发文字号", "发布机构", "发文机关",
+    "栏目", "原文链接", "本地目录", "来源", "信息来源", "时间", "索引号", "主题分类",
+    "浏览次数", "点击数", "访问量", "字号", "分享到", "生效日期", "所属机构", "发布单位",
+];
+
+/// Whole lines of page furniture.
+const FURNITURE_LINES: [&str; 8] = [
+    "附件下载", "打印本页", "关闭窗口", "打印", "关闭", "【打印】", "【关闭】", "返回顶部",
+];
+
+/// Whether a paragraph is page furniture: a `键：值` line of the page's header, a crawler's note
+/// (`页面链接与图片详见…`, `==== 正文 ====`), or a button's text.
+fn is_furniture(text: &str) -> bool {
+    let t = compact(text);
+    if FURNITURE_LINES.contains(&t.as_str()) || t.starts_with("页面链接与图片详见") {
+        return true;
+    }
+    if t.len() >= 6 && t.chars().all(|c| c == '=' || c == '-' || c == '*') {
+        return true;
+    }
+    if let Some(inner) = t.strip_prefix("====")
+        && inner.trim_matches('=').chars().count() <= 10
+    {
+        return true;
+    }
+    t.chars().count() <= 120
+        && FURNITURE_KEYS.iter().any(|key| {
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('：'))
+        })
+}
+
+/// A breadcrumb and share bar run into the first paragraph of a crawled page
+/// (`当前位置： 首页政务公开… 来源：… 微信 微博 … 相关链接： --> 根据《条例》…`): the text after the
+/// bar's last piece.
+fn without_breadcrumb(text: &str) -> &str {
+    let t = text.trim_start();
+    if !["当前位置", "您的位置", "您当前的位置", "您现在的位置"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
+        return text;
+    }
+    let head_end = t
+        .char_indices()
+        .nth(400)
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let head = t.get(..head_end).unwrap_or(t);
+    let cut = ["-->", "相关链接：", "相关链接:", "文件下载", "文字版", "【打印】", "【关闭】"]
+        .iter()
+        .filter_map(|m| head.rfind(m).map(|i| i + m.len()))
+        .max();
+    match cut {
+        Some(i) => t.get(i..).map(str::trim_start).unwrap_or(text),
+        None => text,
+    }
+}
+
+/// The official wording after the year in a title, for telling a garbled title
+/// (`昌图县七家子镇2023年政府信息公开 工作告年度报`: characters swapped) from another line.
+const TITLE_WORDS: &str = "政府信息公开工作年度报告";
+
+/// A title line whose words after `<year>年` hold nearly the official characters in another
+/// order: (paragraphs taken, 机关名称, 年度, the line as written).
+fn garbled_title(front: &[Para]) -> Option<(usize, String, i32, String)> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r"^(?P<org>[^，。：:；]{2,40}?)(?P<year>(?:19|20)\d{2})年度?(?P<rest>.{8,16})$").ok())
+        .as_ref()?;
+    for (i, para) in front.iter().enumerate().take(20) {
+        let text = compact(&para.text);
+        let Some(caps) = re.captures(&text) else {
+            continue;
+        };
+        let rest = caps.name("rest").map_or("", |m| m.as_str());
+        let mut wanted: Vec<char> = TITLE_WORDS.chars().collect();
+        let mut shared = 0usize;
+        for c in rest.chars() {
+            if let Some(at) = wanted.iter().position(|w| *w == c) {
+                wanted.swap_remove(at);
+                shared += 1;
+            }
+        }
+        let total = TITLE_WORDS.chars().count();
+        if shared * 10 >= total * 8 && rest.chars().count() <= total + 2 {
+            let org = caps.name("org").map_or("", |m| m.as_str()).to_string();
+            let year = caps.name("year")?.as_str().parse().ok()?;
+            return Some((i + 1, org, year, para.text.clone()));
+        }
+    }
+    None
 }
 
 fn contact_re() -> Option<&'static Regex> {

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
 use nianbao_model::report::parse_value_text;
-use nianbao_model::text::normalize_label;
+use nianbao_model::text::{normalize_label, split_enumerator};
 use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
 
@@ -186,7 +186,6 @@ fn best_target<'t>(targets: &'t [RowTarget], wanted: &str, fuzzy: bool) -> Optio
 
 /// Collects values into the report and reports what went wrong, per table.
 struct Collector<'r> {
-    file: String,
     format: &'r Format,
     report: &'r mut Report,
     findings: &'r mut Vec<Finding>,
@@ -196,13 +195,11 @@ struct Collector<'r> {
 
 impl<'r> Collector<'r> {
     fn new(
-        file: &str,
         format: &'r Format,
         report: &'r mut Report,
         findings: &'r mut Vec<Finding>,
     ) -> Self {
         Collector {
-            file: file.to_string(),
             format,
             report,
             findings,
@@ -231,6 +228,22 @@ impl<'r> Collector<'r> {
         };
         let display = target.table.row_display(&target.row);
         let table_name = target.table.name.clone();
+        let already_read = target
+            .fields
+            .iter()
+            .all(|f| self.report.values.contains_key(&ValueKey::new(&target.row, f)));
+        if already_read {
+            // The row stood earlier and was read there: a second occurrence (a copy of the
+            // table, or text quoting it) is not used, whatever its cells hold.
+            self.findings.push(
+                Finding::warning(
+                    "import.row_duplicate",
+                    format!("{table_name}“{display}”一行出现不止一次，已采用第一次出现的数值"),
+                )
+                .at(row_place.clone()),
+            );
+            return;
+        }
         let Some(chosen) = chosen else {
             let joined = n > 1
                 && nonblank.len() == 1
@@ -320,26 +333,50 @@ impl<'r> Collector<'r> {
         rows.extend(spec.rows.iter().map(|r| r.key.clone()));
     }
 
-    /// Every row of a table that was found but not read is an error.
+    /// The rows of a table that was found but not read: one finding for the table, naming them
+    /// all (a report cut short, or a table copied in part, says so once).
     fn report_missing(&mut self, spec: &TableSpec, place: &Location) {
         let Some(found) = self.found.get(&spec.id) else {
             return;
         };
-        for (row, fields) in row_runs(spec) {
-            if found.contains(row) {
-                continue;
-            }
-            let display = spec.row_display(row);
-            self.findings.push(
-                Finding::error(
-                    "import.row_not_found",
-                    format!("{}中未找到“{display}”一行的数值，未导入", spec.name),
-                )
-                .at(place.clone())
-                .expected_found(format!("{} 个数值", fields.len()), "未找到")
-                .hint("请核对该行的标签与数字是否完整；缺少的数值不会被推测补齐。"),
-            );
+        let runs = row_runs(spec);
+        let missing: Vec<(&str, usize)> = runs
+            .iter()
+            .filter(|(row, _)| !found.contains(*row))
+            .map(|(row, fields)| (*row, fields.len()))
+            .collect();
+        if missing.is_empty() {
+            return;
         }
+        let values: usize = missing.iter().map(|(_, n)| n).sum();
+        let names: Vec<String> = missing
+            .iter()
+            .map(|(row, _)| format!("“{}”", spec.row_display(row)))
+            .collect();
+        const NAMED: usize = 6;
+        let mut listed: Vec<String> = names.iter().take(NAMED).cloned().collect();
+        if names.len() > NAMED {
+            listed.push(format!("等 {} 行", names.len()));
+        }
+        let read = runs.len() - missing.len();
+        self.findings.push(
+            Finding::warning(
+                "import.row_missing",
+                format!(
+                    "{}共 {} 行，读到 {read} 行；未找到以下 {} 行的数值（{values} 个），按未填写处理：{}",
+                    spec.name,
+                    runs.len(),
+                    missing.len(),
+                    listed.join("、")
+                ),
+            )
+            .at(place.clone())
+            .expected_found(
+                format!("{}的全部 {} 行", spec.name, runs.len()),
+                format!("缺少 {} 行", missing.len()),
+            )
+            .hint("请核对该表是否完整（原文是否被截断、复制时是否漏行）；缺少的数值不会被推测补齐。"),
+        );
     }
 }
 
@@ -533,7 +570,19 @@ fn row_label<'t>(
         .filter(|(_, id)| facts.is_label(**id))
         .find_map(|(i, id)| {
             let text = facts.normalized.get(*id)?;
-            best_target(targets, text, !headers.contains(text)).map(|t| (i, t))
+            let is_header = headers.contains(text);
+            // A column header (`其他`, `总计` above the values) is never a row, although a row
+            // has the same words after its enumerator (`3.其他`, `（七）总计`).
+            if is_header
+                && facts
+                    .grid
+                    .cells
+                    .get(*id)
+                    .is_some_and(|c| split_enumerator(&c.text).0.is_none())
+            {
+                return None;
+            }
+            best_target(targets, text, !is_header).map(|t| (i, t))
         })
 }
 
@@ -592,50 +641,44 @@ pub(crate) fn map_grids(
     table_values: TableValues,
     report: &mut Report,
     findings: &mut Vec<Finding>,
-) -> bool {
-    let mut seen = false;
+) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let kinds = &labels.kinds;
-    let mut collector = Collector::new(file, format, report, findings);
-    let mut first_grid: BTreeMap<String, usize> = BTreeMap::new();
+    let mut collector = Collector::new(format, report, findings);
+    let mut first_grid: BTreeMap<String, Location> = BTreeMap::new();
     for grid in grids {
         if table_values == TableValues::Skip {
             // Only whether there is a statistics table matters: the first one found answers.
             if labels.recognises(grid) {
-                return true;
+                seen.insert(String::new());
+                return seen;
             }
             continue;
         }
-        let table_place = Location {
-            file: Some(file.to_string()),
-            table: Some(grid.index),
-            ..Location::default()
-        };
+        let table_place = grid_place(file, grid, None);
         // Every cell's text normalised and classified once, for the 2019 markers, the column
         // headers and the row labels.
         let facts = CellFacts::of(grid, kinds);
         if let Some(finding) = legacy_finding_normalized(
             &labels.legacy_markers,
             facts.normalized.iter().map(String::as_str),
-            table_place,
+            table_place.clone(),
         ) {
             // A 2019 table is no statistics table of this format.
             collector.findings.push(finding);
             continue;
         }
-        let place = |cell: &GridCell| Location {
-            file: Some(file.to_string()),
-            table: Some(grid.index),
-            table_cell: Some((cell.r + 1, cell.c + 1)),
-            ..Location::default()
-        };
+        let place = |cell: &GridCell| grid_place(file, grid, Some(cell));
         let rows = grid_row_ids(grid);
         let texts = shown_texts(&rows, &facts);
         let is_table = |l: &&LabelledSpec| grid_is_table(&rows, &facts, &texts, l, &labels.headers);
         let claimed: Vec<&LabelledSpec> = labels.labelled.iter().filter(is_table).collect();
-        seen |= !claimed.is_empty();
+        seen.extend(claimed.iter().map(|l| l.spec.id.clone()));
         for l in &claimed {
             // A table that was recognised reports every row it lacks, even if none was read.
-            first_grid.entry(l.spec.id.clone()).or_insert(grid.index);
+            first_grid
+                .entry(l.spec.id.clone())
+                .or_insert_with(|| table_place.clone());
             collector.found.entry(l.spec.id.clone()).or_default();
         }
         let targets: Vec<RowTarget> = claimed
@@ -666,8 +709,10 @@ pub(crate) fn map_grids(
                         .iter()
                         .map(|c| (c.text.trim().to_string(), place(c)))
                         .collect();
-                    first_grid.entry(spec.id.clone()).or_insert(grid.index);
-                    seen = true;
+                    first_grid
+                        .entry(spec.id.clone())
+                        .or_insert_with(|| grid_place(file, grid, None));
+                    seen.insert(spec.id.clone());
                     collector.positional(spec, &values);
                 }
                 continue;
@@ -689,16 +734,32 @@ pub(crate) fn map_grids(
         }
     }
     for spec in &format.tables {
-        if let Some(index) = first_grid.get(&spec.id) {
-            let place = Location {
-                file: Some(collector.file.clone()),
-                table: Some(*index),
-                ..Location::default()
-            };
-            collector.report_missing(spec, &place);
+        if let Some(place) = first_grid.get(&spec.id) {
+            collector.report_missing(spec, place);
         }
     }
     seen
+}
+
+/// Where a grid (or one of its cells) is: its table and cell in a document, or the line of a
+/// text file the cell was read from.
+fn grid_place(file: &str, grid: &Grid, cell: Option<&GridCell>) -> Location {
+    if !grid.lines.is_empty() {
+        let row = cell.map_or(0, |c| c.r);
+        let line = grid
+            .lines
+            .get(row)
+            .or(grid.lines.first())
+            .copied()
+            .unwrap_or(1);
+        return Location::line(file, line);
+    }
+    Location {
+        file: Some(file.to_string()),
+        table: Some(grid.index),
+        table_cell: cell.map(|c| (c.r + 1, c.c + 1)),
+        ..Location::default()
+    }
 }
 
 /// The positional table (table 4) a row of cells without labels is: as many cells as it has
@@ -714,7 +775,7 @@ fn positional_table<'l>(labels: &'l TableLabels, cells: &[&str]) -> Option<&'l T
 
 /// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:
 /// its columns mean other things (`对外公开总数量` is not `现行有效件数`).
-fn legacy_finding<'t>(
+pub(crate) fn legacy_finding<'t>(
     format: &Format,
     texts: impl Iterator<Item = &'t str>,
     place: Location,
@@ -935,7 +996,7 @@ pub(crate) fn map_text(
         .filter(|(_, r)| !r.cells.is_empty())
         .map(|(i, _)| i)
         .collect();
-    let mut collector = Collector::new(file, format, report, findings);
+    let mut collector = Collector::new(format, report, findings);
     let place = |row: &TextRow| Location::line(file, row.no);
     let cells_of = |row: &TextRow| -> Vec<(String, Location)> {
         row.cells.iter().map(|c| (c.clone(), place(row))).collect()
@@ -1049,6 +1110,125 @@ pub(crate) fn map_text(
     };
     collector.report_missing(spec, &first);
     true
+}
+
+/// How the lines of a text table are laid out, which decides how they are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextLayout {
+    /// Cells separated by `|` (a Markdown or site rendering) or tabs: each line a grid row.
+    Cells,
+    /// Every cell on a line of its own (text copied from some pages): a label line and the value
+    /// lines below it make a grid row.
+    OnePerLine,
+    /// A crawler ran the table into one line, digits of a row glued together ([`crate::flat`]).
+    Flattened,
+    /// Columns aligned with spaces, labels wrapping around the numbers (pdftotext layout).
+    Columns,
+}
+
+/// Splits a line into cells at `|` (either width) or tabs; `None` when it has neither. The
+/// leading and trailing empty cells of `| a | b |` are not cells.
+fn line_cells(text: &str) -> Option<Vec<String>> {
+    let trimmed = text.trim_matches([' ', '\u{3000}']);
+    let pipe = trimmed.contains(['|', '｜']);
+    if !pipe && !trimmed.contains('\t') {
+        return None;
+    }
+    let mut cells: Vec<String> = if pipe {
+        trimmed.split(['|', '｜']).map(|c| c.trim().to_string()).collect()
+    } else {
+        trimmed.split('\t').map(|c| c.trim().to_string()).collect()
+    };
+    if pipe && cells.first().is_some_and(String::is_empty) {
+        cells.remove(0);
+    }
+    while cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    Some(cells)
+}
+
+/// The layout of a table's lines.
+pub(crate) fn text_layout(lines: &[&SourceLine], format: &Format) -> TextLayout {
+    let labels = TableLabels::shared(format);
+    let cells = lines
+        .iter()
+        .filter(|l| line_cells(&l.text).is_some_and(|c| c.len() >= 2))
+        .count();
+    if cells >= 3 {
+        return TextLayout::Cells;
+    }
+    if crate::flat::is_flattened(lines, format) {
+        return TextLayout::Flattened;
+    }
+    let singles = lines
+        .iter()
+        .filter(|l| {
+            let t = l.text.trim();
+            !t.is_empty() && !t.contains(' ') && is_value_token(t, &labels.kinds)
+        })
+        .count();
+    let nonblank = lines.iter().filter(|l| !l.is_blank()).count();
+    if singles >= 4 && singles * 3 >= nonblank {
+        return TextLayout::OnePerLine;
+    }
+    TextLayout::Columns
+}
+
+/// The lines of a text table as a grid, so that it is read by the same rules as a DOCX or HTML
+/// table ([`map_grids`]). `index` numbers the grid among the document's tables.
+pub(crate) fn text_grid(index: usize, lines: &[&SourceLine], layout: TextLayout, format: &Format) -> Grid {
+    let labels = TableLabels::shared(format);
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut after_header = false;
+    for line in lines {
+        let text = line.text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if layout == TextLayout::Cells {
+            match line_cells(text) {
+                Some(cells) => rows.push((line.no, cells)),
+                None => rows.push((line.no, vec![text.to_string()])),
+            }
+            continue;
+        }
+        // One cell a line: values join the row of the label above them. After a column header
+        // (`总计` without an enumerator) they start a row of their own, without a label: the
+        // numbers after the last header of 表四 are its value row.
+        if is_value_token(text, &labels.kinds) && !text.contains(' ') {
+            match rows.last_mut() {
+                Some((_, cells)) if !after_header => cells.push(text.to_string()),
+                _ => rows.push((line.no, vec![text.to_string()])),
+            }
+            after_header = false;
+            continue;
+        }
+        after_header = labels.headers.contains(&normalize_label(text))
+            && split_enumerator(text).0.is_none();
+        rows.push((line.no, vec![text.to_string()]));
+    }
+    let mut grid = Grid {
+        index,
+        slots: Vec::new(),
+        cells: Vec::new(),
+        lines: Vec::new(),
+    };
+    for (r, (no, cells)) in rows.into_iter().enumerate() {
+        let mut slots = Vec::new();
+        for (c, text) in cells.into_iter().enumerate() {
+            grid.cells.push(GridCell {
+                r,
+                c,
+                rowspan: 1,
+                text,
+            });
+            slots.push(Some(grid.cells.len() - 1));
+        }
+        grid.slots.push(slots);
+        grid.lines.push(no);
+    }
+    grid
 }
 
 /// The kind of value a field holds (count or amount), for reading its text.

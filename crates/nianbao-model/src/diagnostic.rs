@@ -70,6 +70,10 @@ pub struct Location {
     /// A human name for the value or place (`表三（七）总计·自然人`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The value was not written as a cell of its own but worked out: digits of a row run
+    /// together (`640020470`) split in the one way the format's equations allow.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 impl Location {
@@ -145,6 +149,9 @@ impl fmt::Display for Location {
         }
         if let Some(l) = self.line {
             parts.push(format!("第{l}行"));
+        }
+        if self.inferred {
+            parts.push("由连写数字拆分".to_string());
         }
         let place = parts.join(" › ");
         match (&self.label, place.is_empty()) {
