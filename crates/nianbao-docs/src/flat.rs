@@ -100,51 +100,29 @@ impl Flat {
     }
 }
 
-/// Whether a line looks like a flattened table: it names at least three row labels of one of
-/// the format's labelled tables, each followed by digits.
+/// Whether lines hold a flattened table: of one of the format's tables, most rows found (at
+/// least two, or 表四's one) have fewer separated numbers than the row has cells. Columns aligned with
+/// spaces (pdftotext) separate every number and are not flattened.
 pub(crate) fn is_flattened(lines: &[&SourceLine], format: &Format) -> bool {
     let long: Vec<&SourceLine> = lines
         .iter()
         .copied()
-        .filter(|l| l.text.chars().nth(60).is_some())
+        .filter(|l| l.text.chars().nth(40).is_some())
         .collect();
     if long.is_empty() {
         return false;
     }
     let flat = Flat::of(&long);
-    // 表四: its last column header with all its values glued after it.
-    if format
-        .tables
-        .iter()
-        .filter(|t| t.is_positional())
-        .any(|spec| !runs_of(&flat, spec, format).is_empty())
-    {
-        return true;
-    }
-    format.tables.iter().filter(|t| !t.is_positional()).any(|spec| {
-        let mut hits = 0;
-        for row in &spec.rows {
-            let Some(label) = spec.row_label(&row.key) else {
-                continue;
-            };
-            let needle: Vec<char> = normalize_label(label).chars().collect();
-            if needle.len() < 4 {
-                continue;
-            }
-            let mut from = 0;
-            while let Some(at) = flat.find(&needle, from) {
-                if flat
-                    .chars
-                    .get(at + needle.len())
-                    .is_some_and(|c| c.is_ascii_digit())
-                {
-                    hits += 1;
-                    break;
-                }
-                from = at + 1;
-            }
-        }
-        hits >= 3
+    format.tables.iter().any(|spec| {
+        // Rows of one value cannot show it; of the others, most glued: a table with a few
+        // damaged rows among separated ones is not flattened.
+        let runs: Vec<usize> = runs_of(&flat, spec, format)
+            .iter()
+            .filter(|(_, fields, _, _)| fields.len() > 1)
+            .map(|(_, fields, run, _)| fields.len() - run.split_whitespace().count().min(fields.len()))
+            .collect();
+        let glued = runs.iter().filter(|missing| **missing > 0).count();
+        glued >= if spec.is_positional() { 1 } else { 2 } && glued * 2 >= runs.len()
     })
 }
 
@@ -385,11 +363,18 @@ fn field_is_amount(spec: &TableSpec, fields: &[String]) -> bool {
 fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<(String, Vec<String>, String, usize)> {
     let mut out = Vec::new();
     if spec.is_positional() {
-        // The headers end with the last block's last field (`总计`): the run follows it.
-        let Some(last) = spec.fields.last() else {
+        // The headers end with the last block's fields run together (`结果维持结果纠正其他结果
+        // 尚未审结总计`): the run follows them. Headers laid out in columns never read so.
+        let needle: Vec<char> = spec
+            .fields
+            .iter()
+            .map(|f| normalize_label(&f.label))
+            .collect::<String>()
+            .chars()
+            .collect();
+        if needle.is_empty() {
             return out;
-        };
-        let needle: Vec<char> = normalize_label(&last.label).chars().collect();
+        }
         let mut from = 0;
         let mut best = None;
         while let Some(at) = flat.find(&needle, from) {
@@ -654,30 +639,5 @@ mod tests {
         assert_eq!(clean_run("00000002.", Some(())), "0000000");
         assert_eq!(clean_run("24252.311082", None), "24252.311082");
         assert_eq!(clean_run("1000001 ", Some(())), "1000001");
-    }
-}
-#[cfg(test)]
-mod debug_tmp {
-    #[test]
-    fn dbg_flat() {
-        let text = std::fs::read_to_string("/work/shared/samples/real/text/2021_pingtan_gonganju.txt").unwrap();
-        let lines = crate::text::read_lines(&text, false);
-        let f = nianbao_model::Format::national_2021();
-        let ph = crate::structure::PartHeadings::new(f);
-        let split = ph.split_inline(&lines);
-        for l in &split.lines { eprintln!("{} [{}] {:?}", l.no, l.text.chars().count(), l.text.chars().take(60).collect::<String>()); }
-        let refs: Vec<&crate::text::SourceLine> = split.lines.iter().collect();
-        eprintln!("layout {:?}", crate::tables::text_layout(&refs, f));
-        eprintln!("flat {:?}", super::is_flattened(&refs, f));
-    }
-}
-#[cfg(test)]
-mod debug_tmp2 {
-    #[test]
-    fn dbg_title() {
-        let bytes = std::fs::read("/work/shared/samples/real/text/2023_changtu_qijiazi_town_PARTIAL.txt").unwrap();
-        let imp = crate::read_document_bytes("x.txt", &bytes, nianbao_model::Format::national_2021()).unwrap();
-        eprintln!("{:?}", imp.report.meta);
-        for p in &imp.report.opening { eprintln!("OPEN {:?}", p.text); }
     }
 }

@@ -2,9 +2,9 @@
 //! their sub-headings, closing (signature and date). Shared by every document kind; text files
 //! first have their lines joined into paragraphs here.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use nianbao_model::text::{normalize_label, shared_regex, split_enumerator};
+use nianbao_model::text::{normalize_label, split_enumerator};
 use nianbao_model::{Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report};
 use regex::Regex;
 
@@ -588,14 +588,6 @@ fn best_part(parts: &[(u8, Vec<String>)], wanted: &str, numeral: Option<usize>) 
     best.map(|(_, n)| n)
 }
 
-fn title_regex(format: &Format) -> Option<Arc<Regex>> {
-    let pattern = regex::escape(&format.title.pattern)
-        .replace(r"\{org\}", "(?P<org>.*?)")
-        .replace(r"\{year\}年", r"(?P<year>\d{4})年度?")
-        .replace(r"\{year\}", r"(?P<year>\d{4})");
-    shared_regex(&format!("^{pattern}$"))
-}
-
 fn date_regex() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
@@ -663,7 +655,6 @@ fn is_name_line(text: &str) -> bool {
 /// line or on two (机关名称 / `2024年政府信息公开工作年度报告`). Returns how many paragraphs the
 /// title and anything above it (navigation text of a web page) take.
 fn read_title(paras: &[Para], format: &Format, report: &mut Report) -> Option<usize> {
-    let re = title_regex(format)?;
     // The title as a key to match: no spaces, no book-title marks around it.
     let key = |text: &str| {
         let text = compact(text);
@@ -674,14 +665,7 @@ fn read_title(paras: &[Para], format: &Format, report: &mut Report) -> Option<us
             .unwrap_or(text);
         text.trim_matches(['《', '》']).to_string()
     };
-    let parse = |text: &str| -> Option<(String, i32)> {
-        let caps = re.captures(text)?;
-        let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
-        let org = caps.name("org").map_or("", |m| m.as_str());
-        // `某局关于2024年政府信息公开工作年度报告`
-        let org = org.strip_suffix("关于").unwrap_or(org);
-        Some((org.to_string(), year))
-    };
+    let parse = |text: &str| format.read_title(text);
     for (i, para) in paras.iter().enumerate().take(20) {
         let Some((org, year)) = parse(&key(&para.text)) else {
             // A title broken over two lines elsewhere than after the organisation's name.
@@ -776,6 +760,7 @@ fn assemble(
             Some(p)
         })
         .collect();
+    let paras = with_closing_apart(paras);
     let file_loc = paras
         .first()
         .and_then(|p| p.loc.file.clone())
@@ -951,6 +936,52 @@ fn without_breadcrumb(text: &str) -> &str {
         Some(i) => t.get(i..).map(str::trim_start).unwrap_or(text),
         None => text,
     }
+}
+
+/// A crawled page runs the last paragraph, the signature and the date into one line
+/// (`…无收取信息处理费情况。 平潭综合实验区公安局2022年1月7日 附件下载`): the button's text goes, and
+/// the signature and date become lines of their own, as the closing is written.
+fn with_closing_apart(mut paras: Vec<Para>) -> Vec<Para> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(last) = paras.last_mut() else {
+        return paras;
+    };
+    let mut text = last.text.trim_end().to_string();
+    while let Some(word) = FURNITURE_LINES
+        .iter()
+        .find(|w| text.ends_with(&format!(" {w}")))
+    {
+        text.truncate(text.len() - word.len());
+        text = text.trim_end().to_string();
+    }
+    last.text = text;
+    let Some(re) = RE
+        .get_or_init(|| {
+            Regex::new(r"^(?P<body>.*[。；！？])\s*(?P<sign>[^。；！？，,\s]{2,40}?)?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$").ok()
+        })
+        .as_ref()
+    else {
+        return paras;
+    };
+    let Some(caps) = re.captures(&last.text) else {
+        return paras;
+    };
+    let (Some(body), Some(date)) = (caps.name("body"), caps.name("date")) else {
+        return paras;
+    };
+    let pieces: Vec<String> = [Some(body), caps.name("sign"), Some(date)]
+        .into_iter()
+        .flatten()
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let loc = last.loc.clone();
+    paras.pop();
+    paras.extend(pieces.into_iter().map(|text| Para {
+        text,
+        loc: loc.clone(),
+    }));
+    paras
 }
 
 /// The official wording after the year in a title, for telling a garbled title

@@ -1103,6 +1103,35 @@ pub(crate) fn map_text(
             continue;
         };
         first_place.get_or_insert_with(|| place(row));
+        // The numbers stand between the whole labels of two rows, neither on their own line:
+        // they may belong to either, so they belong to neither.
+        let own_line_names_this = window_names(&row.label, &target.labels);
+        let rival = targets.iter().find(|other| {
+            other.row != target.row
+                && other.labels.iter().any(|l| l.chars().count() >= MIN_CONTAINED_LABEL)
+                && window_names(&window(k), &other.labels)
+                && !other.labels.iter().any(|l| target.labels.iter().any(|t| t.contains(l.as_str())))
+        });
+        if let Some(rival) = rival.filter(|_| !own_line_names_this) {
+            let numbers = row.cells.join(" ");
+            collector.findings.push(
+                Finding::error(
+                    "import.row_ambiguous",
+                    format!(
+                        "{}第{}行的数字（{numbers}）位于“{}”与“{}”两行的标签之间，无法确定属于哪一行，未导入",
+                        spec.name,
+                        row.no,
+                        spec.row_display(&target.row),
+                        spec.row_display(&rival.row)
+                    ),
+                )
+                .at(place(row))
+                .expected_found("数字与其所在行的标签相邻", format!("两行标签之间的数字：{numbers}"))
+                .hint("请核对原表，把数字放在所属行的标签同一行，或改用 DOCX、HTML 或 Excel 版本。"),
+            );
+            collector.mark(target);
+            continue;
+        }
         collector.row(target, &cells_of(row), &place(row));
     }
     let Some(first) = first_place else {
@@ -1117,8 +1146,8 @@ pub(crate) fn map_text(
 pub(crate) enum TextLayout {
     /// Cells separated by `|` (a Markdown or site rendering) or tabs: each line a grid row.
     Cells,
-    /// Every cell on a line of its own (text copied from some pages): a label line and the value
-    /// lines below it make a grid row.
+    /// Every cell on a line of its own (text copied from some pages), or a row's values on the
+    /// line under its label: a label line and the value lines below it make a grid row.
     OnePerLine,
     /// A crawler ran the table into one line, digits of a row glued together ([`crate::flat`]).
     Flattened,
@@ -1161,15 +1190,23 @@ pub(crate) fn text_layout(lines: &[&SourceLine], format: &Format) -> TextLayout 
     if crate::flat::is_flattened(lines, format) {
         return TextLayout::Flattened;
     }
-    let singles = lines
+    // Lines of values alone (`0`, or `40 1 0 0 2 0 43`) under a label line, against lines
+    // holding a label and its values together (pdftotext's columns).
+    let values_only = |l: &SourceLine| {
+        let mut tokens = l.text.split_whitespace().peekable();
+        tokens.peek().is_some() && tokens.all(|t| is_value_token(t, &labels.kinds))
+    };
+    let alone = lines.iter().filter(|l| values_only(l)).count();
+    let together = lines
         .iter()
         .filter(|l| {
-            let t = l.text.trim();
-            !t.is_empty() && !t.contains(' ') && is_value_token(t, &labels.kinds)
+            let tokens: Vec<&str> = l.text.split_whitespace().collect();
+            tokens.len() >= 2
+                && tokens.first().is_some_and(|t| !is_value_token(t, &labels.kinds))
+                && tokens.last().is_some_and(|t| is_value_token(t, &labels.kinds))
         })
         .count();
-    let nonblank = lines.iter().filter(|l| !l.is_blank()).count();
-    if singles >= 4 && singles * 3 >= nonblank {
+    if alone >= 4 && alone > together * 2 {
         return TextLayout::OnePerLine;
     }
     TextLayout::Columns
@@ -1196,10 +1233,12 @@ pub(crate) fn text_grid(index: usize, lines: &[&SourceLine], layout: TextLayout,
         // One cell a line: values join the row of the label above them. After a column header
         // (`总计` without an enumerator) they start a row of their own, without a label: the
         // numbers after the last header of 表四 are its value row.
-        if is_value_token(text, &labels.kinds) && !text.contains(' ') {
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        if tokens.iter().all(|t| is_value_token(t, &labels.kinds)) {
+            let values = tokens.iter().map(|t| t.to_string());
             match rows.last_mut() {
-                Some((_, cells)) if !after_header => cells.push(text.to_string()),
-                _ => rows.push((line.no, vec![text.to_string()])),
+                Some((_, cells)) if !after_header => cells.extend(values),
+                _ => rows.push((line.no, values.collect())),
             }
             after_header = false;
             continue;

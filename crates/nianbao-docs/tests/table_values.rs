@@ -9,7 +9,7 @@ use nianbao_model::Format;
 
 /// Rules about reading a table's rows: none may come from a draft whose values are skipped.
 const TABLE_RULES: [&str; 5] = [
-    "import.row_not_found",
+    "import.row_missing",
     "import.row_values",
     "import.cells_joined",
     "import.row_duplicate",

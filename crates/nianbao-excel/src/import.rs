@@ -573,6 +573,116 @@ fn read_meta(grid: &Grid) -> Metadata {
     meta
 }
 
+/// Labels of a cell naming the office, before its name (`填报单位：某局`) or left of it.
+const ORG_LABELS: [&str; 6] = [
+    "填报单位",
+    "单位名称",
+    "报送单位",
+    "填报机关",
+    "机关名称",
+    "编制单位",
+];
+
+/// 机关名称 and 年度 from the sheets, where the 基本信息 sheet did not give them: a title cell
+/// (`淮安市人民政府2024年政府信息公开工作年度报告统计表`), a `填报单位：…` cell or a label with the
+/// name to its right, a sheet named as a title. The first source found gives each; a later one
+/// that says otherwise is a warning naming both.
+fn meta_from_sheets(
+    file: &str,
+    grids: &[&Grid],
+    format: &Format,
+    meta: &mut Metadata,
+    findings: &mut Vec<Finding>,
+) {
+    let mut orgs: Vec<(String, Location)> = Vec::new();
+    let mut years: Vec<(i32, Location)> = Vec::new();
+    for grid in grids {
+        if grid.name.trim() == META_SHEET || grid.name.trim() == FINDINGS_SHEET {
+            continue;
+        }
+        if let Some((org, year)) = format.read_title(&grid.name) {
+            let place = sheet_location(file, &grid.name);
+            if !org.is_empty() {
+                orgs.push((org, place.clone()));
+            }
+            years.push((year, place));
+        }
+        for (&(r, c), cell) in &grid.cells {
+            let Raw::Text(text) = &cell.value else {
+                continue;
+            };
+            let place = || Location::sheet_cell(file, &grid.name, a1(r, c));
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            if let Some((org, year)) = format.read_title(&compact) {
+                if !org.is_empty() {
+                    orgs.push((org, place()));
+                }
+                years.push((year, place()));
+                continue;
+            }
+            for label in ORG_LABELS {
+                let Some(rest) = compact.strip_prefix(label) else {
+                    continue;
+                };
+                let rest = rest.trim_start_matches([':', '：']);
+                // `填报单位：某局  填报日期：…` in one cell: the name ends where the next label starts.
+                let name = rest
+                    .split(['：', ':'])
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches(|ch: char| !ch.is_alphanumeric());
+                let name = ["填报日期", "填报人", "联系电话", "日期", "单位负责人"]
+                    .iter()
+                    .fold(name, |n, next| n.split(next).next().unwrap_or(n));
+                if !name.is_empty() {
+                    orgs.push((name.to_string(), place()));
+                } else if let Some(value) = (c + 1..(c + 6).min(MAX_COLS))
+                    .find_map(|cc| grid.get(r, cc).map(|v| (cc, v)))
+                    .and_then(|(cc, v)| match &v.value {
+                        Raw::Text(t) if !t.trim().is_empty() => Some((cc, t.trim().to_string())),
+                        _ => None,
+                    })
+                {
+                    orgs.push((value.1, Location::sheet_cell(file, &grid.name, a1(r, value.0))));
+                }
+                break;
+            }
+        }
+    }
+    if meta.org.is_empty()
+        && let Some((org, _)) = orgs.first()
+    {
+        meta.org = org.clone();
+    }
+    if meta.year == 0
+        && let Some((year, _)) = years.first()
+    {
+        meta.year = *year;
+    }
+    if let Some((other, place)) = orgs.iter().find(|(o, _)| *o != meta.org) {
+        findings.push(
+            Finding::warning(
+                "import.meta_conflict",
+                format!("工作簿中的机关名称不一致：采用“{}”，另有“{other}”", meta.org),
+            )
+            .at(place.clone())
+            .expected_found(meta.org.clone(), other.clone())
+            .hint("请统一工作簿中的机关名称（标题、填报单位、基本信息），或用 --org 指定。"),
+        );
+    }
+    if let Some((other, place)) = years.iter().find(|(y, _)| *y != meta.year) {
+        findings.push(
+            Finding::warning(
+                "import.meta_conflict",
+                format!("工作簿中的年度不一致：采用 {} 年，另有 {other} 年", meta.year),
+            )
+            .at(place.clone())
+            .expected_found(meta.year.to_string(), other.to_string())
+            .hint("请统一工作簿中的年度，或用 --year 指定。"),
+        );
+    }
+}
+
 /// 成文日期 as ISO: a date typed as text stays as written (`2025年1月16日` → `2025-01-16`); a
 /// date cell or an Excel date serial typed as a number is converted.
 fn iso_date(raw: &Raw, text: &str) -> String {
@@ -621,6 +731,9 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     if let Some(meta_grid) = data_grids.iter().find(|g| g.name.trim() == META_SHEET) {
         report.meta = read_meta(meta_grid);
     }
+    // An office's own workbook has no 基本信息 sheet: its title row, a 填报单位 cell or a
+    // sheet's name says whose report it is.
+    meta_from_sheets(file, &data_grids, format, &mut report.meta, &mut findings);
 
     let legacy = &format.legacy_2019.mappings;
     let mut legacy_used = false;

@@ -579,6 +579,28 @@ impl Format {
             .replace("{year}", &year.to_string())
     }
 
+    /// 机关名称 and 年度 read from a title as offices write it: the format's pattern, with
+    /// `2024年度` for `2024年`, white space and book-title marks ignored, and a workbook's
+    /// `…年度报告统计表` (or `附表`, `表格`) accepted. `None` when the text is not a title.
+    /// `某局关于2024年…` names 某局.
+    pub fn read_title(&self, text: &str) -> Option<(String, i32)> {
+        let pattern = regex::escape(&self.title.pattern)
+            .replace(r"\{org\}", "(?P<org>.*?)")
+            .replace(r"\{year\}年", r"(?P<year>(?:19|20)\d{2})年度?")
+            .replace(r"\{year\}", r"(?P<year>(?:19|20)\d{2})");
+        let re = crate::text::shared_regex(&format!("^{pattern}(?:统计表|附表|表格|数据表)?$"))?;
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let compact = compact.trim_matches(['《', '》', '“', '”']);
+        let caps = re.captures(compact)?;
+        let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
+        let org = caps.name("org").map_or("", |m| m.as_str());
+        let org = org.strip_suffix("关于").unwrap_or(org);
+        Some((org.to_string(), year))
+    }
+
     /// The second title line (`2024年政府信息公开工作年度报告`).
     pub fn title_second_line(&self, year: i32) -> String {
         self.title.second_line.replace("{year}", &year.to_string())
