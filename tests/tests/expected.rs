@@ -114,7 +114,10 @@ fn render(path: &Path, format: &Format) -> String {
             .map(|l| {
                 let mut place = l.clone();
                 place.label = None;
-                place.to_string()
+                match (place.to_string(), &l.key) {
+                    (text, Some(key)) if text.is_empty() => key.clone(),
+                    (text, _) => text,
+                }
             })
             .collect();
         let _ = writeln!(

@@ -281,7 +281,9 @@ pub(crate) fn map_flat(
         }
         if inferred {
             split_rows.push(format!("“{display}”{} → {}", f.run.trim(), texts.join("/")));
-            split_places.push(place);
+            if !split_places.contains(&place) {
+                split_places.push(place);
+            }
         }
     }
     if !split_rows.is_empty() {
@@ -301,7 +303,8 @@ pub(crate) fn map_flat(
         );
     }
     if !ambiguous.is_empty() {
-        let (texts, places): (Vec<String>, Vec<Location>) = ambiguous.into_iter().unzip();
+        let (texts, mut places): (Vec<String>, Vec<Location>) = ambiguous.into_iter().unzip();
+        places.dedup();
         findings.push(
             Finding::error(
                 "import.cells_joined",

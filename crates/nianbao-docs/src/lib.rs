@@ -6,14 +6,25 @@
 //! The pipeline has three phases:
 //!
 //! 1. **Decode** the file into blocks: paragraphs with their place (`第12段`, `第40行`) and tables
-//!    as grids with merges resolved (modules `docx`, `html`, `text`, `decode`).
+//!    as grids with merges resolved (modules `docx`, `html`, `text`, `decode`). A web page is read
+//!    for its article only (the element that holds the part headings), with the page's own title
+//!    statements (`<title>` without the site's name, `ArticleTitle`, headings) kept aside as
+//!    title hints. A crawled text that runs the whole report into one line is cut at its part
+//!    headings; page furniture (`发布时间：`, `来源：`, `附件下载`, breadcrumbs) is dropped.
 //! 2. **Structure** the paragraphs (module `structure`): the title gives 机关名称 and
-//!    年度, the part headings (`一、总体情况` …, recognised against the format with tolerance
-//!    for drift and typos) split the prose into the six parts, numbered sub-headings become
-//!    heading levels or run-in headings, and the signature and date close the document.
-//! 3. **Map tables** to values by the format's labels (module `tables`): rows by their
-//!    label text, table 4 by the position of its numbers. Nothing is guessed: a row whose numbers
-//!    cannot be found, or whose cells were joined without a separator, is an error finding.
+//!    年度 ([`Format::read_title`], the one title reader, `2024年度` included; a garbled title with
+//!    the official characters swapped is read with a warning), the part headings (`一、总体情况` …,
+//!    recognised against the format with tolerance for drift and typos) split the prose into the
+//!    six parts, numbered sub-headings become heading levels or run-in headings, and the
+//!    signature and date close the document.
+//! 3. **Map tables** to values by the format's labels, looked up in the model's one label index
+//!    ([`nianbao_model::labels`]). Every table becomes a grid read by one set of rules (module
+//!    `tables`): DOCX and HTML tables, and text tables whose cells are separated by `|` or tabs,
+//!    written one cell a line, or a row's values under its label. Two text layouts need their
+//!    own readers: pdftotext columns, where labels wrap around the numbers (`tables::map_text`),
+//!    and crawler text with each row's digits glued (`flat`: split only where the format's
+//!    equations leave exactly one way, every such value marked inferred). Nothing is guessed: a
+//!    row whose numbers cannot be placed with certainty is a finding naming the candidates.
 //!
 //! Invariants: reading never panics on any input; every paragraph and value carries the place
 //! it came from; output is deterministic; memory is bounded (files over 64 MiB, and DOCX files
@@ -39,11 +50,12 @@
 //! read (`约5`) stays in its row as [`nianbao_model::CellValue::Unreadable`] with its table and
 //! cell as source, and the validator reports it (`values.unreadable`), as for workbooks.
 //!
-//! Finding rule ids (stable): `import.title_missing`, `import.parts_missing` (warnings);
-//! `import.row_not_found`, `import.row_values`, `import.cells_joined`, `import.legacy_format`
-//! (errors: the row or table got no values); `import.row_duplicate` (warning);
-//! `draft.placeholder_unknown`, `draft.placeholder_syntax`, `draft.placeholder_empty` (errors,
-//! from [`render_placeholders`]).
+//! Finding rule ids (stable; the same `import.*` set as workbooks, listed in ARCHITECTURE.md):
+//! `import.title_missing`, `import.title_wording`, `import.parts_missing`, `import.row_missing`,
+//! `import.row_duplicate`, `import.digits_split` (warnings); `import.row_values`,
+//! `import.row_ambiguous`, `import.cells_joined`, `import.legacy_2019` (errors: the row or table
+//! got no values); `draft.placeholder_unknown`, `draft.placeholder_syntax`,
+//! `draft.placeholder_empty` (errors, from [`render_placeholders`]).
 
 mod decode;
 mod docx;

@@ -69,6 +69,7 @@ pub(crate) fn build_from_blocks(
     let mut paras = Vec::new();
     let mut grids = Vec::new();
     let mut hints = Vec::new();
+    let (blocks, second) = first_report_blocks(blocks, format);
     for block in blocks {
         match block {
             Block::TitleHint(p) => hints.push(p.clone()),
@@ -97,7 +98,7 @@ pub(crate) fn build_from_blocks(
     }
     let mut report = Report::default();
     report.meta.format = format.id.clone();
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = second.into_iter().collect();
     let has_tables = match recognised {
         Some(recognised) if table_values == TableValues::Skip => recognised,
         _ => !tables::map_grids(
@@ -138,6 +139,7 @@ pub(crate) fn build_from_lines(
     }
     let part_headings = PartHeadings::new(format);
     let split = part_headings.split_inline(lines);
+    let (split, second) = first_report_lines(file, split, format);
     let lines = &split;
     let headings: Vec<Option<u8>> = lines
         .lines
@@ -154,7 +156,7 @@ pub(crate) fn build_from_lines(
 
     let mut report = Report::default();
     report.meta.format = format.id.clone();
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = second.into_iter().collect();
     // Each table is looked for in its own part (between its heading and the next), or in the
     // whole text when the part heading is missing.
     let heading_lines: Vec<(usize, u8)> = lines
@@ -294,6 +296,81 @@ pub(crate) fn build_from_lines(
         findings,
         has_tables,
     })
+}
+
+/// Where a second report starts: the first title line (a short line that reads as a title)
+/// whose year differs from the first title's. A file holding two years' reports is read as the
+/// first; the warning says what was left out.
+fn second_title<'t>(
+    texts: impl Iterator<Item = (usize, &'t str)>,
+    format: &Format,
+) -> Option<(usize, i32, i32, String)> {
+    let mut first: Option<i32> = None;
+    for (i, text) in texts {
+        if text.chars().nth(HEADING_MAX_CHARS + 20).is_some() {
+            continue;
+        }
+        let key = compact(text);
+        let key = key
+            .strip_prefix("标题:")
+            .or_else(|| key.strip_prefix("标题："))
+            .unwrap_or(&key);
+        let Some((_, year)) = format.read_title(key) else {
+            continue;
+        };
+        match first {
+            None => first = Some(year),
+            Some(y) if y != year => return Some((i, y, year, text.trim().to_string())),
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+fn second_report_finding(kept: i32, other: i32, title: &str, place: Location) -> Finding {
+    Finding::warning(
+        "import.second_report",
+        format!("文件中还有一份 {other} 年度的报告（“{title}”起），已只读取前面的 {kept} 年度报告"),
+    )
+    .at(place)
+    .expected_found(format!("一份 {kept} 年度报告"), format!("另有 {other} 年度报告"))
+    .hint("一个文件只放一份报告：请把另一年度的报告删除或另存为单独的文件。")
+}
+
+/// The blocks of the first report, and a warning when a report of another year follows it.
+fn first_report_blocks<'b>(blocks: &'b [Block], format: &Format) -> (&'b [Block], Option<Finding>) {
+    let texts = blocks.iter().enumerate().filter_map(|(i, b)| match b {
+        Block::Para(p) => Some((i, p.text.as_str())),
+        _ => None,
+    });
+    match second_title(texts, format) {
+        Some((at, kept, other, title)) => {
+            let place = match blocks.get(at) {
+                Some(Block::Para(p)) => p.loc.clone(),
+                _ => Location::default(),
+            };
+            (
+                blocks.get(..at).unwrap_or(blocks),
+                Some(second_report_finding(kept, other, &title, place)),
+            )
+        }
+        None => (blocks, None),
+    }
+}
+
+/// The lines of the first report, and a warning when a report of another year follows it.
+fn first_report_lines(file: &str, mut lines: Lines, format: &Format) -> (Lines, Option<Finding>) {
+    let texts = lines.lines.iter().enumerate().map(|(i, l)| (i, l.text.as_str()));
+    let Some((at, kept, other, title)) = second_title(texts, format) else {
+        return (lines, None);
+    };
+    let place = lines
+        .lines
+        .get(at)
+        .map(|l| Location::line(file, l.no))
+        .unwrap_or_default();
+    lines.lines.truncate(at);
+    (lines, Some(second_report_finding(kept, other, &title, place)))
 }
 
 /// Joins the lines of a text file into paragraphs (with the number of their first line).

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
 use nianbao_model::report::parse_value_text;
+use nianbao_model::labels::{Found, How, LabelIndex, MIN_CONTAINED_CHARS};
 use nianbao_model::text::{normalize_label, split_enumerator};
 use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
@@ -29,8 +30,6 @@ struct RowTarget {
     fields: Vec<String>,
     /// Normalised label and aliases.
     labels: Vec<String>,
-    /// The number of characters of each of `labels`.
-    label_chars: Vec<usize>,
 }
 
 /// A table without row labels (table 4): its values are read by position.
@@ -83,7 +82,6 @@ fn row_targets(spec: &Arc<TableSpec>) -> Vec<RowTarget> {
                 table: Arc::clone(spec),
                 row: row.to_string(),
                 fields,
-                label_chars: labels.iter().map(|l| l.chars().count()).collect(),
                 labels,
             }
         })
@@ -134,54 +132,32 @@ fn is_number(text: &str, kinds: &[ValueKind]) -> bool {
         .any(|k| matches!(parse_value_text(text, *k), CellValue::Number(_)))
 }
 
-/// Shortest official label that may be found inside a longer text: `其他`, `规章`, `总计` are
-/// words of ordinary tables too, and only name a row when they are the whole label.
-const MIN_CONTAINED_LABEL: usize = 4;
+/// The model's label index over some row targets (their labels and aliases, normalised): the
+/// one way every importer tells which row a label names. Column headers are never read as a
+/// misspelt row label.
+fn target_index(targets: &[RowTarget], headers: &HashSet<String>) -> LabelIndex<usize> {
+    LabelIndex::new(
+        targets
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.labels.iter().map(move |l| (l.clone(), i))),
+    )
+    .protecting(headers.iter().cloned())
+}
 
-/// The row a label names: exact after normalisation, else the longest official label of at
-/// least [`MIN_CONTAINED_LABEL`] characters the text contains (a group and its item in one
-/// cell), else (when `fuzzy`) a close spelling. `wanted` is the label already normalised.
-fn best_target<'t>(targets: &'t [RowTarget], wanted: &str, fuzzy: bool) -> Option<&'t RowTarget> {
-    if wanted.is_empty() {
-        return None;
-    }
-    if let Some(t) = targets
-        .iter()
-        .find(|t| t.labels.iter().any(|l| l == wanted))
-    {
-        return Some(t);
-    }
-    let labels = || {
-        targets.iter().flat_map(|t| {
-            t.labels
-                .iter()
-                .zip(&t.label_chars)
-                .map(move |(l, n)| (t, l, *n))
-        })
-    };
-    let contained = labels()
-        .filter(|(_, l, n)| {
-            *n >= MIN_CONTAINED_LABEL && l.len() <= wanted.len() && wanted.contains(l.as_str())
-        })
-        .max_by_key(|(_, _, n)| *n);
-    if let Some((t, _, _)) = contained {
-        return Some(t);
-    }
-    if !fuzzy {
-        return None;
-    }
-    let wanted_chars = wanted.chars().count();
-    // The edit distance is at least the difference in length: a label whose length alone puts
-    // it below the threshold is not compared.
-    let close_in_length = |chars: usize| {
-        1.0 - (chars.abs_diff(wanted_chars) as f64) / (chars.max(wanted_chars) as f64) >= 0.8
-    };
-    labels()
-        .filter(|(_, _, n)| close_in_length(*n))
-        .map(|(t, l, _)| (t, strsim::normalized_levenshtein(l, wanted)))
-        .filter(|(_, score)| *score >= 0.8)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(t, _)| t)
+/// The target a normalised label names: exact, contained, or (when `fuzzy`) a close spelling;
+/// none when two rows are as close.
+fn best_target<'t>(
+    targets: &'t [RowTarget],
+    index: &LabelIndex<usize>,
+    wanted: &str,
+    fuzzy: bool,
+) -> Option<&'t RowTarget> {
+    let reach = if fuzzy { How::Close } else { How::Contained };
+    index
+        .find(wanted, reach)
+        .and_then(Found::one)
+        .and_then(|i| targets.get(*i))
 }
 
 /// Collects values into the report and reports what went wrong, per table.
@@ -401,6 +377,8 @@ fn grid_row_ids(grid: &Grid) -> Vec<Vec<usize>> {
 struct LabelledSpec {
     spec: Arc<TableSpec>,
     targets: Vec<RowTarget>,
+    /// The label index of `targets`.
+    index: LabelIndex<usize>,
     /// Per field: its normalised label and aliases (blank ones included, as they never match).
     fields: Vec<Vec<String>>,
 }
@@ -425,13 +403,25 @@ impl TableLabels {
     }
 
     fn of(format: &Format) -> Self {
+        let all_headers: HashSet<String> = format
+            .tables
+            .iter()
+            .flat_map(|t| t.fields.iter())
+            .flat_map(|f| std::iter::once(&f.label).chain(f.aliases.iter()))
+            .map(|l| normalize_label(l))
+            .collect();
         let labelled: Vec<LabelledSpec> = format
             .tables
             .iter()
             .filter(|t| !is_positional(t))
             .map(|spec| Arc::new(spec.clone()))
-            .map(|spec| LabelledSpec {
-                targets: row_targets(&spec),
+            .map(|spec| {
+                let targets = row_targets(&spec);
+                (spec, targets)
+            })
+            .map(|(spec, targets)| LabelledSpec {
+                index: target_index(&targets, &all_headers),
+                targets,
                 fields: spec
                     .fields
                     .iter()
@@ -562,6 +552,7 @@ fn row_label<'t>(
     row: &[usize],
     facts: &CellFacts,
     targets: &'t [RowTarget],
+    index: &LabelIndex<usize>,
     headers: &HashSet<String>,
 ) -> Option<(usize, &'t RowTarget)> {
     row.iter()
@@ -582,12 +573,12 @@ fn row_label<'t>(
             {
                 return None;
             }
-            best_target(targets, text, !is_header).map(|t| (i, t))
+            best_target(targets, index, text, !is_header).map(|t| (i, t))
         })
 }
 
 /// Whether a grid is the table `spec` (or a piece of it): it shows the table's column headers
-/// (half of its field labels, or one distinctive label of at least [`MIN_CONTAINED_LABEL`]
+/// (half of its field labels, or one distinctive label of at least [`MIN_CONTAINED_CHARS`]
 /// characters such as `本年制发件数`), or at least half of its row labels. A small table of a
 /// draft whose rows happen to be called `总计` or `其他` is not a statistics table.
 fn grid_is_table(
@@ -607,7 +598,7 @@ fn grid_is_table(
             .peekable();
         if shown.peek().is_some() {
             headers += 1;
-            distinctive |= shown.any(|l| l.chars().count() >= MIN_CONTAINED_LABEL);
+            distinctive |= shown.any(|l| l.chars().count() >= MIN_CONTAINED_CHARS);
         }
     }
     if distinctive || (headers > 0 && headers * 2 >= spec.fields.len()) {
@@ -621,7 +612,7 @@ fn grid_is_table(
     }
     let named: BTreeSet<&str> = rows
         .iter()
-        .filter_map(|row| row_label(row, facts, targets, header_labels))
+        .filter_map(|row| row_label(row, facts, targets, &labelled.index, header_labels))
         .map(|(_, t)| t.row.as_str())
         .collect();
     !targets.is_empty() && named.len() * 2 >= targets.len()
@@ -685,6 +676,7 @@ pub(crate) fn map_grids(
             .iter()
             .flat_map(|l| l.targets.iter().cloned())
             .collect();
+        let index = target_index(&targets, &labels.headers);
         for row in &rows {
             let row_cells: Vec<&GridCell> =
                 row.iter().filter_map(|id| grid.cells.get(*id)).collect();
@@ -717,7 +709,8 @@ pub(crate) fn map_grids(
                 }
                 continue;
             }
-            let Some((at, target)) = row_label(row, &facts, &targets, &labels.headers) else {
+            let Some((at, target)) = row_label(row, &facts, &targets, &index, &labels.headers)
+            else {
                 continue;
             };
             let values: Vec<(String, Location)> = row_cells
@@ -807,7 +800,7 @@ fn legacy_finding_normalized<'t>(
     let marker = legacy_marker(markers, texts)?;
     Some(
         Finding::error(
-            "import.legacy_format",
+            "import.legacy_2019",
             format!("表格含有2019年版格式的栏目“{marker}”，其口径与2021年版不同，该表未导入"),
         )
         .at(place)
@@ -947,7 +940,7 @@ pub(crate) fn map_text(
     {
         // Reported once, by the first table read from these lines.
         if !findings.iter().any(|f| {
-            f.rule == "import.legacy_format" && f.locations.first() == finding.locations.first()
+            f.rule == "import.legacy_2019" && f.locations.first() == finding.locations.first()
         }) {
             findings.push(finding);
         }
@@ -1108,7 +1101,7 @@ pub(crate) fn map_text(
         let own_line_names_this = window_names(&row.label, &target.labels);
         let rival = targets.iter().find(|other| {
             other.row != target.row
-                && other.labels.iter().any(|l| l.chars().count() >= MIN_CONTAINED_LABEL)
+                && other.labels.iter().any(|l| l.chars().count() >= MIN_CONTAINED_CHARS)
                 && window_names(&window(k), &other.labels)
                 && !other.labels.iter().any(|l| target.labels.iter().any(|t| t.contains(l.as_str())))
         });
@@ -1306,7 +1299,8 @@ mod tests {
 
     /// The row a label names among `targets`, close spellings allowed.
     fn row_named(targets: &[RowTarget], label: &str) -> Option<String> {
-        best_target(targets, &normalize_label(label), true).map(|t| t.row.clone())
+        let index = target_index(targets, &HashSet::new());
+        best_target(targets, &index, &normalize_label(label), true).map(|t| t.row.clone())
     }
 
     #[test]

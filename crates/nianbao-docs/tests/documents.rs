@@ -461,7 +461,7 @@ fn a_2019_format_table_is_not_read_as_2021() {
     let legacy: Vec<_> = imported
         .findings
         .iter()
-        .filter(|f| f.rule == "import.legacy_format")
+        .filter(|f| f.rule == "import.legacy_2019")
         .collect();
     assert_eq!(legacy.len(), 1, "{:#?}", imported.findings);
     assert_eq!(legacy[0].locations[0].table, Some(1));

@@ -13,7 +13,7 @@ const TABLE_RULES: [&str; 5] = [
     "import.row_values",
     "import.cells_joined",
     "import.row_duplicate",
-    "import.legacy_format",
+    "import.legacy_2019",
 ];
 
 fn table_rules(imported: &Imported) -> Vec<&str> {

@@ -5,9 +5,10 @@
 //! label counts only where column headers of its fields stand above and to the right of it,
 //! which tells the row `（七）总计` from the column header `总计`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
+use nianbao_model::labels::{Found, How, LabelIndex};
 use nianbao_model::text::normalize_label;
 use nianbao_model::{
     AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
@@ -53,71 +54,48 @@ struct Hit<'l> {
     legacy: Option<usize>,
 }
 
-/// Normalised labels of a set of keys, with their 2019 spellings, arranged for looking up every
-/// text cell of a workbook.
+/// A label's key in a table's [`LabelIndex`], with the 2019 mapping it came through.
+type LabelKey = (String, Option<usize>);
+
+/// Normalised labels of a set of keys, with their 2019 spellings, in the one label index of the
+/// model ([`LabelIndex`]), and how far a cell may be from them: block names of 表四 match whole
+/// cells only, everything else also contained or by a close spelling.
 struct Labels {
-    /// Normal form → (key, legacy mapping index). Where two entries share a normal form, a 2021
-    /// spelling wins over a 2019 one, then the first.
-    exact: HashMap<String, (String, Option<usize>)>,
-    /// The entries long enough to match as the prefix of a longer cell text (at least
-    /// [`MIN_PREFIX_CHARS`] characters), by their first character, in order within each: (normal
-    /// form, key, legacy mapping index). Empty when prefixes are not accepted.
-    prefixes: HashMap<char, Vec<(String, String, Option<usize>)>>,
+    index: LabelIndex<LabelKey>,
+    reach: How,
 }
 
-/// Provincial notes are often appended to a label: a label of at least this many characters
-/// also names a cell that starts with it.
-const MIN_PREFIX_CHARS: usize = 4;
-
 impl Labels {
-    /// `entries`: (normal form, key, legacy mapping index), in order of preference.
-    fn new(entries: Vec<(String, String, Option<usize>)>, prefixes: bool) -> Self {
-        let mut exact: HashMap<String, (String, Option<usize>)> = HashMap::new();
-        for (label, key, legacy) in &entries {
-            match exact.get(label) {
-                Some((_, Some(_))) if legacy.is_none() => {}
-                Some(_) => continue,
-                None => {}
-            }
-            exact.insert(label.clone(), (key.clone(), *legacy));
-        }
-        let mut by_first: HashMap<char, Vec<(String, String, Option<usize>)>> = HashMap::new();
-        if prefixes {
-            for entry in entries {
-                if entry.0.chars().count() >= MIN_PREFIX_CHARS
-                    && let Some(first) = entry.0.chars().next()
-                {
-                    by_first.entry(first).or_default().push(entry);
-                }
-            }
-        }
+    /// `entries`: (normal form, key, legacy mapping index). Where two entries share a normal
+    /// form, a 2021 spelling wins over a 2019 one, then the first.
+    fn new(mut entries: Vec<(String, String, Option<usize>)>, protected: Vec<String>) -> Self {
+        entries.sort_by_key(|(_, _, legacy)| legacy.is_some());
         Labels {
-            exact,
-            prefixes: by_first,
+            index: LabelIndex::new(
+                entries
+                    .into_iter()
+                    .map(|(norm, key, legacy)| (norm, (key, legacy))),
+            )
+            .protecting(protected),
+            reach: How::Close,
         }
     }
 
     /// The same labels, matching whole cells only.
     fn whole_cells_only(mut self) -> Self {
-        self.prefixes.clear();
+        self.reach = How::Exact;
         self
     }
 
+    fn lookup(&self, norm: &str) -> Option<Found<'_, LabelKey>> {
+        self.index.find(norm, self.reach)
+    }
+
     fn find(&self, norm: &str) -> Option<(&str, Option<usize>)> {
-        if norm.is_empty() {
-            return None;
+        match self.lookup(norm)? {
+            Found::One((key, legacy), _) => Some((key.as_str(), *legacy)),
+            Found::Ambiguous(..) => None,
         }
-        if let Some((key, legacy)) = self.exact.get(norm) {
-            return Some((key, *legacy));
-        }
-        // A label that starts the text starts with the text's first character.
-        let first = norm.chars().next()?;
-        self.prefixes
-            .get(&first)?
-            .iter()
-            .filter(|(label, _, _)| norm.starts_with(label.as_str()))
-            .max_by_key(|(label, _, legacy)| (label.len(), legacy.is_none()))
-            .map(|(_, key, legacy)| (key.as_str(), *legacy))
     }
 }
 
@@ -204,7 +182,14 @@ fn row_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
             entries.push((norm, row.clone(), Some(i)));
         }
     }
-    Labels::new(entries, true)
+    // A column header is never a misspelt row label.
+    let headers = table
+        .fields
+        .iter()
+        .flat_map(|f| std::iter::once(&f.label).chain(&f.aliases))
+        .map(|l| normalize_label(l))
+        .collect();
+    Labels::new(entries, headers)
 }
 
 fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
@@ -224,7 +209,14 @@ fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
             entries.push((norm, field.clone(), Some(i)));
         }
     }
-    Labels::new(entries, true)
+    // A row label is never a misspelt column header.
+    let rows = table
+        .rows
+        .iter()
+        .flat_map(|r| table.row_label(&r.key).into_iter().chain(r.aliases.iter().map(String::as_str)))
+        .map(normalize_label)
+        .collect();
+    Labels::new(entries, rows)
 }
 
 /// The non-blank text cells of a grid, normalised, in reading order (the grid's cells are kept
@@ -299,6 +291,10 @@ struct Placement {
     header_cells: BTreeSet<(u32, u32)>,
     /// Rows found twice on the sheet.
     duplicates: usize,
+    /// Row labels read by a close spelling: (row, column, row key).
+    close: Vec<(u32, u32, String)>,
+    /// Cells whose text is as close to two rows' labels: (row, column, the two row keys).
+    ambiguous: Vec<(u32, u32, String, String)>,
     score: usize,
 }
 
@@ -315,9 +311,16 @@ fn place_row_table(
     } = labels;
     // Most sheets hold another table: without one of this table's row labels there is nothing
     // to place, and its column headers are not looked for.
-    let row_hits: Vec<(&TextCell, &str, Option<usize>)> = cells
+    let mut ambiguous = Vec::new();
+    let row_hits: Vec<(&TextCell, &str, Option<usize>, bool)> = cells
         .iter()
-        .filter_map(|t| rows.find(&t.norm).map(|(key, legacy)| (t, key, legacy)))
+        .filter_map(|t| match rows.lookup(&t.norm)? {
+            Found::One((key, legacy), how) => Some((t, key.as_str(), *legacy, how == How::Close)),
+            Found::Ambiguous(a, b) => {
+                ambiguous.push((t.r, t.c, a.0.clone(), b.0.clone()));
+                None
+            }
+        })
         .collect();
     if row_hits.is_empty() {
         return Placement::default();
@@ -330,7 +333,8 @@ fn place_row_table(
     };
     // Row candidates backed by column headers above and to the right.
     let mut accepted: BTreeMap<u32, Hit> = BTreeMap::new();
-    for (t, key, legacy_idx) in row_hits {
+    let mut close: BTreeMap<u32, (u32, String)> = BTreeMap::new();
+    for (t, key, legacy_idx, is_close) in row_hits {
         let Some(wanted) = run_fields.get(key) else {
             continue;
         };
@@ -353,10 +357,19 @@ fn place_row_table(
             Some(prev) if prev.c > t.c => {}
             _ => {
                 accepted.insert(t.r, hit);
+                if is_close {
+                    close.insert(t.r, (t.c, key.to_string()));
+                } else {
+                    close.remove(&t.r);
+                }
             }
         }
     }
-    let mut placement = Placement::default();
+    let mut placement = Placement {
+        close: close.into_iter().map(|(r, (c, key))| (r, c, key)).collect(),
+        ambiguous,
+        ..Placement::default()
+    };
     let mut found: BTreeMap<&str, &Hit> = BTreeMap::new();
     for hit in accepted.values() {
         if found.contains_key(hit.key) {
@@ -1089,6 +1102,56 @@ fn read_placement(
             .at(header_location(file, grid, &placement.header_cells))
             .expected_found(format!("列标题{}", labels.join("、")), "未找到")
             .hint("请按官方格式填写列标题。"),
+        );
+    }
+    if !placement.close.is_empty() {
+        let list: Vec<String> = placement
+            .close
+            .iter()
+            .map(|(r, c, key)| {
+                format!(
+                    "{}“{}”按“{}”读取",
+                    a1(*r, *c),
+                    grid.text(*r, *c).replace('\n', ""),
+                    table.row_display(key)
+                )
+            })
+            .collect();
+        findings.push(
+            Finding::info(
+                "import.label_close",
+                format!(
+                    "{}中 {} 处行标签与官方写法略有出入，已按最接近的行读取：{}",
+                    table.name,
+                    list.len(),
+                    list.join("、")
+                ),
+            )
+            .at_all(
+                placement
+                    .close
+                    .iter()
+                    .map(|(r, c, _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
+            )
+            .hint("请核对这些标签，并改为官方写法。"),
+        );
+    }
+    for (r, c, a, b) in &placement.ambiguous {
+        findings.push(
+            Finding::warning(
+                "import.label_ambiguous",
+                format!(
+                    "{}：单元格 {}“{}”与“{}”“{}”两行的标签同样接近，无法确定是哪一行，未导入",
+                    table.name,
+                    a1(*r, *c),
+                    grid.text(*r, *c).replace('\n', ""),
+                    table.row_display(a),
+                    table.row_display(b)
+                ),
+            )
+            .at(Location::sheet_cell(file, &grid.name, a1(*r, *c)))
+            .expected_found("一行的官方标签", grid.text(*r, *c))
+            .hint("请把该行标签改为官方写法。"),
         );
     }
     if !placement.ignored.is_empty() {

@@ -9,13 +9,15 @@
 //!   and the prose and plausibility checks. It returns all findings and never stops at the first.
 //! - [`diagnostic`]: findings with a stable rule id, a severity, a Chinese message, locations and
 //!   a hint.
-//! - [`text`]: label normalisation shared by the importers.
+//! - [`text`]: label normalisation shared by the importers; [`labels`]: the one label index they
+//!   look labels up in (exact, contained, close spelling, ambiguity).
 //!
 //! This crate does no IO: importers build a [`Report`], exporters read one.
 
 pub mod diagnostic;
 pub mod format;
 pub mod key;
+pub mod labels;
 pub mod prose;
 pub mod report;
 pub mod text;
