@@ -120,15 +120,15 @@ fn render(path: &Path, format: &Format) -> String {
                 }
             })
             .collect();
-        let _ = writeln!(
-            out,
-            "  {} [{}] {}",
-            f.severity.label(),
-            f.rule,
-            f.message
-        );
+        let _ = writeln!(out, "  {} [{}] {}", f.severity.label(), f.rule, f.message);
+        // A finding over many values (`values.missing`) names the first few.
+        const SHOWN: usize = 12;
         if !places.is_empty() {
-            let _ = writeln!(out, "    位置：{}", places.join("；"));
+            let mut shown: Vec<String> = places.iter().take(SHOWN).cloned().collect();
+            if places.len() > SHOWN {
+                shown.push(format!("等 {} 处", places.len()));
+            }
+            let _ = writeln!(out, "    位置：{}", shown.join("；"));
         }
     }
     out
@@ -191,8 +191,8 @@ fn first_difference(a: &str, b: &str) -> String {
         .unwrap_or(al.len().min(bl.len()));
     al.iter()
         .skip(at)
-        .take(6)
-        .copied()
+        .take(3)
+        .map(|line| line.chars().take(160).collect::<String>())
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -230,10 +230,7 @@ fn published_pages_read_their_true_values() {
             ("normative_documents", &["made", "repealed", "valid"][..]),
         ] {
             for (i, field) in fields.iter().enumerate() {
-                want.insert(
-                    ValueKey::new(row, field),
-                    t2[row][i].as_f64().unwrap(),
-                );
+                want.insert(ValueKey::new(row, field), t2[row][i].as_f64().unwrap());
             }
         }
         for (row, field, key) in [
@@ -268,11 +265,7 @@ fn published_pages_read_their_true_values() {
                 "{name}: {key} read {got}, truly {value}"
             );
         }
-        let rules: Vec<&str> = imported
-            .findings
-            .iter()
-            .map(|f| f.rule.as_str())
-            .collect();
+        let rules: Vec<&str> = imported.findings.iter().map(|f| f.rule.as_str()).collect();
         assert!(
             !rules.iter().any(|r| r.starts_with("import.")),
             "{name}: {rules:?}"

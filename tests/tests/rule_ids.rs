@@ -38,7 +38,10 @@ fn every_emitted_rule_id_is_in_the_architecture_tables() {
     let root = workspace();
     let id = r"([a-z0-9_]+\.[a-z0-9_.]+)";
     let patterns = [
-        regex::Regex::new(&format!(r#"Finding::(?:error|warning|info|new)\(\s*"{id}""#)).unwrap(),
+        regex::Regex::new(&format!(
+            r#"Finding::(?:error|warning|info|new)\(\s*"{id}""#
+        ))
+        .unwrap(),
         regex::Regex::new(&format!(r#"\b(?:rule|id):\s*"{id}""#)).unwrap(),
     ];
     let toml_id = regex::Regex::new(&format!(r#"(?m)^id = "{id}""#)).unwrap();
@@ -57,7 +60,11 @@ fn every_emitted_rule_id_is_in_the_architecture_tables() {
         }
     }
     let mut formats = Vec::new();
-    sources(&root.join("crates/nianbao-model/formats"), "toml", &mut formats);
+    sources(
+        &root.join("crates/nianbao-model/formats"),
+        "toml",
+        &mut formats,
+    );
     for file in &formats {
         let text = std::fs::read_to_string(file).unwrap();
         for caps in toml_id.captures_iter(&text) {

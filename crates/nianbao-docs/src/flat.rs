@@ -81,7 +81,8 @@ impl Flat {
         if needle.is_empty() || self.chars.len() < needle.len() {
             return None;
         }
-        (from..=self.chars.len() - needle.len()).find(|&i| self.chars.get(i..i + needle.len()) == Some(needle))
+        (from..=self.chars.len() - needle.len())
+            .find(|&i| self.chars.get(i..i + needle.len()) == Some(needle))
     }
 
     /// The digits right after `at` (spaces between them kept as separators): the run and where
@@ -119,7 +120,9 @@ pub(crate) fn is_flattened(lines: &[&SourceLine], format: &Format) -> bool {
         let runs: Vec<usize> = runs_of(&flat, spec, format)
             .iter()
             .filter(|(_, fields, _, _)| fields.len() > 1)
-            .map(|(_, fields, run, _)| fields.len() - run.split_whitespace().count().min(fields.len()))
+            .map(|(_, fields, run, _)| {
+                fields.len() - run.split_whitespace().count().min(fields.len())
+            })
             .collect();
         let glued = runs.iter().filter(|missing| **missing > 0).count();
         glued >= if spec.is_positional() { 1 } else { 2 } && glued * 2 >= runs.len()
@@ -152,7 +155,10 @@ pub(crate) fn map_flat(
         )
     {
         // A 2019 table: its columns mean other things; reported once for these lines.
-        if !findings.iter().any(|f| f.rule == finding.rule && f.locations == finding.locations) {
+        if !findings
+            .iter()
+            .any(|f| f.rule == finding.rule && f.locations == finding.locations)
+        {
             findings.push(finding);
         }
         return false;
@@ -163,7 +169,9 @@ pub(crate) fn map_flat(
         .rules
         .iter()
         .zip(format.expanded_rules())
-        .filter(|(spec, _)| spec.op == CompareOp::Eq && spec.severity == nianbao_model::Severity::Error)
+        .filter(|(spec, _)| {
+            spec.op == CompareOp::Eq && spec.severity == nianbao_model::Severity::Error
+        })
         .filter_map(|(_, r)| r.as_ref().ok())
         .flatten()
         .filter(|r| r.sum.iter().chain(&r.equals).all(|t| !t.previous))
@@ -179,12 +187,7 @@ pub(crate) fn map_flat(
             let row_rules: Vec<&RuleInstance> = rules
                 .iter()
                 .copied()
-                .filter(|r| {
-                    r.sum
-                        .iter()
-                        .chain(&r.equals)
-                        .all(|t| own.contains(&t.key))
-                })
+                .filter(|r| r.sum.iter().chain(&r.equals).all(|t| own.contains(&t.key)))
                 .collect();
             let candidates = if fields.len() == 1 || field_is_amount(spec, &fields) {
                 Vec::new()
@@ -222,7 +225,10 @@ pub(crate) fn map_flat(
         let texts: Vec<String> = if f.fields.len() == 1 || field_is_amount(spec, &f.fields) {
             let tokens: Vec<&str> = f.run.split_whitespace().collect();
             if tokens.len() == f.fields.len() {
-                tokens.iter().map(|t| t.trim_end_matches(['.', '、']).to_string()).collect()
+                tokens
+                    .iter()
+                    .map(|t| t.trim_end_matches(['.', '、']).to_string())
+                    .collect()
             } else {
                 ambiguous.push((format!("“{display}”（“{}”）", f.run.trim()), place));
                 continue;
@@ -348,7 +354,10 @@ pub(crate) fn map_flat(
                 ),
             )
             .at(Location::line(file, first.line))
-            .expected_found(format!("{}的全部行", spec.name), format!("缺少 {} 行", missing.len()))
+            .expected_found(
+                format!("{}的全部行", spec.name),
+                format!("缺少 {} 行", missing.len()),
+            )
             .hint("请核对该表是否完整；缺少的数值不会被推测补齐。"),
         );
     }
@@ -363,7 +372,11 @@ fn field_is_amount(spec: &TableSpec, fields: &[String]) -> bool {
 
 /// The runs of each row, in the format's order: (row, fields, digits, line). A positional table
 /// (表四) is one run after its last column header.
-fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<(String, Vec<String>, String, usize)> {
+fn runs_of(
+    flat: &Flat,
+    spec: &TableSpec,
+    format: &Format,
+) -> Vec<(String, Vec<String>, String, usize)> {
     let mut out = Vec::new();
     if spec.is_positional() {
         // The headers end with the last block's fields run together (`结果维持结果纠正其他结果
@@ -419,7 +432,12 @@ fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<(String, Vec<S
         let mut labels: Vec<Vec<char>> = spec
             .row_label(row)
             .into_iter()
-            .chain(spec.row(row).map(|r| r.aliases.iter().map(String::as_str)).into_iter().flatten())
+            .chain(
+                spec.row(row)
+                    .map(|r| r.aliases.iter().map(String::as_str))
+                    .into_iter()
+                    .flatten(),
+            )
             .chain(legacy)
             .map(|l| normalize_label(l).chars().collect::<Vec<char>>())
             .filter(|l| !l.is_empty())
@@ -433,7 +451,10 @@ fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<(String, Vec<S
                 let mut from = cursor;
                 while let Some(at) = flat.find(needle, from) {
                     let end = at + needle.len();
-                    if flat.chars.get(end).is_some_and(|c| c.is_ascii_digit() || *c == ' ')
+                    if flat
+                        .chars
+                        .get(end)
+                        .is_some_and(|c| c.is_ascii_digit() || *c == ' ')
                         && flat.run_at(end).0.chars().any(|c| c.is_ascii_digit())
                     {
                         return Some((at, end));
@@ -476,7 +497,11 @@ fn clean_run(run: &str, before_text: Option<()>) -> String {
 fn splits(run: &str, n: usize) -> Vec<Vec<u64>> {
     let tokens: Vec<&str> = run.split_whitespace().collect();
     let digits: usize = tokens.iter().map(|t| t.len()).sum();
-    if digits > MAX_RUN_DIGITS || tokens.iter().any(|t| !t.bytes().all(|b| b.is_ascii_digit())) {
+    if digits > MAX_RUN_DIGITS
+        || tokens
+            .iter()
+            .any(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -515,7 +540,11 @@ fn split_one(
     if current.len() + remaining_tokens > n || current.len() + remaining_digits < n {
         return;
     }
-    let max_len = if token.starts_with('0') { 1 } else { token.len().min(12) };
+    let max_len = if token.starts_with('0') {
+        1
+    } else {
+        token.len().min(12)
+    };
     for len in 1..=max_len {
         let (head, tail) = token.split_at(len);
         let Ok(value) = head.parse::<u64>() else {
@@ -583,7 +612,12 @@ fn resolve_across_rows(found: &mut [FoundRow], rules: &[&RuleInstance]) {
         }
         let ok = rules
             .iter()
-            .filter(|r| r.sum.iter().chain(&r.equals).any(|t| touched.contains(&t.key)))
+            .filter(|r| {
+                r.sum
+                    .iter()
+                    .chain(&r.equals)
+                    .any(|t| touched.contains(&t.key))
+            })
             .all(|r| holds(r, &known) == Some(true));
         if ok {
             count += 1;

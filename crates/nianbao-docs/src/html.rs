@@ -33,7 +33,10 @@ pub(crate) fn read_blocks(file: &str, source: &str, format: &Format) -> Vec<Bloc
     // First the whole page, to find the article by its part headings; then the article alone.
     let page = BlockReader::read(file, root);
     let article = article_root(&document, &page, format);
-    match article.and_then(|id| document.tree.get(id)).and_then(ElementRef::wrap) {
+    match article
+        .and_then(|id| document.tree.get(id))
+        .and_then(ElementRef::wrap)
+    {
         Some(article) if article.id() != root.id() => {
             blocks.extend(BlockReader::read(file, article).blocks)
         }

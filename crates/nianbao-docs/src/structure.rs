@@ -189,18 +189,20 @@ pub(crate) fn build_from_lines(
         .filter_map(|p| region_of(p.number))
         .collect();
     // Tables with their part's heading first, so that the others search what is left.
-    let mut specs: Vec<(&nianbao_model::format::TableSpec, Option<&nianbao_model::format::PartSpec>)> =
-        format
-            .tables
-            .iter()
-            .map(|spec| {
-                let part = format
-                    .parts
-                    .iter()
-                    .find(|p| p.table.as_deref() == Some(spec.id.as_str()));
-                (spec, part)
-            })
-            .collect();
+    let mut specs: Vec<(
+        &nianbao_model::format::TableSpec,
+        Option<&nianbao_model::format::PartSpec>,
+    )> = format
+        .tables
+        .iter()
+        .map(|spec| {
+            let part = format
+                .parts
+                .iter()
+                .find(|p| p.table.as_deref() == Some(spec.id.as_str()));
+            (spec, part)
+        })
+        .collect();
     specs.sort_by_key(|(_, part)| part.and_then(|p| region_of(p.number)).is_none());
     let mut table_parts: Vec<u8> = Vec::new();
     let mut has_tables = false;
@@ -290,7 +292,14 @@ pub(crate) fn build_from_lines(
         }
         paras.push(para);
     }
-    assemble(paras, &[], format, &part_headings, &mut report, &mut findings);
+    assemble(
+        paras,
+        &[],
+        format,
+        &part_headings,
+        &mut report,
+        &mut findings,
+    );
     Some(Imported {
         report,
         findings,
@@ -333,7 +342,10 @@ fn second_report_finding(kept: i32, other: i32, title: &str, place: Location) ->
         format!("文件中还有一份 {other} 年度的报告（“{title}”起），已只读取前面的 {kept} 年度报告"),
     )
     .at(place)
-    .expected_found(format!("一份 {kept} 年度报告"), format!("另有 {other} 年度报告"))
+    .expected_found(
+        format!("一份 {kept} 年度报告"),
+        format!("另有 {other} 年度报告"),
+    )
     .hint("一个文件只放一份报告：请把另一年度的报告删除或另存为单独的文件。")
 }
 
@@ -360,7 +372,11 @@ fn first_report_blocks<'b>(blocks: &'b [Block], format: &Format) -> (&'b [Block]
 
 /// The lines of the first report, and a warning when a report of another year follows it.
 fn first_report_lines(file: &str, mut lines: Lines, format: &Format) -> (Lines, Option<Finding>) {
-    let texts = lines.lines.iter().enumerate().map(|(i, l)| (i, l.text.as_str()));
+    let texts = lines
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i, l.text.as_str()));
     let Some((at, kept, other, title)) = second_title(texts, format) else {
         return (lines, None);
     };
@@ -370,7 +386,10 @@ fn first_report_lines(file: &str, mut lines: Lines, format: &Format) -> (Lines, 
         .map(|l| Location::line(file, l.no))
         .unwrap_or_default();
     lines.lines.truncate(at);
-    (lines, Some(second_report_finding(kept, other, &title, place)))
+    (
+        lines,
+        Some(second_report_finding(kept, other, &title, place)),
+    )
 }
 
 /// Joins the lines of a text file into paragraphs (with the number of their first line).
@@ -956,14 +975,41 @@ fn assemble(
 /// Keys of the lines a web page or its crawler puts around an article (`发布时间：2022-01-14 17:29`,
 /// `来源：…`, `点击数：`): never the report's text, never its values.
 const FURNITURE_KEYS: [&str; 23] = [
-    "发布时间", "发布日期", "成文日期", "文号", "发文字号", "发布机构", "发文机关",
-    "栏目", "原文链接", "本地目录", "来源", "信息来源", "时间", "索引号", "主题分类",
-    "浏览次数", "点击数", "访问量", "字号", "分享到", "生效日期", "所属机构", "发布单位",
+    "发布时间",
+    "发布日期",
+    "成文日期",
+    "文号",
+    "发文字号",
+    "发布机构",
+    "发文机关",
+    "栏目",
+    "原文链接",
+    "本地目录",
+    "来源",
+    "信息来源",
+    "时间",
+    "索引号",
+    "主题分类",
+    "浏览次数",
+    "点击数",
+    "访问量",
+    "字号",
+    "分享到",
+    "生效日期",
+    "所属机构",
+    "发布单位",
 ];
 
 /// Whole lines of page furniture.
 const FURNITURE_LINES: [&str; 8] = [
-    "附件下载", "打印本页", "关闭窗口", "打印", "关闭", "【打印】", "【关闭】", "返回顶部",
+    "附件下载",
+    "打印本页",
+    "关闭窗口",
+    "打印",
+    "关闭",
+    "【打印】",
+    "【关闭】",
+    "返回顶部",
 ];
 
 /// Whether a paragraph is page furniture: a `键：值` line of the page's header, a crawler's note
@@ -999,16 +1045,20 @@ fn without_breadcrumb(text: &str) -> &str {
     {
         return text;
     }
-    let head_end = t
-        .char_indices()
-        .nth(400)
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
+    let head_end = t.char_indices().nth(400).map(|(i, _)| i).unwrap_or(t.len());
     let head = t.get(..head_end).unwrap_or(t);
-    let cut = ["-->", "相关链接：", "相关链接:", "文件下载", "文字版", "【打印】", "【关闭】"]
-        .iter()
-        .filter_map(|m| head.rfind(m).map(|i| i + m.len()))
-        .max();
+    let cut = [
+        "-->",
+        "相关链接：",
+        "相关链接:",
+        "文件下载",
+        "文字版",
+        "【打印】",
+        "【关闭】",
+    ]
+    .iter()
+    .filter_map(|m| head.rfind(m).map(|i| i + m.len()))
+    .max();
     match cut {
         Some(i) => t.get(i..).map(str::trim_start).unwrap_or(text),
         None => text,
@@ -1070,7 +1120,12 @@ const TITLE_WORDS: &str = "政府信息公开工作年度报告";
 fn garbled_title(front: &[Para]) -> Option<(usize, String, i32, String)> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let re = RE
-        .get_or_init(|| Regex::new(r"^(?P<org>[^，。：:；]{2,40}?)(?P<year>(?:19|20)\d{2})年度?(?P<rest>.{8,16})$").ok())
+        .get_or_init(|| {
+            Regex::new(
+                r"^(?P<org>[^，。：:；]{2,40}?)(?P<year>(?:19|20)\d{2})年度?(?P<rest>.{8,16})$",
+            )
+            .ok()
+        })
         .as_ref()?;
     for (i, para) in front.iter().enumerate().take(20) {
         let text = compact(&para.text);

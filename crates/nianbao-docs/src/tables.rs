@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
-use nianbao_model::report::parse_value_text;
 use nianbao_model::labels::{Found, How, LabelIndex, MIN_CONTAINED_CHARS};
+use nianbao_model::report::parse_value_text;
 use nianbao_model::text::{normalize_label, split_enumerator};
 use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
@@ -170,11 +170,7 @@ struct Collector<'r> {
 }
 
 impl<'r> Collector<'r> {
-    fn new(
-        format: &'r Format,
-        report: &'r mut Report,
-        findings: &'r mut Vec<Finding>,
-    ) -> Self {
+    fn new(format: &'r Format, report: &'r mut Report, findings: &'r mut Vec<Finding>) -> Self {
         Collector {
             format,
             report,
@@ -204,10 +200,11 @@ impl<'r> Collector<'r> {
         };
         let display = target.table.row_display(&target.row);
         let table_name = target.table.name.clone();
-        let already_read = target
-            .fields
-            .iter()
-            .all(|f| self.report.values.contains_key(&ValueKey::new(&target.row, f)));
+        let already_read = target.fields.iter().all(|f| {
+            self.report
+                .values
+                .contains_key(&ValueKey::new(&target.row, f))
+        });
         if already_read {
             // The row stood earlier and was read there: a second occurrence (a copy of the
             // table, or text quoting it) is not used, whatever its cells hold.
@@ -1101,9 +1098,15 @@ pub(crate) fn map_text(
         let own_line_names_this = window_names(&row.label, &target.labels);
         let rival = targets.iter().find(|other| {
             other.row != target.row
-                && other.labels.iter().any(|l| l.chars().count() >= MIN_CONTAINED_CHARS)
+                && other
+                    .labels
+                    .iter()
+                    .any(|l| l.chars().count() >= MIN_CONTAINED_CHARS)
                 && window_names(&window(k), &other.labels)
-                && !other.labels.iter().any(|l| target.labels.iter().any(|t| t.contains(l.as_str())))
+                && !other
+                    .labels
+                    .iter()
+                    .any(|l| target.labels.iter().any(|t| t.contains(l.as_str())))
         });
         if let Some(rival) = rival.filter(|_| !own_line_names_this) {
             let numbers = row.cells.join(" ");
@@ -1157,7 +1160,10 @@ fn line_cells(text: &str) -> Option<Vec<String>> {
         return None;
     }
     let mut cells: Vec<String> = if pipe {
-        trimmed.split(['|', '｜']).map(|c| c.trim().to_string()).collect()
+        trimmed
+            .split(['|', '｜'])
+            .map(|c| c.trim().to_string())
+            .collect()
     } else {
         trimmed.split('\t').map(|c| c.trim().to_string()).collect()
     };
@@ -1195,8 +1201,12 @@ pub(crate) fn text_layout(lines: &[&SourceLine], format: &Format) -> TextLayout 
         .filter(|l| {
             let tokens: Vec<&str> = l.text.split_whitespace().collect();
             tokens.len() >= 2
-                && tokens.first().is_some_and(|t| !is_value_token(t, &labels.kinds))
-                && tokens.last().is_some_and(|t| is_value_token(t, &labels.kinds))
+                && tokens
+                    .first()
+                    .is_some_and(|t| !is_value_token(t, &labels.kinds))
+                && tokens
+                    .last()
+                    .is_some_and(|t| is_value_token(t, &labels.kinds))
         })
         .count();
     if alone >= 4 && alone > together * 2 {
@@ -1207,7 +1217,12 @@ pub(crate) fn text_layout(lines: &[&SourceLine], format: &Format) -> TextLayout 
 
 /// The lines of a text table as a grid, so that it is read by the same rules as a DOCX or HTML
 /// table ([`map_grids`]). `index` numbers the grid among the document's tables.
-pub(crate) fn text_grid(index: usize, lines: &[&SourceLine], layout: TextLayout, format: &Format) -> Grid {
+pub(crate) fn text_grid(
+    index: usize,
+    lines: &[&SourceLine],
+    layout: TextLayout,
+    format: &Format,
+) -> Grid {
     let labels = TableLabels::shared(format);
     let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
     let mut after_header = false;
@@ -1236,8 +1251,8 @@ pub(crate) fn text_grid(index: usize, lines: &[&SourceLine], layout: TextLayout,
             after_header = false;
             continue;
         }
-        after_header = labels.headers.contains(&normalize_label(text))
-            && split_enumerator(text).0.is_none();
+        after_header =
+            labels.headers.contains(&normalize_label(text)) && split_enumerator(text).0.is_none();
         rows.push((line.no, vec![text.to_string()]));
     }
     let mut grid = Grid {

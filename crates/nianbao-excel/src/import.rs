@@ -213,7 +213,12 @@ fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
     let rows = table
         .rows
         .iter()
-        .flat_map(|r| table.row_label(&r.key).into_iter().chain(r.aliases.iter().map(String::as_str)))
+        .flat_map(|r| {
+            table
+                .row_label(&r.key)
+                .into_iter()
+                .chain(r.aliases.iter().map(String::as_str))
+        })
         .map(normalize_label)
         .collect();
     Labels::new(entries, rows)
@@ -656,7 +661,10 @@ fn meta_from_sheets(
                         _ => None,
                     })
                 {
-                    orgs.push((value.1, Location::sheet_cell(file, &grid.name, a1(r, value.0))));
+                    orgs.push((
+                        value.1,
+                        Location::sheet_cell(file, &grid.name, a1(r, value.0)),
+                    ));
                 }
                 break;
             }
@@ -676,7 +684,10 @@ fn meta_from_sheets(
         findings.push(
             Finding::warning(
                 "import.meta_conflict",
-                format!("工作簿中的机关名称不一致：采用“{}”，另有“{other}”", meta.org),
+                format!(
+                    "工作簿中的机关名称不一致：采用“{}”，另有“{other}”",
+                    meta.org
+                ),
             )
             .at(place.clone())
             .expected_found(meta.org.clone(), other.clone())
@@ -687,7 +698,10 @@ fn meta_from_sheets(
         findings.push(
             Finding::warning(
                 "import.meta_conflict",
-                format!("工作簿中的年度不一致：采用 {} 年，另有 {other} 年", meta.year),
+                format!(
+                    "工作簿中的年度不一致：采用 {} 年，另有 {other} 年",
+                    meta.year
+                ),
             )
             .at(place.clone())
             .expected_found(meta.year.to_string(), other.to_string())

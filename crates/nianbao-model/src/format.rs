@@ -589,10 +589,7 @@ impl Format {
             .replace(r"\{year\}年", r"(?P<year>(?:19|20)\d{2})年度?")
             .replace(r"\{year\}", r"(?P<year>(?:19|20)\d{2})");
         let re = crate::text::shared_regex(&format!("^{pattern}(?:统计表|附表|表格|数据表)?$"))?;
-        let compact: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let compact = compact.trim_matches(['《', '》', '“', '”']);
         let caps = re.captures(compact)?;
         let year = caps.name("year")?.as_str().parse::<i32>().ok()?;

@@ -231,10 +231,18 @@ pub fn read_unit(
     let mut report = Report::default();
     let mut findings = Vec::new();
     let mut have_values = false;
+    // Which file gave 机关名称 and 年度, for naming it when another source says otherwise.
+    let mut sources = MetaSources::default();
     if let Some(path) = &unit.workbook {
         let imported =
             nianbao_excel::import_workbook(path, &format).map_err(|e| anyhow::anyhow!("{e}"))?;
-        take_meta(&mut report, &imported.report);
+        take_meta(
+            &mut report,
+            &imported.report,
+            &display_name(path),
+            &mut sources,
+            &mut findings,
+        );
         report.values = imported.report.values;
         findings.extend(imported.findings);
         have_values = !report.values.is_empty();
@@ -252,7 +260,13 @@ pub fn read_unit(
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let doc = imported.report;
         findings.extend(imported.findings);
-        take_meta(&mut report, &doc);
+        take_meta(
+            &mut report,
+            &doc,
+            &display_name(path),
+            &mut sources,
+            &mut findings,
+        );
         if doc.has_prose() || !doc.opening.is_empty() {
             report.opening = doc.opening;
             report.parts = doc.parts;
@@ -285,6 +299,7 @@ pub fn read_unit(
             .hint("用 nianbao init 生成统计表模板，填写后放在报告文件夹中。"),
         );
     }
+    let from_files = (report.meta.org.clone(), report.meta.year);
     unit.config.apply(&mut report.meta)?;
     if let Some(org) = &overrides.org {
         report.meta.org = org.trim().to_string();
@@ -292,19 +307,85 @@ pub fn read_unit(
     if let Some(year) = overrides.year {
         report.meta.year = year;
     }
+    // Settings override what the files say, as documented; where they differ, both are named.
+    let setting = |from_command_line: bool| {
+        if from_command_line {
+            "命令行".to_string()
+        } else {
+            CONFIG_FILE.to_string()
+        }
+    };
+    if !from_files.0.is_empty() && report.meta.org != from_files.0 {
+        findings.push(meta_conflict(
+            "机关名称",
+            &report.meta.org,
+            &setting(overrides.org.is_some()),
+            &from_files.0,
+            sources.org.as_deref().unwrap_or_default(),
+        ));
+    }
+    if from_files.1 != 0 && report.meta.year != from_files.1 {
+        findings.push(meta_conflict(
+            "年度",
+            &report.meta.year.to_string(),
+            &setting(overrides.year.is_some()),
+            &from_files.1.to_string(),
+            sources.year.as_deref().unwrap_or_default(),
+        ));
+    }
+    if report.meta.org.is_empty() || report.meta.year == 0 {
+        meta_from_name(unit, &format, &mut report, &mut findings);
+    }
     report.meta.format = format.id.clone();
     findings.extend(nianbao_docs::render_placeholders(&mut report));
     Ok((report, format, findings))
 }
 
-/// Metadata read from a file fills what is still unknown.
-fn take_meta(into: &mut Report, from: &Report) {
+/// The files that gave 机关名称 and 年度.
+#[derive(Default)]
+struct MetaSources {
+    org: Option<String>,
+    year: Option<String>,
+}
+
+/// Metadata read from a file fills what is still unknown; a file naming another body or year
+/// than an earlier one is a warning naming both (the earlier file counts: the workbook, then the
+/// documents in order).
+fn take_meta(
+    into: &mut Report,
+    from: &Report,
+    file: &str,
+    sources: &mut MetaSources,
+    findings: &mut Vec<Finding>,
+) {
     let m = &from.meta;
-    if into.meta.org.is_empty() && !m.org.is_empty() {
-        into.meta.org = m.org.clone();
+    if !m.org.is_empty() {
+        if into.meta.org.is_empty() {
+            into.meta.org = m.org.clone();
+            sources.org = Some(file.to_string());
+        } else if compact(&into.meta.org) != compact(&m.org) {
+            findings.push(meta_conflict(
+                "机关名称",
+                &into.meta.org,
+                sources.org.as_deref().unwrap_or_default(),
+                &m.org,
+                file,
+            ));
+        }
     }
-    if into.meta.year == 0 && m.year != 0 {
-        into.meta.year = m.year;
+    if m.year != 0 {
+        if into.meta.year == 0 {
+            into.meta.year = m.year;
+            sources.year = Some(file.to_string());
+        } else if into.meta.year != m.year {
+            findings.push(meta_conflict(
+                "年度",
+                &into.meta.year.to_string(),
+                sources.year.as_deref().unwrap_or_default(),
+                &m.year.to_string(),
+                file,
+            ));
+        }
     }
     if into.meta.level.is_none() {
         into.meta.level = m.level;
@@ -317,6 +398,94 @@ fn take_meta(into: &mut Report, from: &Report) {
     }
     if into.meta.contact.is_empty() {
         into.meta.contact = m.contact.clone();
+    }
+}
+
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Two sources disagree on 机关名称 or 年度: the one used and the other, each with its source.
+fn meta_conflict(
+    what: &str,
+    used: &str,
+    used_from: &str,
+    other: &str,
+    other_from: &str,
+) -> Finding {
+    Finding::warning(
+        "input.meta_conflict",
+        format!("{what}不一致：{used_from}为“{used}”（已采用），{other_from}为“{other}”"),
+    )
+    .at(Location::file(other_from))
+    .expected_found(used.to_string(), other.to_string())
+    .hint(format!(
+        "请核对{what}：命令行优先于 report.toml，report.toml 优先于统计表和文稿；改正有误的一处。"
+    ))
+}
+
+/// 机关名称 and 年度 from the unit's folder or file name, the last source: a name written as a
+/// title (`某局2024年政府信息公开工作年度报告.docx`), or a name with a year (`某局2024`), each
+/// with an info finding saying where it came from. Generic names (`统计表`, `草稿`) give nothing.
+fn meta_from_name(unit: &Unit, format: &Format, report: &mut Report, findings: &mut Vec<Finding>) {
+    let name = unit.name.trim();
+    let (org, year) = match format.read_title(name) {
+        Some(found) => found,
+        None => {
+            let year = name
+                .char_indices()
+                .filter_map(|(i, _)| name.get(i..i + 4))
+                .find(|w| {
+                    w.chars().all(|c| c.is_ascii_digit())
+                        && (w.starts_with("19") || w.starts_with("20"))
+                })
+                .and_then(|w| w.parse::<i32>().ok())
+                .unwrap_or(0);
+            let org: String = name
+                .replace(&year.to_string(), "")
+                .trim_end_matches(['年', '度', '_', '-', ' '])
+                .trim()
+                .to_string();
+            (org, year)
+        }
+    };
+    const GENERIC: [&str; 8] = [
+        "统计表",
+        "草稿",
+        "报告",
+        "年报",
+        "正文",
+        "文稿",
+        "附件",
+        "数据",
+    ];
+    // A body's name is Chinese: `2023_changchun_PARTIAL` names none.
+    let han = org
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count();
+    let org_usable = han >= 2
+        && !org.chars().any(|c| c.is_ascii_alphabetic())
+        && !GENERIC.iter().any(|g| org.contains(g));
+    if report.meta.org.is_empty() && org_usable {
+        report.meta.org = org.clone();
+        findings.push(
+            Finding::info(
+                "input.meta_from_name",
+                format!("文件中没有写明机关名称，已按名称“{name}”取为“{org}”"),
+            )
+            .hint("请在标题、report.toml 或统计表“基本信息”中写明机关名称，或用 --org 指定。"),
+        );
+    }
+    if report.meta.year == 0 && year != 0 {
+        report.meta.year = year;
+        findings.push(
+            Finding::info(
+                "input.meta_from_name",
+                format!("文件中没有写明年度，已按名称“{name}”取为 {year} 年"),
+            )
+            .hint("请在标题、report.toml 或统计表“基本信息”中写明年度，或用 --year 指定。"),
+        );
     }
 }
 
