@@ -845,11 +845,27 @@ fn assemble(
     report: &mut Report,
     findings: &mut Vec<Finding>,
 ) {
-    // Page furniture copied with the text (`发布时间：…`, `附件下载`) is not the report.
+    // Page furniture copied with the text (`发布时间：…`, `附件下载`) is not the report, and a
+    // prompt of the draft template left in is never filed.
     let paras: Vec<Para> = paras
         .into_iter()
         .filter_map(|mut p| {
             if is_furniture(&p.text) {
+                return None;
+            }
+            if format.is_template_note(&p.text) {
+                findings.push(
+                    Finding::warning(
+                        "draft.template_text",
+                        format!(
+                            "草稿中留有模板的提示文字“{}”，生成报告时已略去",
+                            p.text.trim()
+                        ),
+                    )
+                    .at(p.loc.clone())
+                    .expected_found("报告正文", p.text.trim().to_string())
+                    .hint("请删除草稿中的提示文字，或改写为本单位的实际情况。"),
+                );
                 return None;
             }
             p.text = without_breadcrumb(&p.text).to_string();

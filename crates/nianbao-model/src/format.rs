@@ -52,6 +52,11 @@ pub struct Format {
     /// Numbers the prose states and the table values they must equal (`prose.number_mismatch`).
     #[serde(default)]
     pub prose_claims: Vec<ProseClaim>,
+    /// The prompts and notes the draft templates write for the office (regular expressions over
+    /// a paragraph's text): a draft paragraph matching one was left from the template, is
+    /// reported (`draft.template_text`) and never filed.
+    #[serde(default)]
+    pub template_notes: Vec<String>,
     /// `expand_rule` of each rule, in the order of `rules`.
     #[serde(skip)]
     expanded_rules: Derived<Vec<Result<Vec<RuleInstance>, String>>>,
@@ -465,6 +470,11 @@ impl Format {
                 problems.push(format!("第{}部分引用了不存在的表格 {t}", part.number));
             }
         }
+        for note in &self.template_notes {
+            if regex::Regex::new(note).is_err() {
+                problems.push(format!("模板提示文字的正则表达式有误：{note}"));
+            }
+        }
         for rule in &self.rules {
             match self.expand_rule(rule) {
                 Ok(instances) => {
@@ -596,6 +606,16 @@ impl Format {
         let org = caps.name("org").map_or("", |m| m.as_str());
         let org = org.strip_suffix("关于").unwrap_or(org);
         Some((org.to_string(), year))
+    }
+
+    /// Whether a paragraph is a prompt or note of the draft templates ([`Format::template_notes`]).
+    pub fn is_template_note(&self, text: &str) -> bool {
+        let text = text.trim();
+        !text.is_empty()
+            && self
+                .template_notes
+                .iter()
+                .any(|note| crate::text::shared_regex(note).is_some_and(|re| re.is_match(text)))
     }
 
     /// The second title line (`2024年政府信息公开工作年度报告`).

@@ -1,6 +1,7 @@
 //! Prose checks (warnings): the text must agree with the tables and with the format.
 //!
 //! Rule ids: `prose.part_missing`, `prose.part_order`, `prose.heading_wording`, `prose.part_empty`,
+//! `prose.subheading_empty`,
 //! `prose.keyword_missing`, `prose.item_missing`, `prose.fee_conflict`, `prose.number_mismatch`,
 //! `prose.year_mismatch`.
 
@@ -10,7 +11,7 @@ use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Finding, Location};
-use crate::format::Format;
+use crate::format::{Format, chinese_numeral};
 use crate::key::ValueKey;
 use crate::report::{Paragraph, ParagraphLevel, PartText, Report};
 use crate::text::{normalize_label, shared_regex};
@@ -61,7 +62,11 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                 findings.push(
                     Finding::warning(
                         "prose.part_missing",
-                        format!("缺少第{}部分“{}”", spec.number, spec.full_heading()),
+                        format!(
+                            "缺少第{}部分“{}”",
+                            chinese_numeral(spec.number as usize),
+                            spec.full_heading()
+                        ),
                     )
                     .expected_found(spec.full_heading(), "（无）")
                     .hint("按官方格式，报告须包含六个部分，标题用规范表述。"),
@@ -77,7 +82,7 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                     "prose.heading_wording",
                     format!(
                         "第{}部分标题“{}”不是规范表述，已按“{}”处理",
-                        spec.number,
+                        chinese_numeral(spec.number as usize),
                         written.trim(),
                         spec.full_heading()
                     ),
@@ -94,7 +99,11 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
             findings.push(
                 Finding::warning(
                     "prose.part_empty",
-                    format!("第{}部分“{}”没有实质内容", spec.number, spec.heading),
+                    format!(
+                        "第{}部分“{}”没有实质内容",
+                        chinese_numeral(spec.number as usize),
+                        spec.heading
+                    ),
                 )
                 .at(part_location(part))
                 .expected_found(
@@ -108,12 +117,46 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                 .hint("即使没有相关事项，也应简要说明情况，例如“本年度未收取信息处理费”。"),
             );
         }
+        // A sub-heading with nothing under it before the next heading of its level or above
+        // (or the end of the part): a template heading left unfilled.
+        let level_rank = |l: ParagraphLevel| match l {
+            ParagraphLevel::Sub1 => Some(1),
+            ParagraphLevel::Sub2 => Some(2),
+            ParagraphLevel::Sub3 => Some(3),
+            _ => None,
+        };
+        for (i, p) in part.paragraphs.iter().enumerate() {
+            let Some(rank) = level_rank(p.level).filter(|_| p.run_in.is_none()) else {
+                continue;
+            };
+            let next_is_heading_or_end = match part.paragraphs.get(i + 1) {
+                None => true,
+                Some(next) => {
+                    next.run_in.is_none() && level_rank(next.level).is_some_and(|r| r <= rank)
+                }
+            };
+            if next_is_heading_or_end {
+                findings.push(
+                    Finding::warning(
+                        "prose.subheading_empty",
+                        format!(
+                            "第{}部分的小标题“{}”下没有内容",
+                            chinese_numeral(spec.number as usize),
+                            p.text.trim()
+                        ),
+                    )
+                    .at(p.source.clone().unwrap_or_else(|| part_location(part)))
+                    .expected_found("小标题下的具体情况", "（空）")
+                    .hint("请在小标题下写明本单位的情况，或删除该小标题。"),
+                );
+            }
+        }
         for keyword in &spec.required_keywords {
             if !text.contains(keyword.as_str()) {
                 findings.push(
                     Finding::warning(
                         "prose.keyword_missing",
-                        format!("第{}部分“{}”未提及“{keyword}”", spec.number, spec.heading),
+                        format!("第{}部分“{}”未提及“{keyword}”", chinese_numeral(spec.number as usize), spec.heading),
                     )
                     .at(part_location(part))
                     .expected_found(format!("包含“{keyword}”"), "未提及")
@@ -135,14 +178,16 @@ fn check_structure(format: &Format, report: &Report, findings: &mut Vec<Finding>
                     _ => return false,
                 };
                 normalize_label(&heading).contains(&want)
-            });
+            }) || normalize_label(&text).contains(&want);
+            // Content under other wording counts: a sentence `本年度未收取信息处理费` covers the
+            // item `信息处理费` as well as a sub-heading would.
             if !found {
                 findings.push(
                     Finding::warning(
                         "prose.item_missing",
                         format!(
                             "第{}部分缺少本地区格式要求的事项“{}”",
-                            spec.number,
+                            chinese_numeral(spec.number as usize),
                             item.heading_for(context)
                         ),
                     )

@@ -542,11 +542,11 @@ fn headings_parts_and_fee_statement() {
         pairs(&[
             (
                 "prose.heading_wording",
-                "第4部分标题“四、政府信息公开行政复议及行政诉讼情况”不是规范表述，已按“四、政府信息公开行政复议、行政诉讼情况”处理"
+                "第四部分标题“四、政府信息公开行政复议及行政诉讼情况”不是规范表述，已按“四、政府信息公开行政复议、行政诉讼情况”处理"
             ),
             (
                 "prose.part_empty",
-                "第5部分“存在的主要问题及改进情况”没有实质内容"
+                "第五部分“存在的主要问题及改进情况”没有实质内容"
             ),
             (
                 "prose.fee_conflict",
@@ -565,11 +565,11 @@ fn headings_parts_and_fee_statement() {
         pairs(&[
             (
                 "prose.keyword_missing",
-                "第6部分“其他需要报告的事项”未提及“信息处理费”"
+                "第六部分“其他需要报告的事项”未提及“信息处理费”"
             ),
             (
                 "prose.part_missing",
-                "缺少第5部分“五、存在的主要问题及改进情况”"
+                "缺少第五部分“五、存在的主要问题及改进情况”"
             ),
             ("prose.part_order", "各部分顺序有误：二、一、三、四、六"),
         ])
@@ -612,7 +612,7 @@ fn regional_items_are_required_by_an_overlay() {
         summary(&f),
         pairs(&[(
             "prose.item_missing",
-            "第6部分缺少本地区格式要求的事项“政务公开工作创新情况”"
+            "第六部分缺少本地区格式要求的事项“政务公开工作创新情况”"
         )])
     );
     report.parts[5].paragraphs.push(Paragraph {
