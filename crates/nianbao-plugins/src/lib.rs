@@ -17,6 +17,8 @@
 //!   `nianbao_plugin_*.dll`, `libnianbao_plugin_*.dylib`), so other libraries that live next to
 //!   the executable are never opened. [`Registry::load_file`] opens whatever it is given.
 //! - Results are deterministic: directories in the order given, files by name.
+//! - A file is never read whole: the inspection reads its headers, and the check that two
+//!   directories hold the same build hashes the (size-bounded) file in blocks.
 
 use std::collections::BTreeSet;
 use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
@@ -24,6 +26,10 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod inspect;
+
+pub use inspect::{MAX_PLUGIN_BYTES, Trust};
 
 use libloading::Library;
 use nianbao_model::{Finding, Format, Location, NATIONAL_2021, Report};
@@ -74,6 +80,14 @@ impl LoadProblem {
         LoadProblem {
             file: file.to_path_buf(),
             message: format!("插件“{}”{message}", file.display()),
+        }
+    }
+
+    /// A plugin folder that was not used.
+    fn folder(dir: &Path, message: impl fmt::Display) -> LoadProblem {
+        LoadProblem {
+            file: dir.to_path_buf(),
+            message: format!("插件文件夹“{}”{message}", dir.display()),
         }
     }
 
@@ -130,17 +144,28 @@ impl Registry {
 
     /// Discovers plugins: in the extra dirs given (the CLI's `--plugin-dir`), in
     /// `NIANBAO_PLUGIN_PATH` (path-list), and next to the executable (and its `plugins/` subdir).
-    /// Never the current directory unless it is passed explicitly.
+    /// Never the current directory unless it is passed explicitly. Plugins others could have
+    /// placed are refused ([`Trust::OwnOnly`]).
     pub fn discover(extra_dirs: &[PathBuf]) -> (Registry, Vec<LoadProblem>) {
+        Registry::discover_with(extra_dirs, Trust::OwnOnly)
+    }
+
+    /// [`Registry::discover`], with insecure plugins refused or allowed.
+    pub fn discover_with(extra_dirs: &[PathBuf], trust: Trust) -> (Registry, Vec<LoadProblem>) {
         let exe = std::env::current_exe().ok();
         let env = std::env::var_os(PLUGIN_PATH_VAR);
         let dirs = plugin_dirs_from(exe.as_deref(), env.as_deref(), extra_dirs);
-        Registry::discover_in(&dirs)
+        Registry::discover_in_with(&dirs, trust)
     }
 
     /// Loads every plugin file found in exactly these directories, in order. Missing directories
     /// are skipped silently (the default places usually do not exist).
     pub fn discover_in(dirs: &[PathBuf]) -> (Registry, Vec<LoadProblem>) {
+        Registry::discover_in_with(dirs, Trust::OwnOnly)
+    }
+
+    /// [`Registry::discover_in`], with insecure plugins refused or allowed.
+    pub fn discover_in_with(dirs: &[PathBuf], trust: Trust) -> (Registry, Vec<LoadProblem>) {
         let mut registry = Registry::builtin();
         let mut problems = Vec::new();
         let mut seen_dirs = BTreeSet::new();
@@ -158,21 +183,34 @@ impl Registry {
                     continue;
                 }
             };
+            // A folder is judged only when it holds plugins: the default places (next to the
+            // executable) are often shared folders with none.
+            if !files.is_empty()
+                && let Err(why) = inspect::check_folder(dir, trust)
+            {
+                problems.push(LoadProblem::folder(dir, why));
+                continue;
+            }
             for file in files {
                 let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
                 if !seen_files.insert(canonical) {
                     continue;
                 }
-                // The same build copied to two places (next to the executable and in a
-                // --plugin-dir, say) is one plugin, not two claiming one id.
-                if let Ok(bytes) = std::fs::read(&file) {
-                    let mut hasher = std::hash::DefaultHasher::new();
-                    std::hash::Hash::hash(&bytes, &mut hasher);
-                    if !seen_contents.insert((bytes.len(), std::hash::Hasher::finish(&hasher))) {
+                let opened = match inspect::check_file(&file, trust) {
+                    Ok(opened) => opened,
+                    Err(why) => {
+                        problems.push(LoadProblem::new(&file, why));
                         continue;
                     }
+                };
+                // The same build copied to two places (next to the executable and in a
+                // --plugin-dir, say) is one plugin, not two claiming one id.
+                if let Some(key) = content_key(opened)
+                    && !seen_contents.insert(key)
+                {
+                    continue;
                 }
-                if let Err(problem) = registry.load_file(&file) {
+                if let Err(problem) = registry.open_library(&file) {
                     problems.push(problem);
                 }
             }
@@ -180,14 +218,27 @@ impl Registry {
         (registry, problems)
     }
 
-    /// Loads one plugin library. On error the registry is unchanged.
+    /// Loads one plugin library, after the same inspection as discovery with
+    /// [`Trust::OwnOnly`]. On error the registry is unchanged.
     pub fn load_file(&mut self, path: &Path) -> Result<FormatInfo, LoadProblem> {
+        self.load_file_with(path, Trust::OwnOnly)
+    }
+
+    /// [`Registry::load_file`], with insecure plugins refused or allowed.
+    pub fn load_file_with(&mut self, path: &Path, trust: Trust) -> Result<FormatInfo, LoadProblem> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        inspect::check_file(&absolute, trust).map_err(|why| LoadProblem::new(&absolute, why))?;
+        if let Some(dir) = absolute.parent() {
+            inspect::check_folder(dir, trust).map_err(|why| LoadProblem::folder(dir, why))?;
+        }
+        self.open_library(&absolute)
+    }
+
+    /// Opens an inspected library and registers its format.
+    fn open_library(&mut self, path: &Path) -> Result<FormatInfo, LoadProblem> {
         // An absolute path keeps the dynamic loader from searching its own directories for a
         // bare file name.
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        if !path.is_file() {
-            return Err(LoadProblem::new(&path, "不存在或不是文件"));
-        }
         // SAFETY: opening a library runs its initialisers; that is the point of a plugin, and
         // callers only pass files from plugin directories the user chose.
         let library = unsafe { Library::new(&path) }.map_err(|e| {
@@ -396,6 +447,27 @@ fn plugin_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadProblem> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The size and hash of an opened plugin file, read in blocks (the file's size is bounded by
+/// the inspection, and memory by the block). `None` when it cannot be read: then it is not
+/// taken for a copy of another.
+fn content_key(mut file: std::fs::File) -> Option<(u64, u64)> {
+    use std::hash::Hasher;
+    use std::io::{Read, Seek};
+    file.rewind().ok()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    let mut block = vec![0u8; 64 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut block).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.write(block.get(..n)?);
+        len += n as u64;
+    }
+    Some((len, hasher.finish()))
 }
 
 /// Resolves an exported function, copying the pointer out (valid for the process: the library

@@ -496,7 +496,7 @@ fn broken_plugins_are_skipped_with_a_clear_message_and_the_rest_loads() {
         msg("bad_overlay")
     );
     assert!(
-        msg("notalib").contains("无法作为动态库加载"),
+        msg("notalib").contains("不是动态库文件"),
         "{}",
         msg("notalib")
     );
