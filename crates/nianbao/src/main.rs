@@ -176,7 +176,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let (registry, problems) =
         nianbao_plugins::Registry::discover_with(&cli.global.plugin_dirs, trust);
     for p in &problems {
-        eprintln!("警告：插件 {} 未能加载：{}", p.file.display(), p.message);
+        // The message names the plugin (or its folder) and says that it was not loaded.
+        eprintln!("警告：{}", p.message);
     }
     let ctx = commands::Context {
         registry,

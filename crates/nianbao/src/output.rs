@@ -392,6 +392,13 @@ impl AtomicFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if std::fs::metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+            bail!(
+                "无法写入 {}：{} 是文件，不是文件夹",
+                path.display(),
+                dir.display()
+            );
+        }
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("无法创建文件夹 {}", dir.display()))?;
         let mut builder = tempfile::Builder::new();
