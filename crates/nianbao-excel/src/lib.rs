@@ -70,7 +70,7 @@ use nianbao_model::{Finding, Format, Report};
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
 pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};
 pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
-pub use write::{MAX_CELL_CHARS, write_report_workbook, write_template};
+pub use write::{MAX_CELL_CHARS, cell_text, write_report_workbook, write_template};
 
 /// What a workbook gave: the report's values (and metadata, if the workbook has a `基本信息`
 /// sheet) and the findings of the import itself.

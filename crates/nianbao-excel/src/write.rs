@@ -83,7 +83,7 @@ fn checked_meta(label: &str, value: &str) -> Result<(), ExcelError> {
 
 /// Text nianbao made (a finding, a value as written in a document) cut to what a cell holds,
 /// with `…` where it was cut.
-fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= MAX_CELL_CHARS {
         // Bytes bound UTF-16 units from above.
         return std::borrow::Cow::Borrowed(text);
@@ -676,6 +676,27 @@ fn write_findings_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_beyond_a_cell_are_refused_or_cut() {
+        let format = Format::national_2021();
+        let mut report = Report::new("局".repeat(MAX_CELL_CHARS + 1), 2024);
+        let err = write_report_workbook(format, &report, &[]).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("机关名称过长") && message.contains("32,767"),
+            "{message}"
+        );
+        // Counted as Excel counts: a character beyond the BMP is two.
+        report.meta.org = "𠀀".repeat(MAX_CELL_CHARS / 2 + 1);
+        assert!(write_report_workbook(format, &report, &[]).is_err());
+        report.meta.org = "某某局".into();
+        let long = Finding::warning("x.y", "长".repeat(40_000));
+        assert!(write_report_workbook(format, &report, &[long]).is_ok());
+        let cut = cell_text(&"𠀀".repeat(20_000)).into_owned();
+        assert!(cut.encode_utf16().count() <= MAX_CELL_CHARS && cut.ends_with('…'));
+        assert_eq!(cell_text("短"), "短");
+    }
 
     #[test]
     fn totals_come_from_the_rules() {

@@ -433,8 +433,9 @@ fn plugin_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadProblem> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let read = std::fs::read_dir(dir)
-        .map_err(|e| LoadProblem::new(dir, format!("所在目录无法读取：{e}")))?;
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        LoadProblem::folder(dir, format!("无法读取：{}", nianbao_fs::io_reason(&e)))
+    })?;
     let mut files: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|entry| entry.path())

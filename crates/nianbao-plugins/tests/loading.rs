@@ -549,3 +549,49 @@ fn loading_the_same_plugin_twice_is_refused_and_changes_nothing() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(registry.formats().len(), 2);
 }
+
+/// A half-copied plugin (the real Shandong library cut short) is refused by its headers before
+/// the loader maps it: without the check, touching a segment past the end kills the process
+/// with SIGBUS. The whole copy beside it still loads.
+#[test]
+fn truncated_copies_of_a_real_plugin_are_refused_before_loading() {
+    let dir = plugin_dir(&["shandong"], &[]);
+    let whole = std::fs::read(dir.path().join(lib_name("shandong"))).unwrap();
+    for (stem, len) in [
+        ("cut1000", 1000),
+        ("half", whole.len() / 2),
+        ("most", whole.len() - 1),
+    ] {
+        std::fs::write(dir.path().join(lib_name(stem)), &whole[..len]).unwrap();
+    }
+    let (registry, problems) = Registry::discover_in(&[dir.path().to_path_buf()]);
+    assert!(registry.format("shandong").is_some(), "{problems:?}");
+    for stem in ["cut1000", "half", "most"] {
+        let problem = problem_for(&problems, stem);
+        assert!(problem.message.contains("不完整"), "{stem}: {problem}");
+    }
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+/// A plugin folder others can write is refused as a whole unless insecure plugins are allowed.
+#[cfg(unix)]
+#[test]
+fn a_folder_others_can_write_is_refused_unless_allowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = plugin_dir(&["shandong"], &[]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let dirs = [dir.path().to_path_buf()];
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert!(registry.format("shandong").is_none());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].file, dir.path());
+    assert!(
+        problems[0].message.contains("可由任何用户写入"),
+        "{}",
+        problems[0]
+    );
+    let (registry, problems) =
+        Registry::discover_in_with(&dirs, nianbao_plugins::Trust::AllowInsecure);
+    assert!(registry.format("shandong").is_some(), "{problems:?}");
+    assert!(problems.is_empty(), "{problems:?}");
+}

@@ -547,8 +547,10 @@ impl ResultFiles {
         let cell = &self.cell;
         let row = self.summary_row;
         let sheet = self.workbook.worksheet_from_index(SUMMARY_SHEET)?;
-        sheet.write_with_format(row, 0, r.name.as_str(), cell)?;
-        sheet.write_with_format(row, 1, r.org.as_str(), cell)?;
+        // Texts are cut to what a cell holds: one unit's long text must not stop the batch.
+        let fit = nianbao_excel::cell_text;
+        sheet.write_with_format(row, 0, fit(&r.name).as_ref(), cell)?;
+        sheet.write_with_format(row, 1, fit(&r.org).as_ref(), cell)?;
         sheet.write_with_format(row, 2, r.year, cell)?;
         sheet.write_with_format(row, 3, r.status, cell)?;
         sheet.write_with_format(row, 4, r.counts.errors as u32, cell)?;
@@ -589,7 +591,7 @@ impl ResultFiles {
                 f.hint.as_deref().unwrap_or(""),
             ];
             for (c, v) in values.iter().enumerate() {
-                issues.write_with_format(self.issue_row, c as u16, *v, cell)?;
+                issues.write_with_format(self.issue_row, c as u16, fit(v).as_ref(), cell)?;
             }
             self.issue_row += 1;
         }

@@ -600,6 +600,41 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_log_names_only_files_of_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(BATCH_LOG),
+            "甲.docx\n../外面.docx\n/etc/passwd\n..\n\n子/乙.xlsx\n汇总.xlsx\n",
+        )
+        .unwrap();
+        let log = BatchLog::open(dir.path());
+        assert!(log.resumes());
+        assert!(log.wrote_earlier("甲.docx") && log.wrote_earlier("汇总.xlsx"));
+        for name in ["../外面.docx", "/etc/passwd", "..", "子/乙.xlsx", "乙.docx"] {
+            assert!(!log.wrote_earlier(name), "{name}");
+        }
+        log.record("丙.docx").unwrap();
+        let text = std::fs::read_to_string(dir.path().join(BATCH_LOG)).unwrap();
+        assert!(text.ends_with("汇总.xlsx\n丙.docx\n"), "{text}");
+        log.finish().unwrap();
+        assert!(!dir.path().join(BATCH_LOG).exists());
+        // A batch that writes nothing leaves no log.
+        BatchLog::open(dir.path()).finish().unwrap();
+        assert!(!dir.path().join(BATCH_LOG).exists());
+    }
+
+    #[test]
+    fn stale_temporaries_and_only_they_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(format!("{TEMP_PREFIX}abc")), "x").unwrap();
+        std::fs::create_dir(dir.path().join(format!("{TEMP_PREFIX}folder"))).unwrap();
+        std::fs::write(dir.path().join(".tmp-other"), "x").unwrap();
+        std::fs::write(dir.path().join("甲.docx"), "x").unwrap();
+        assert_eq!(remove_stale_temporaries(dir.path()), 1);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
     fn invisible_and_reordering_characters_are_dropped() {
         assert_eq!(sanitize_file_name("报告\u{202E}gpj.exe"), "报告gpj.exe");
         assert_eq!(
