@@ -55,12 +55,21 @@ fn toml_error_zh(text: &str, e: &toml::de::Error) -> String {
     let start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let line_no = text.get(..start).map_or(1, |t| t.matches('\n').count() + 1);
     let line = text.lines().nth(line_no - 1).unwrap_or_default();
+    // `org = [1]`, or a table header `[org]`.
     let key = line
         .split_once('=')
-        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .map(|(k, _)| k)
+        .or_else(|| line.trim().strip_prefix('[')?.strip_suffix(']'))
+        .map(|k| k.trim().trim_matches('"').to_string())
         .filter(|k| !k.is_empty());
     let at = format!(" 第{line_no}行");
     let key_text = key.clone().unwrap_or_else(|| "该设置".to_string());
+    // A whole number too large for any integer type: out of range, whatever serde calls it.
+    let message = if message.starts_with("invalid type: integer") && message.contains(" as i128") {
+        message.replacen("invalid type: ", "invalid value: ", 1)
+    } else {
+        message.to_string()
+    };
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
         return format!(
@@ -96,6 +105,7 @@ fn toml_error_zh(text: &str, e: &toml::de::Error) -> String {
 fn toml_expected_zh(expected: &str) -> &'static str {
     match expected {
         "a string" => "文字（用英文双引号括住）",
+        "path string" => "文件路径（用英文双引号括住，如 \"统计表.xlsx\"）",
         "i32" | "i64" | "u32" | "an integer" => "整数（如年度 2024）",
         "a sequence" => "列表（如 [\"电话：…\", \"地址：…\"]）",
         "a boolean" => "true 或 false",
@@ -103,26 +113,23 @@ fn toml_expected_zh(expected: &str) -> &'static str {
     }
 }
 
-/// What was found, in Chinese (`integer `5`` → `整数 5`).
+/// What was found, in Chinese (`integer `5`` → `整数 5`, `sequence` → `列表`).
 fn toml_found_zh(found: &str) -> String {
-    let (kind, value) = match found.split_once(' ') {
-        Some((k, v)) if !found.starts_with("floating point") => (k, v),
-        _ => match found.strip_prefix("floating point ") {
-            Some(v) => ("floating point", v),
-            None => (found, ""),
-        },
-    };
+    let kind = found.split(['`', '"']).next().unwrap_or_default().trim();
     let kind_zh = match kind {
         "sequence" => "列表",
-        "map" => "表",
+        "map" => "表或日期（未加引号）",
         "string" => "文字",
         "integer" => "整数",
         "floating point" => "小数",
         "boolean" => "真假值",
-        "datetime" | "date" => "日期时间",
         _ => "其他类型",
     };
-    let value = value.trim_matches('`').trim_matches('"');
+    // The value as written, between serde's backticks or quotes (`integer `5` as i128`).
+    let value = found
+        .split_once(['`', '"'])
+        .and_then(|(_, rest)| rest.split(['`', '"']).next())
+        .unwrap_or_default();
     let short: String = value.chars().take(40).collect();
     if short.is_empty() {
         kind_zh.to_string()
