@@ -389,6 +389,13 @@ fn the_same_unit_given_twice_is_counted_once() {
         .filter(|f| f["rule"] == "sum.duplicate_unit")
         .count();
     assert_eq!(repeated, 2, "{thrice}");
+    // Its folder and its own workbook are the same unit too.
+    let both = run_in(
+        root,
+        &["sum", "u", "u/统计表.xlsx", "-o", "两次.xlsx", "--json"],
+    );
+    let both = json(&both);
+    assert_eq!(once["report"]["values"], both["report"]["values"]);
 
     // In a batch, a link to a unit's folder is the same unit.
     let units = root.join("units");
@@ -398,10 +405,12 @@ fn the_same_unit_given_twice_is_counted_once() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("共 1 个单位"), "{}", run.stdout);
     assert!(
-        run.stderr.contains("batch.duplicate_unit"),
-        "{}",
+        run.stderr
+            .contains("[batch.duplicate_unit] 单位“甲的链接”与“甲”"),
+        "the unit is kept under its own name: {}",
         run.stderr
     );
+    assert_eq!(units_json(&root.join("out"))["units"][0]["name"], "甲");
     assert_chinese(&run.stderr);
 }
 

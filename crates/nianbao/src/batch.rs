@@ -294,9 +294,11 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
             "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
         );
     }
-    let units = discover_units(&args.dir, &args.output)?;
-    // The same files reached twice (a link to a unit's folder) are one unit.
-    let (units, repeated) =
+    let mut units = discover_units(&args.dir, &args.output)?;
+    // The same files reached twice (a link to a unit's folder) are one unit, kept under its own
+    // name rather than the link's; then back in name order.
+    units.sort_by_key(|(_, paths)| paths.iter().any(|p| p.is_symlink()));
+    let (mut units, repeated) =
         crate::overlap::first_of_each(units, |(_, paths)| crate::overlap::identity(paths));
     for ((name, _), first) in &repeated {
         eprintln!(
@@ -304,6 +306,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
             units.get(*first).map_or("", |(n, _)| n.as_str())
         );
     }
+    units.sort_by(|a, b| a.0.cmp(&b.0));
     let stems = output_stems(&units);
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(units.len() as u64);

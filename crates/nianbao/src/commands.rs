@@ -360,34 +360,39 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     let mut format: Option<std::sync::Arc<Format>> = None;
     // Every file read, so the output can never replace one of them.
     let mut inputs: Vec<PathBuf> = Vec::new();
-    // The same unit named twice (`sum u u ./u`) is added once: its figures must not count double.
-    let (units, repeated) = crate::overlap::first_of_each(args.units.clone(), |p| {
-        crate::overlap::identity(std::slice::from_ref(p))
+    // The same unit named twice (`sum u u ./u`, or its folder and its workbook) is added once:
+    // its figures must not count double.
+    let mut given = Vec::new();
+    for path in &args.units {
+        let unit = if path.is_dir() {
+            Unit::from_dir(path)?
+        } else {
+            Unit::from_paths(std::slice::from_ref(path))?
+        };
+        given.push((path.clone(), unit));
+    }
+    let (units, repeated) = crate::overlap::first_of_each(given, |(_, unit)| {
+        crate::overlap::identity(&unit.input_files())
     });
-    for (path, first) in &repeated {
+    for ((path, _), first) in &repeated {
         let kept = units
             .get(*first)
-            .map(|p| p.display().to_string())
+            .map(|(p, _)| p.display().to_string())
             .unwrap_or_default();
         findings.push(
             Finding::warning(
                 "sum.duplicate_unit",
                 format!(
-                    "单位 {} 与 {kept} 是同一个单位，重复给出，只汇总一次",
+                    "单位 {} 与 {kept} 的文件相同，重复给出，只汇总一次",
                     path.display()
                 ),
             )
             .at(Location::file(display_name(path))),
         );
     }
-    for path in &units {
-        let unit = if path.is_dir() {
-            Unit::from_dir(path)?
-        } else {
-            Unit::from_paths(std::slice::from_ref(path))?
-        };
+    for (path, unit) in &units {
         inputs.extend(unit.input_files());
-        let (mut report, f, unit_findings) = read_unit(&unit, &Overrides::default(), &ctx.registry)
+        let (mut report, f, unit_findings) = read_unit(unit, &Overrides::default(), &ctx.registry)
             .with_context(|| format!("无法读取单位 {}", path.display()))?;
         if report.meta.org.is_empty() {
             report.meta.org = unit.name.clone();

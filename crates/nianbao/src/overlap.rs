@@ -1,7 +1,7 @@
 //! Inputs and outputs kept apart, and each input counted once: an output folder that lies in
 //! the input folder's units (or holds the input folder) is refused before anything is written,
-//! and the same unit reached twice (`sum u u ./u`, a link to a unit's folder) is used once, with
-//! a warning.
+//! and the same unit reached twice (`sum u u ./u`, a link to a unit's folder, a folder and its
+//! workbook) is used once, with a warning.
 //!
 //! Paths are compared resolved (links followed, `.` and `..` gone); an output folder that does
 //! not exist yet is resolved through its nearest existing ancestor, so it is compared without
@@ -86,7 +86,8 @@ pub fn identity(paths: &[PathBuf]) -> Vec<PathBuf> {
     resolved
 }
 
-/// Keeps the first of items with the same identity; each dropped item is returned with the
+/// Keeps the first of items whose identities share a path (the same folder, or the same
+/// workbook reached as a file and through its folder); each dropped item is returned with the
 /// index of the one kept, for a warning.
 pub fn first_of_each<T>(
     items: Vec<T>,
@@ -97,7 +98,7 @@ pub fn first_of_each<T>(
     let mut dropped = Vec::new();
     for item in items {
         let id = identity_of(&item);
-        match seen.iter().position(|s| *s == id) {
+        match seen.iter().position(|s| s.iter().any(|p| id.contains(p))) {
             Some(first) => dropped.push((item, first)),
             None => {
                 seen.push(id);
