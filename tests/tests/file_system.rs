@@ -237,8 +237,12 @@ fn plugin_dir(root: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
 /// this machine, which the inspection treats like a library; cut short, its segments lie past
 /// the end, as in a half-copied plugin.
 fn elf_prefix(len: usize) -> Vec<u8> {
-    let bytes = std::fs::read(nianbao_binary()).unwrap();
-    bytes[..len.min(bytes.len())].to_vec()
+    let mut bytes = std::fs::read(nianbao_binary()).unwrap();
+    assert!(bytes.starts_with(b"\x7fELF"), "the test binary is not ELF");
+    // Marked a shared object even if the binary was linked as a plain executable.
+    bytes[16..18].copy_from_slice(&3u16.to_le_bytes());
+    bytes.truncate(len);
+    bytes
 }
 
 #[test]

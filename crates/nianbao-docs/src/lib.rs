@@ -16,7 +16,8 @@
 //!    cannot be found, or whose cells were joined without a separator, is an error finding.
 //!
 //! Invariants: reading never panics on any input; every paragraph and value carries the place
-//! it came from; output is deterministic; memory is bounded (files over 64 MiB, and DOCX files
+//! it came from; output is deterministic; only regular files are read (`nianbao_fs`: a FIFO,
+//! device or folder is refused for what it is, without blocking); memory is bounded (files over 64 MiB, and DOCX files
 //! whose `word/document.xml` inflates beyond 256 MiB, are refused with [`DocError::TooLarge`]). A document without tables is a narrative draft, not an
 //! error: [`read_document`] accepts it, [`read_published`] requires the three tables.
 //!

@@ -28,7 +28,9 @@
 //! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped`,
 //! `import.sheet_too_large`.
 //!
-//! Importing never panics: sizes are capped (5,000 rows × 200 columns a sheet, 64 MiB a file),
+//! Importing never panics: only a regular file is read ([`nianbao_fs::read_regular`]: a FIFO or
+//! device named as the workbook is refused for what it is, without blocking), sizes are capped
+//! (5,000 rows × 200 columns a sheet, 64 MiB a file),
 //! the xlsx cells are streamed rather than loaded as a dense range, and calamine runs under
 //! `catch_unwind`. Files that cannot be read give one [`ExcelError`] naming the file.
 //!
