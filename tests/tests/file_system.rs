@@ -178,6 +178,15 @@ fn special_files_are_refused_for_what_they_are_and_never_block() {
     std::fs::write(folder.join("report.toml"), "workbook = \"表.xlsx\"\n").unwrap();
     assert_refused(&run_in(root, &["check", "文件夹"]), &["表.xlsx", "文件夹"]);
 
+    // Found by its extension in a folder without report.toml: refused by name, not skipped.
+    let found = root.join("散件单位");
+    std::fs::create_dir(&found).unwrap();
+    mkfifo(&found.join("统计表.xlsx"));
+    assert_refused(
+        &run_in(root, &["check", "散件单位"]),
+        &["统计表.xlsx", "管道"],
+    );
+
     let config = example_unit(root, "设置是管道");
     std::fs::remove_file(config.join("report.toml")).unwrap();
     mkfifo(&config.join("report.toml"));
