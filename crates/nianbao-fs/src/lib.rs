@@ -205,7 +205,7 @@ pub fn io_reason(e: &io::Error) -> String {
 /// The reason for errors whose kind says too little, by the raw error number (Linux numbering;
 /// other systems fall back to the number).
 fn raw_reason(e: &io::Error) -> String {
-    let Some(code) = e.raw_os_error() else {
+    let Some(code) = raw_os_error(e) else {
         return "系统报告了错误".to_string();
     };
     #[cfg(target_os = "linux")]
@@ -227,6 +227,27 @@ fn raw_reason(e: &io::Error) -> String {
         }
     }
     format!("系统错误（错误码 {code}）")
+}
+
+/// The system's error number of an error, also when a library wrapped it in an error of its own
+/// (tempfile adds the path, keeping only the kind).
+fn raw_os_error(e: &io::Error) -> Option<i32> {
+    if let Some(code) = e.raw_os_error() {
+        return Some(code);
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e
+        .get_ref()
+        .map(|inner| inner as &(dyn std::error::Error + 'static));
+    while let Some(c) = cause {
+        if let Some(code) = c
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(code);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// `{action}“{path}”：{reason}` — a failed operation on a path, in one Chinese sentence.
@@ -321,5 +342,25 @@ mod tests {
         }
         let reason = io_reason(&io::Error::other("some English text"));
         assert!(!reason.contains("English"), "{reason}");
+        // Wrapped by a library that keeps only the kind: the number is found inside.
+        #[derive(Debug)]
+        struct Wrapped(io::Error);
+        impl std::fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{} at path \"/x\"", self.0)
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let eloop = io::Error::from_raw_os_error(40);
+        let wrapped = io::Error::new(eloop.kind(), Wrapped(eloop));
+        assert!(
+            io_reason(&wrapped).contains("链接循环"),
+            "{}",
+            io_reason(&wrapped)
+        );
     }
 }
