@@ -117,6 +117,20 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Nothing changed under `root` except inside `output` (a path relative to `root`).
+fn assert_only_output_changed(root: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, output: &str) {
+    let outside = |snap: BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
+        snap.into_iter()
+            .filter(|(p, _)| !p.starts_with(output))
+            .collect()
+    };
+    assert_eq!(
+        outside(snapshot(root)),
+        outside(before.clone()),
+        "something outside {output} was written or changed"
+    );
+}
+
 fn mkfifo(path: &Path) {
     let c = CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
@@ -205,7 +219,7 @@ fn a_batch_with_special_files_among_its_units_completes() {
     std::fs::remove_file(piped.join("统计表.xlsx")).unwrap();
     mkfifo(&piped.join("统计表.xlsx"));
     mkfifo(&units.join("散件.xlsx"));
-    let before = snapshot(&units);
+    let before = snapshot(tmp.path());
     let run = run_in(
         tmp.path(),
         &["batch", "各单位", "-o", "输出", "--jobs", "2"],
@@ -228,7 +242,7 @@ fn a_batch_with_special_files_among_its_units_completes() {
         assert_eq!(u["status"], "无法读取", "{u}");
         assert!(u["failure"].as_str().unwrap().contains("管道"), "{u}");
     }
-    assert_eq!(snapshot(&units), before, "the inputs changed");
+    assert_only_output_changed(tmp.path(), &before, "输出");
 }
 
 /// A plugin folder holding one file made by `make`, with the folder's and file's modes.
@@ -504,8 +518,10 @@ fn file_names_made_from_names_are_safe() {
     ] {
         example_unit(&units, name);
     }
+    let before = snapshot(root);
     let run = run_in(root, &["batch", "units", "-o", "out"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_only_output_changed(root, &before, "out");
     let mut names: Vec<String> = std::fs::read_dir(root.join("out"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
