@@ -669,3 +669,21 @@ fn text_is_cleaned_or_its_encoding_explained() {
         &["report.toml", "第3行", "org 应为文字", "实为列表"],
     );
 }
+
+#[test]
+fn thread_counts_are_clamped_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    example_unit(&tmp.path().join("units"), "甲");
+    let run = run_in(
+        tmp.path(),
+        &["batch", "units", "-o", "out", "--jobs", "100000"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_chinese(&run.stderr);
+    assert!(
+        run.stderr.contains("--jobs 100000 超过上限"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("共 1 个单位：通过 1"), "{}", run.stdout);
+}
