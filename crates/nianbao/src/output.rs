@@ -549,15 +549,25 @@ impl BatchLog {
 /// How the temporary files of [`AtomicFile`] begin.
 pub const TEMP_PREFIX: &str = ".nianbao-tmp-";
 
-/// Removes the temporary files an interrupted run left in a folder (regular files named with
-/// [`TEMP_PREFIX`]; links and folders are left alone). Returns how many were removed.
+/// Whether a file name is one of nianbao's temporary files: [`TEMP_PREFIX`], or the
+/// `.tmpXXXXXX` of versions before it (tempfile's default: six letters or digits).
+fn is_own_temporary(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX)
+        || name
+            .strip_prefix(".tmp")
+            .is_some_and(|rest| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Removes the temporary files an interrupted run left in a batch's output folder (regular
+/// files, [`is_own_temporary`]; links and folders are left alone). Returns how many were
+/// removed.
 pub fn remove_stale_temporaries(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+        .filter(|e| is_own_temporary(&e.file_name().to_string_lossy()))
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
@@ -628,10 +638,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(format!("{TEMP_PREFIX}abc")), "x").unwrap();
         std::fs::create_dir(dir.path().join(format!("{TEMP_PREFIX}folder"))).unwrap();
+        std::fs::write(dir.path().join(".tmpAbC123"), "x").unwrap();
         std::fs::write(dir.path().join(".tmp-other"), "x").unwrap();
+        std::fs::write(dir.path().join(".tmpAbC1234"), "x").unwrap();
         std::fs::write(dir.path().join("甲.docx"), "x").unwrap();
-        assert_eq!(remove_stale_temporaries(dir.path()), 1);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+        assert_eq!(remove_stale_temporaries(dir.path()), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     }
 
     #[test]
