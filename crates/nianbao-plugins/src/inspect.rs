@@ -56,8 +56,9 @@ pub(crate) fn check_folder(dir: &Path, trust: Trust) -> Result<(), String> {
     }
 }
 
-/// Opens and checks a plugin file; returns it open (to hash it without a second open).
-pub(crate) fn check_file(path: &Path, trust: Trust) -> Result<File, String> {
+/// Opens and checks a plugin file; returns it open (to hash it without a second open) with its
+/// size.
+pub(crate) fn check_file(path: &Path, trust: Trust) -> Result<(File, u64), String> {
     let (mut file, meta) = nianbao_fs::open_regular(path).map_err(|e| e.reason())?;
     if trust == Trust::OwnOnly
         && let Some(why) = insecurity(&meta)
@@ -74,7 +75,7 @@ pub(crate) fn check_file(path: &Path, trust: Trust) -> Result<File, String> {
         ));
     }
     check_headers(&mut file, len)?;
-    Ok(file)
+    Ok((file, len))
 }
 
 /// Why a file or folder is not safe to load from, if it is not.

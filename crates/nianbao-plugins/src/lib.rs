@@ -17,8 +17,9 @@
 //!   `nianbao_plugin_*.dll`, `libnianbao_plugin_*.dylib`), so other libraries that live next to
 //!   the executable are never opened. [`Registry::load_file`] opens whatever it is given.
 //! - Results are deterministic: directories in the order given, files by name.
-//! - A file is never read whole: the inspection reads its headers, and the check that two
-//!   directories hold the same build hashes the (size-bounded) file in blocks.
+//! - A file is never read whole into memory: the inspection reads its headers, and the check
+//!   that two directories hold the same build hashes a (size-bounded) file in blocks, and only
+//!   when an earlier plugin file has the same size.
 
 use std::collections::BTreeSet;
 use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
@@ -170,7 +171,7 @@ impl Registry {
         let mut problems = Vec::new();
         let mut seen_dirs = BTreeSet::new();
         let mut seen_files = BTreeSet::new();
-        let mut seen_contents = BTreeSet::new();
+        let mut seen_contents = SeenContents::default();
         for dir in dirs {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
             if !seen_dirs.insert(canonical) {
@@ -196,7 +197,7 @@ impl Registry {
                 if !seen_files.insert(canonical) {
                     continue;
                 }
-                let opened = match inspect::check_file(&file, trust) {
+                let (opened, size) = match inspect::check_file(&file, trust) {
                     Ok(opened) => opened,
                     Err(why) => {
                         problems.push(LoadProblem::new(&file, why));
@@ -205,9 +206,7 @@ impl Registry {
                 };
                 // The same build copied to two places (next to the executable and in a
                 // --plugin-dir, say) is one plugin, not two claiming one id.
-                if let Some(key) = content_key(opened)
-                    && !seen_contents.insert(key)
-                {
+                if seen_contents.is_copy(&file, opened, size) {
                     continue;
                 }
                 if let Err(problem) = registry.open_library(&file) {
@@ -450,25 +449,57 @@ fn plugin_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadProblem> {
     Ok(files)
 }
 
-/// The size and hash of an opened plugin file, read in blocks (the file's size is bounded by
-/// the inspection, and memory by the block). `None` when it cannot be read: then it is not
-/// taken for a copy of another.
-fn content_key(mut file: std::fs::File) -> Option<(u64, u64)> {
+/// The plugin files discovery has taken, to tell a copy of one from another plugin. A file is
+/// read (hashed in 64 KiB blocks) only when an earlier one has its size: most plugins are never
+/// read beyond their headers.
+#[derive(Default)]
+struct SeenContents {
+    /// Size, path, and the content's hash once computed (`None` also when unreadable).
+    files: Vec<(u64, PathBuf, Option<u64>)>,
+}
+
+impl SeenContents {
+    /// Whether this file's content is an earlier file's; if not, it is remembered.
+    fn is_copy(&mut self, path: &Path, file: std::fs::File, size: u64) -> bool {
+        let mut file = Some(file);
+        let mut hash = None;
+        for (earlier_size, earlier_path, earlier_hash) in &mut self.files {
+            if *earlier_size != size {
+                continue;
+            }
+            if earlier_hash.is_none() {
+                *earlier_hash = nianbao_fs::open_regular(earlier_path)
+                    .ok()
+                    .and_then(|(f, _)| content_hash(f));
+            }
+            if let Some(file) = file.take() {
+                hash = content_hash(file);
+            }
+            if hash.is_some() && hash == *earlier_hash {
+                return true;
+            }
+        }
+        self.files.push((size, path.to_path_buf(), hash));
+        false
+    }
+}
+
+/// The hash of an opened file's content, read in blocks from its start. `None` when it cannot
+/// be read: then it is not taken for a copy of another.
+fn content_hash(mut file: std::fs::File) -> Option<u64> {
     use std::hash::Hasher;
     use std::io::{Read, Seek};
     file.rewind().ok()?;
     let mut hasher = std::hash::DefaultHasher::new();
     let mut block = vec![0u8; 64 * 1024];
-    let mut len = 0u64;
     loop {
         let n = file.read(&mut block).ok()?;
         if n == 0 {
             break;
         }
         hasher.write(block.get(..n)?);
-        len += n as u64;
     }
-    Some((len, hasher.finish()))
+    Some(hasher.finish())
 }
 
 /// Resolves an exported function, copying the pointer out (valid for the process: the library

@@ -595,3 +595,26 @@ fn a_folder_others_can_write_is_refused_unless_allowed() {
     assert!(registry.format("shandong").is_some(), "{problems:?}");
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+/// The same build in two folders (next to the executable and in a --plugin-dir, say) is one
+/// plugin; a different build of the same size claiming the same id is still reported.
+#[test]
+fn the_same_build_in_two_folders_is_one_plugin() {
+    let first = plugin_dir(&["shandong"], &[]);
+    let second = plugin_dir(&["shandong"], &[]);
+    let dirs = [first.path().to_path_buf(), second.path().to_path_buf()];
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(registry.formats().len(), 2);
+    // The last byte changed (it lies in the section headers, which the dynamic loader does
+    // not use): the same size, other content, so a second plugin claiming the same id.
+    let path = second.path().join(lib_name("shandong"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert_eq!(registry.formats().len(), 2);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].message.contains("已由"), "{}", problems[0]);
+}
