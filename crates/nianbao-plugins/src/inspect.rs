@@ -429,6 +429,79 @@ mod tests {
         assert!(check(&elf(u64::MAX, 10)).unwrap_err().contains("不完整"));
     }
 
+    /// A PE image: DOS header pointing at the PE header at 64, a DLL with one section of
+    /// `raw_size` bytes at offset 512, and `len` bytes in all.
+    fn pe(raw_size: u32, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len.max(512)];
+        b[..2].copy_from_slice(b"MZ");
+        b[0x3c..0x40].copy_from_slice(&64u32.to_le_bytes());
+        b[64..68].copy_from_slice(b"PE\0\0");
+        b[64 + 6..64 + 8].copy_from_slice(&1u16.to_le_bytes()); // one section
+        b[64 + 20..64 + 22].copy_from_slice(&0u16.to_le_bytes()); // no optional header
+        b[64 + 22..64 + 24].copy_from_slice(&0x2000u16.to_le_bytes()); // a DLL
+        let section = 64 + 24;
+        b[section + 16..section + 20].copy_from_slice(&raw_size.to_le_bytes());
+        b[section + 20..section + 24].copy_from_slice(&512u32.to_le_bytes());
+        b.truncate(len);
+        b
+    }
+
+    /// A 64-bit Mach-O with one LC_SEGMENT_64 of `filesz` bytes at offset 0.
+    fn macho(filesz: u64, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len.max(32 + 72)];
+        b[..4].copy_from_slice(&[0xcf, 0xfa, 0xed, 0xfe]);
+        b[16..20].copy_from_slice(&1u32.to_le_bytes()); // ncmds
+        b[20..24].copy_from_slice(&72u32.to_le_bytes()); // sizeofcmds
+        let c = 32;
+        b[c..c + 4].copy_from_slice(&0x19u32.to_le_bytes());
+        b[c + 4..c + 8].copy_from_slice(&72u32.to_le_bytes());
+        b[c + 48..c + 56].copy_from_slice(&filesz.to_le_bytes());
+        b.truncate(len);
+        b
+    }
+
+    fn with_file(
+        bytes: &[u8],
+        check: impl Fn(&mut File, u64) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        check(&mut file, bytes.len() as u64)
+    }
+
+    #[test]
+    fn pe_and_mach_o_sections_must_lie_within_the_file() {
+        assert_eq!(with_file(&pe(100, 612), check_pe), Ok(()));
+        assert!(
+            with_file(&pe(100, 611), check_pe)
+                .unwrap_err()
+                .contains("不完整")
+        );
+        assert!(
+            with_file(&pe(100, 80), check_pe)
+                .unwrap_err()
+                .contains("不完整")
+        );
+        let mut exe = pe(100, 612);
+        exe[64 + 22..64 + 24].copy_from_slice(&0u16.to_le_bytes());
+        assert!(
+            with_file(&exe, check_pe)
+                .unwrap_err()
+                .contains("不是动态库")
+        );
+
+        let macho_check = |file: &mut File, len: u64| {
+            let head = read_at(file, len, 0, len.min(64))?;
+            check_macho(file, len, &head)
+        };
+        assert_eq!(with_file(&macho(200, 200), macho_check), Ok(()));
+        assert!(
+            with_file(&macho(200, 199), macho_check)
+                .unwrap_err()
+                .contains("不完整")
+        );
+    }
+
     #[test]
     fn other_files_are_refused_by_what_they_are() {
         assert!(check(b"").unwrap_err().contains("空文件"));
