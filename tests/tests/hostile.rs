@@ -538,6 +538,49 @@ fn truncated_docx_is_damaged() {
 }
 
 #[test]
+fn a_device_is_refused_by_both_readers_without_reading_it() {
+    // `/dev/zero` never ends: read without a bound it fills memory.
+    for reader in ["workbook", "document"] {
+        assert_refused(
+            reader,
+            Path::new("/dev/zero"),
+            &["设备文件", "不是普通文件"],
+        );
+    }
+}
+
+#[test]
+fn a_fifo_is_refused_by_both_readers_without_blocking() {
+    for (reader, name) in [("workbook", "管道.xlsx"), ("document", "管道.docx")] {
+        let path = scratch().join(name);
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_refused(reader, &path, &["管道（FIFO）"]);
+    }
+}
+
+#[test]
+fn a_draft_with_a_few_control_characters_is_read_with_one_note() {
+    let text = "一、总体情况\n本机关\u{b}全年主动公开\u{1b}政府信息一千余条，\u{0}办理申请三百件。\n二、主动公开政府信息情况\n（见表）\n";
+    let path = write_scratch("控制字符.txt", text.as_bytes());
+    let ok = assert_imported("document", &path);
+    let note = finding(&ok, "input.control_chars");
+    assert_eq!(note["severity"], "info");
+    assert!(
+        note["message"].as_str().unwrap().contains("3 个控制字符"),
+        "{note}"
+    );
+    assert_eq!(
+        rules(&ok)
+            .iter()
+            .filter(|r| *r == "input.control_chars")
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn text_that_is_neither_utf8_nor_gbk_is_refused() {
     assert_refused(
         "document",

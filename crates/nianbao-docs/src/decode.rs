@@ -1,5 +1,10 @@
 //! Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, and the GBK/GB18030 text that
 //! Chinese offices' older tools still write. Anything else is refused, never shown as mojibake.
+//!
+//! A few control characters in otherwise good text (a vertical tab from Word's Shift+Enter, an
+//! ESC or NUL pasted from another program) are dropped, and said once ([`Dropped`]); text where
+//! they are a sizeable share of the characters is binary data or UTF-16 without its mark, and is
+//! refused as before. Tab, line breaks and form feed (pdftotext's page break) are kept.
 
 use std::sync::OnceLock;
 
@@ -8,19 +13,49 @@ use regex::bytes::Regex;
 
 use crate::DocError;
 
+/// Decoded text, and the control characters that were dropped from it.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    pub text: String,
+    pub dropped: Option<Dropped>,
+}
+
+/// Control characters dropped from a text: how many, and the first one with its line (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dropped {
+    pub count: usize,
+    pub first: char,
+    pub first_line: usize,
+}
+
+impl Dropped {
+    /// The first character as people know it (`垂直制表符（U+000B）`).
+    pub fn first_name(&self) -> String {
+        let name = match self.first {
+            '\u{0}' => "空字符 NUL",
+            '\u{b}' => "垂直制表符",
+            '\u{1b}' => "转义符 ESC",
+            '\u{7f}' => "删除符 DEL",
+            '\u{8}' => "退格符",
+            _ => "控制字符",
+        };
+        format!("{name}（U+{:04X}）", self.first as u32)
+    }
+}
+
 /// Decodes a text or Markdown file.
-pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<String, DocError> {
-    let text = decode_with_fallback(file, bytes, None)?;
-    if text.trim().is_empty() {
+pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<Decoded, DocError> {
+    let decoded = decode_with_fallback(file, bytes, None)?;
+    if decoded.text.trim().is_empty() {
         return Err(DocError::Empty {
             file: file.to_string(),
         });
     }
-    Ok(text)
+    Ok(decoded)
 }
 
 /// Decodes an HTML page: the BOM, then the `<meta charset>` it declares, then UTF-8, then GBK.
-pub(crate) fn decode_html(file: &str, bytes: &[u8]) -> Result<String, DocError> {
+pub(crate) fn decode_html(file: &str, bytes: &[u8]) -> Result<Decoded, DocError> {
     static META: OnceLock<Option<Regex>> = OnceLock::new();
     let meta = META.get_or_init(|| {
         Regex::new(r#"(?i)<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_\-]+)"#).ok()
@@ -38,7 +73,7 @@ fn decode_with_fallback(
     file: &str,
     bytes: &[u8],
     declared: Option<&'static Encoding>,
-) -> Result<String, DocError> {
+) -> Result<Decoded, DocError> {
     let refuse = || DocError::Encoding {
         file: file.to_string(),
     };
@@ -67,13 +102,45 @@ fn decode_with_fallback(
     Err(refuse())
 }
 
-/// Refuses binary data that happens to decode: text files hold no control characters other
-/// than tab, line breaks and form feed.
-fn checked(text: String) -> Option<String> {
-    let binary = text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'));
-    (!binary).then_some(text)
+/// A character text files hold only by accident.
+fn is_stray_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}')
+}
+
+/// Refuses binary data that happens to decode (control characters more than one in eight of
+/// its characters), and drops the few control characters of a real text.
+fn checked(text: String) -> Option<Decoded> {
+    let mut total = 0usize;
+    let mut dropped: Option<Dropped> = None;
+    let mut line = 1usize;
+    for c in text.chars() {
+        total += 1;
+        if c == '\n' {
+            line += 1;
+        } else if is_stray_control(c) {
+            match &mut dropped {
+                Some(d) => d.count += 1,
+                None => {
+                    dropped = Some(Dropped {
+                        count: 1,
+                        first: c,
+                        first_line: line,
+                    })
+                }
+            }
+        }
+    }
+    match dropped {
+        None => Some(Decoded {
+            text,
+            dropped: None,
+        }),
+        Some(d) if d.count.saturating_mul(8) > total => None,
+        Some(d) => Some(Decoded {
+            text: text.chars().filter(|c| !is_stray_control(*c)).collect(),
+            dropped: Some(d),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -83,8 +150,9 @@ mod tests {
     #[test]
     fn gbk_text_is_read() {
         let (bytes, _, _) = GB18030.encode("一、总体情况\n2024年，本机关");
-        let text = decode_text("草稿.txt", &bytes).unwrap();
-        assert_eq!(text, "一、总体情况\n2024年，本机关");
+        let decoded = decode_text("草稿.txt", &bytes).unwrap();
+        assert_eq!(decoded.text, "一、总体情况\n2024年，本机关");
+        assert_eq!(decoded.dropped, None);
     }
 
     #[test]
@@ -98,7 +166,29 @@ mod tests {
     fn html_meta_charset_is_honoured() {
         let (body, _, _) =
             GB18030.encode("<html><head><meta charset=\"gb2312\"></head><body>规章</body></html>");
-        let text = decode_html("页面.html", &body).unwrap();
-        assert!(text.contains("规章"));
+        let decoded = decode_html("页面.html", &body).unwrap();
+        assert!(decoded.text.contains("规章"));
+    }
+
+    #[test]
+    fn a_few_control_characters_are_dropped_and_told() {
+        let text = "一、总体情况\n本机关\u{b}全年\u{1b}主动公开\u{7f}政府信息\u{0}一千余条。\t完\n";
+        let decoded = decode_text("草稿.txt", text.as_bytes()).unwrap();
+        assert_eq!(
+            decoded.text,
+            "一、总体情况\n本机关全年主动公开政府信息一千余条。\t完\n"
+        );
+        let dropped = decoded.dropped.unwrap();
+        assert_eq!((dropped.count, dropped.first_line), (4, 2));
+        assert_eq!(dropped.first_name(), "垂直制表符（U+000B）");
+    }
+
+    #[test]
+    fn utf16_without_its_mark_is_still_refused() {
+        let bytes: Vec<u8> = "annual report text"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(decode_text("无标记.txt", &bytes).is_err());
     }
 }

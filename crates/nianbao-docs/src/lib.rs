@@ -27,7 +27,8 @@
 //!    row whose numbers cannot be placed with certainty is a finding naming the candidates.
 //!
 //! Invariants: reading never panics on any input; every paragraph and value carries the place
-//! it came from; output is deterministic; memory is bounded (files over 64 MiB, and DOCX files
+//! it came from; output is deterministic; only regular files are read (`nianbao_fs`: a FIFO,
+//! device or folder is refused for what it is, without blocking); memory is bounded (files over 64 MiB, and DOCX files
 //! whose `word/document.xml` inflates beyond 256 MiB, are refused with [`DocError::TooLarge`]). A document without tables is a narrative draft, not an
 //! error: [`read_document`] accepts it, [`read_published`] requires the three tables.
 //!
@@ -51,11 +52,13 @@
 //! cell as source, and the validator reports it (`values.unreadable`), as for workbooks.
 //!
 //! Finding rule ids (stable; the same `import.*` set as workbooks, listed in ARCHITECTURE.md):
-//! `import.title_missing`, `import.title_wording`, `import.parts_missing`, `import.row_missing`,
-//! `import.row_duplicate`, `import.digits_split` (warnings); `import.row_values`,
-//! `import.row_ambiguous`, `import.cells_joined`, `import.legacy_2019` (errors: the row or table
-//! got no values); `draft.placeholder_unknown`, `draft.placeholder_syntax`,
-//! `draft.placeholder_empty` (errors, from [`render_placeholders`]).
+//! `input.control_chars` (info: control characters dropped from a text or HTML file, with the
+//! line of the first); `import.title_missing`, `import.title_wording`, `import.parts_missing`,
+//! `import.row_missing`, `import.row_duplicate`, `import.digits_split`, `import.second_report`
+//! (warnings); `import.row_values`, `import.row_ambiguous`, `import.cells_joined`,
+//! `import.legacy_2019` (errors: the row or table got no values); `draft.placeholder_unknown`,
+//! `draft.placeholder_syntax`, `draft.placeholder_empty`, `draft.placeholder_filter` (errors, from
+//! [`render_placeholders`]).
 
 mod decode;
 mod docx;
@@ -66,7 +69,6 @@ mod structure;
 mod tables;
 mod text;
 
-use std::io::Read;
 use std::path::Path;
 
 use nianbao_model::{Finding, Format, Report};
@@ -99,12 +101,9 @@ pub enum TableValues {
 /// Why a document could not be read at all. Every message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
-    #[error("无法读取文件“{file}”：{source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be opened or read, or is not a regular file: the reason in Chinese.
+    #[error("无法读取文件“{file}”：{reason}")]
+    Io { file: String, reason: String },
     #[error("文件“{file}”的类型“{kind}”不受支持；可读取 .docx、.html/.htm、.md、.txt 文件")]
     Unsupported { file: String, kind: String },
     #[error(
@@ -141,15 +140,10 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl DocError {
     pub(crate) fn too_large(file: &str, what: &str, limit: u64) -> DocError {
-        const MIB: u64 = 1024 * 1024;
         DocError::TooLarge {
             file: file.to_string(),
             what: what.to_string(),
-            limit: if limit >= MIB && limit.is_multiple_of(MIB) {
-                format!("{} MB", limit / MIB)
-            } else {
-                format!("{limit} 字节")
-            },
+            limit: nianbao_fs::size_text(limit),
         }
     }
 }
@@ -182,28 +176,16 @@ pub fn read_document_with(
     read_document_bytes_with(&display, &bytes, format, table_values)
 }
 
-/// Reads a file of at most `limit` bytes: refused at once when its size is known to be larger,
-/// and read through `take` so that a file that grows, or a device, is never read further.
+/// Reads a file of at most `limit` bytes, a regular file only ([`nianbao_fs::read_regular`]):
+/// a FIFO, device or folder is refused for what it is, without blocking.
 fn read_file_limited(path: &Path, display: &str, limit: u64) -> Result<Vec<u8>, DocError> {
-    let io = |source| DocError::Io {
-        file: display.to_string(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    if let Ok(meta) = file.metadata()
-        && meta.is_file()
-        && meta.len() > limit
-    {
-        return Err(DocError::too_large(display, "文件大小", limit));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(DocError::too_large(display, "文件大小", limit));
-    }
-    Ok(bytes)
+    nianbao_fs::read_regular(path, limit).map_err(|e| match e {
+        nianbao_fs::InputError::TooLarge { .. } => DocError::too_large(display, "文件大小", limit),
+        other => DocError::Io {
+            file: display.to_string(),
+            reason: other.reason(),
+        },
+    })
 }
 
 /// [`read_document`] on bytes already in memory; `display_name` names the file in messages and
@@ -233,6 +215,7 @@ pub fn read_document_bytes_with(
     let kind = detect_kind(display_name, bytes)?;
     // Whether the grids hold a statistics table, when the reader found out while reading.
     let found_table = std::cell::Cell::new(false);
+    let mut dropped = None;
     let (blocks, recognised) = match kind {
         Kind::Docx => {
             let labels = tables::TableLabels::shared(format);
@@ -252,21 +235,24 @@ pub fn read_document_bytes_with(
             (blocks, recognised)
         }
         Kind::Html => {
-            let source = decode::decode_html(display_name, bytes)?;
-            (html::read_blocks(display_name, &source, format), None)
+            let decoded = decode::decode_html(display_name, bytes)?;
+            dropped = decoded.dropped;
+            (html::read_blocks(display_name, &decoded.text, format), None)
         }
         Kind::Markdown | Kind::Text => {
-            let source = decode::decode_text(display_name, bytes)?;
-            let lines = text::read_lines(&source, kind == Kind::Markdown);
+            let decoded = decode::decode_text(display_name, bytes)?;
+            let lines = text::read_lines(&decoded.text, kind == Kind::Markdown);
             return finish(
                 display_name,
                 structure::build_from_lines(display_name, &lines, format, table_values),
+                decoded.dropped,
             );
         }
     };
     finish(
         display_name,
         structure::build_from_blocks(display_name, &blocks, format, table_values, recognised),
+        dropped,
     )
 }
 
@@ -315,10 +301,32 @@ fn require_tables(file: &str, imported: Imported, format: &Format) -> Result<Imp
     }
 }
 
-fn finish(file: &str, imported: Option<Imported>) -> Result<Imported, DocError> {
-    imported.ok_or_else(|| DocError::Empty {
+/// The document read, with one note (`input.control_chars`) when control characters were
+/// dropped from its text.
+fn finish(
+    file: &str,
+    imported: Option<Imported>,
+    dropped: Option<decode::Dropped>,
+) -> Result<Imported, DocError> {
+    let mut imported = imported.ok_or_else(|| DocError::Empty {
         file: file.to_string(),
-    })
+    })?;
+    if let Some(d) = dropped {
+        imported.findings.push(
+            Finding::info(
+                "input.control_chars",
+                format!(
+                    "{file} 中有 {} 个控制字符（第 {} 行起，如{}），已删除后读取",
+                    d.count,
+                    d.first_line,
+                    d.first_name()
+                ),
+            )
+            .at(nianbao_model::Location::line(file, d.first_line))
+            .hint("这类字符多由复制粘贴带入（如 Word 中的 Shift+Enter），不可见、也不应出现在报告中；生成的报告中已不含这些字符。"),
+        );
+    }
+    Ok(imported)
 }
 
 /// The reader for a file: by extension, with the content checked so that a renamed `.doc` or

@@ -6,7 +6,8 @@
 //!
 //! A draft is untrusted input, so only `{{ … }}` placeholders are accepted, each a name or a
 //! `row.field` key, optionally followed by filters whose arguments are string literals or small
-//! integers (`{{ contact | join("，") }}`). Statements and comments (`{% … %}`, `{# … #}`) are
+//! integers (`{{ contact | join("，") }}`). A filter the engine does not have is reported as
+//! such (`draft.placeholder_filter`), not as missing data. Statements and comments (`{% … %}`, `{# … #}`) are
 //! never run: a paragraph holding one is reported as `draft.placeholder_syntax` and left as
 //! written. The engine also runs with a fuel limit, as a second guard against runaway templates.
 
@@ -225,6 +226,10 @@ fn check_expression(
     }
     let compiled = match env.compile_expression(expr) {
         Ok(c) => c,
+        Err(e) if e.kind() == ErrorKind::UnknownFilter => {
+            report(filter_finding(env, whole, expr));
+            return;
+        }
         Err(e) => {
             report(syntax_finding(whole, &e));
             return;
@@ -246,8 +251,41 @@ fn check_expression(
         ),
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::SyntaxError => report(syntax_finding(whole, &e)),
+        // The data is there; what it is given to is not (`{{ org|truncate(5) }}`).
+        Err(e) if e.kind() == ErrorKind::UnknownFilter => report(filter_finding(env, whole, expr)),
         Err(_) => report(unknown_finding(whole, name)),
     }
+}
+
+/// The first filter of an expression the engine does not have (`truncate` of
+/// `org|truncate(5)`), found by trying each alone.
+fn unknown_filter(env: &Environment, expr: &str) -> Option<String> {
+    expr.split('|').skip(1).find_map(|filter| {
+        let name = filter.split('(').next().unwrap_or_default().trim();
+        let unknown = match env.compile_expression(&format!("none|{name}")) {
+            Err(e) => e.kind() == ErrorKind::UnknownFilter,
+            Ok(c) => c
+                .eval(())
+                .is_err_and(|e| e.kind() == ErrorKind::UnknownFilter),
+        };
+        unknown.then(|| name.to_string())
+    })
+}
+
+/// A placeholder naming a filter that does not exist: the data is not to blame.
+fn filter_finding(env: &Environment, whole: &str, expr: &str) -> Finding {
+    let message = match unknown_filter(env, expr) {
+        Some(f) => format!("占位符“{whole}”无法替换：没有名为“{f}”的过滤器，该段保持原样"),
+        None => format!("占位符“{whole}”无法替换：其中的过滤器不存在，该段保持原样"),
+    };
+    Finding::error("draft.placeholder_filter", message)
+        .expected_found(
+            "已有的过滤器，如 join、upper、lower、default",
+            whole.to_string(),
+        )
+        .hint(
+            "过滤器写在“|”之后，如 {{ contact | join(\"，\") }}；不需要时删去“|”及其后的部分即可。",
+        )
 }
 
 fn unknown_finding(whole: &str, name: &str) -> Finding {
@@ -298,7 +336,8 @@ fn block_finding(tag: &str) -> Finding {
 fn problem_finding(error: &minijinja::Error, text: &str) -> Finding {
     let excerpt: String = text.chars().take(40).collect();
     match error.kind() {
-        ErrorKind::UndefinedError | ErrorKind::UnknownFilter | ErrorKind::UnknownFunction => {
+        ErrorKind::UnknownFilter => filter_finding(&environment(), &excerpt, ""),
+        ErrorKind::UndefinedError | ErrorKind::UnknownFunction => {
             unknown_finding(&excerpt, error.detail().unwrap_or("未知名称"))
         }
         ErrorKind::OutOfFuel => Finding::error(
@@ -308,5 +347,35 @@ fn problem_finding(error: &minijinja::Error, text: &str) -> Finding {
         .expected_found("{{ 名称 }}，如 {{ new_received.total }}", excerpt.clone())
         .hint("占位符只写名称，如 {{ org }}、{{ new_received.total }}。"),
         _ => syntax_finding(&excerpt, error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_filter_is_not_blamed_on_the_data() {
+        let mut report = Report::new("某某县自然资源局", 2024);
+        report.opening = vec![
+            Paragraph::body("本机关为{{ org|truncate(5) }}。"),
+            Paragraph::body("{{ org | upper | nosuch }}"),
+        ];
+        let findings = render_placeholders(&mut report);
+        let messages: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].0 == "draft.placeholder_filter"
+                && messages[0].1.contains("没有名为“truncate”的过滤器")
+                && !messages[0].1.contains("数据"),
+            "{messages:?}"
+        );
+        assert!(messages[1].1.contains("“nosuch”"), "{messages:?}");
+        // A known filter still renders.
+        report.opening = vec![Paragraph::body("{{ org | upper }}")];
+        assert!(render_placeholders(&mut report).is_empty());
     }
 }

@@ -28,7 +28,9 @@
 //! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped`,
 //! `import.sheet_too_large`.
 //!
-//! Importing never panics: sizes are capped (5,000 rows × 200 columns a sheet, 64 MiB a file),
+//! Importing never panics: only a regular file is read ([`nianbao_fs::read_regular`]: a FIFO or
+//! device named as the workbook is refused for what it is, without blocking), sizes are capped
+//! (5,000 rows × 200 columns a sheet, 64 MiB a file),
 //! the xlsx cells are streamed rather than loaded as a dense range, and calamine runs under
 //! `catch_unwind`. Files that cannot be read give one [`ExcelError`] naming the file.
 //!
@@ -70,7 +72,7 @@ use nianbao_model::{Finding, Format, Report};
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
 pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};
 pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
-pub use write::{write_report_workbook, write_template};
+pub use write::{MAX_CELL_CHARS, cell_text, write_report_workbook, write_template};
 
 /// What a workbook gave: the report's values (and metadata, if the workbook has a `基本信息`
 /// sheet) and the findings of the import itself.
@@ -122,7 +124,12 @@ pub enum ExcelError {
         part: String,
         limit_mb: u64,
     },
-    #[error("生成 Excel 工作簿失败：{0}")]
+    /// A text longer than one Excel cell holds ([`MAX_CELL_CHARS`]).
+    #[error(
+        "{what}过长（{chars} 个字符），超过 Excel 单元格的上限（32,767 个字符），无法生成统计表；请核对{what}是否填写正确"
+    )]
+    CellTooLong { what: String, chars: usize },
+    #[error("生成 Excel 工作簿失败（内部错误：{0}）")]
     Write(String),
 }
 
@@ -133,31 +140,22 @@ pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelEr
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let size = std::fs::metadata(path)
-        .map_err(|e| io_error(&display_name, &e))?
-        .len();
-    if size > MAX_FILE_BYTES as u64 {
-        return Err(ExcelError::TooLarge {
-            file: display_name,
-            size: usize::try_from(size).unwrap_or(usize::MAX),
+    // A regular file only, read with a bound: a FIFO or `/dev/zero` named as the workbook is
+    // refused for what it is instead of blocking or filling memory.
+    let bytes = nianbao_fs::read_regular(path, MAX_FILE_BYTES as u64).map_err(|e| match e {
+        nianbao_fs::InputError::TooLarge { size, .. } => ExcelError::TooLarge {
+            file: display_name.clone(),
+            size: size
+                .and_then(|s| usize::try_from(s).ok())
+                .unwrap_or(MAX_FILE_BYTES + 1),
             limit: MAX_FILE_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_error(&display_name, &e))?;
+        },
+        other => ExcelError::Io {
+            file: display_name.clone(),
+            reason: other.reason(),
+        },
+    })?;
     import_workbook_bytes(&display_name, &bytes, format)
-}
-
-fn io_error(file: &str, e: &std::io::Error) -> ExcelError {
-    let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在".to_string(),
-        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
-        std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".to_string(),
-        _ => e.to_string(),
-    };
-    ExcelError::Io {
-        file: file.to_string(),
-        reason,
-    }
 }
 
 /// Reads tables 2–4 (and the metadata sheet, if present) from a workbook given as bytes.

@@ -54,7 +54,51 @@ pub fn write_report_workbook(
 }
 
 fn werr(e: rust_xlsxwriter::XlsxError) -> ExcelError {
-    ExcelError::Write(e.to_string())
+    match e {
+        // Every text this crate writes is checked or shortened first ([`checked_meta`],
+        // [`cell_text`]); this is the last guard, in words the office understands.
+        rust_xlsxwriter::XlsxError::MaxStringLengthExceeded => ExcelError::CellTooLong {
+            what: "单元格文字".to_string(),
+            chars: MAX_CELL_CHARS + 1,
+        },
+        other => ExcelError::Write(other.to_string()),
+    }
+}
+
+/// Excel's limit for the text of one cell, in UTF-16 code units (what Excel counts).
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A metadata value as written in `基本信息`: refused when Excel cannot hold it, since it is
+/// the office's own data (a 机关名称 of megabytes is a mistake to fix, not to cut).
+fn checked_meta(label: &str, value: &str) -> Result<(), ExcelError> {
+    let chars = value.encode_utf16().count();
+    if chars > MAX_CELL_CHARS {
+        return Err(ExcelError::CellTooLong {
+            what: label.to_string(),
+            chars,
+        });
+    }
+    Ok(())
+}
+
+/// Text nianbao made (a finding, a value as written in a document) cut to what a cell holds,
+/// with `…` where it was cut.
+pub fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_CELL_CHARS {
+        // Bytes bound UTF-16 units from above.
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut units = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > MAX_CELL_CHARS - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    std::borrow::Cow::Owned(out)
 }
 
 struct Formats {
@@ -453,7 +497,7 @@ fn write_value<'f>(
             styled.add(row, col, format);
         }
         Some(CellValue::Empty(raw)) | Some(CellValue::Unreadable(raw)) if !raw.is_empty() => {
-            sheet.write_string(row, col, raw).map_err(werr)?;
+            sheet.write_string(row, col, cell_text(raw)).map_err(werr)?;
             styled.add(row, col, format);
         }
         _ => {
@@ -546,6 +590,9 @@ fn write_meta_sheet(
         meta.date.clone().unwrap_or_default(),
         meta.contact.join("；"),
     ];
+    for (label, value) in META_LABELS.iter().zip(values.iter()) {
+        checked_meta(label, value)?;
+    }
     let input = if mode == Mode::Template {
         &f.text_input
     } else {
@@ -615,7 +662,7 @@ fn write_findings_sheet(
         ];
         for (c, text) in columns.iter().enumerate() {
             sheet
-                .write_string_with_format(row, c as u16, text, &f.label)
+                .write_string_with_format(row, c as u16, cell_text(text), &f.label)
                 .map_err(werr)?;
         }
     }
@@ -629,6 +676,27 @@ fn write_findings_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_beyond_a_cell_are_refused_or_cut() {
+        let format = Format::national_2021();
+        let mut report = Report::new("局".repeat(MAX_CELL_CHARS + 1), 2024);
+        let err = write_report_workbook(format, &report, &[]).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("机关名称过长") && message.contains("32,767"),
+            "{message}"
+        );
+        // Counted as Excel counts: a character beyond the BMP is two.
+        report.meta.org = "𠀀".repeat(MAX_CELL_CHARS / 2 + 1);
+        assert!(write_report_workbook(format, &report, &[]).is_err());
+        report.meta.org = "某某局".into();
+        let long = Finding::warning("x.y", "长".repeat(40_000));
+        assert!(write_report_workbook(format, &report, &[long]).is_ok());
+        let cut = cell_text(&"𠀀".repeat(20_000)).into_owned();
+        assert!(cut.encode_utf16().count() <= MAX_CELL_CHARS && cut.ends_with('…'));
+        assert_eq!(cell_text("短"), "短");
+    }
 
     #[test]
     fn totals_come_from_the_rules() {

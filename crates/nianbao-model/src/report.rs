@@ -277,16 +277,7 @@ pub fn number_value(n: Decimal) -> CellValue {
 /// (`12元` where the table asks for 万元, `3万元` in a count) makes the value unreadable rather
 /// than silently wrong by a factor of 10,000.
 pub fn parse_value_text(raw: &str, kind: ValueKind) -> CellValue {
-    let normal: String = raw
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            '－' | '−' => '-',
-            _ => c,
-        })
-        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
-        .collect();
+    let normal = normalized_value_text(raw);
     if normal.is_empty() {
         return CellValue::Empty(raw.trim().to_string());
     }
@@ -294,21 +285,55 @@ pub fn parse_value_text(raw: &str, kind: ValueKind) -> CellValue {
     if EMPTY_MARKERS.contains(&normal.as_str()) {
         return CellValue::Empty(raw.trim().to_string());
     }
-    let units: &[&str] = match kind {
-        ValueKind::Count => &["件", "个", "项", "条", "次"],
-        ValueKind::Amount => &["万元"],
-    };
-    let number_part = units
-        .iter()
-        .find_map(|unit| normal.strip_suffix(unit))
-        .unwrap_or(&normal);
-    match number_part.parse::<Decimal>() {
+    match number_part(&normal, kind).parse::<Decimal>() {
         Ok(d) => match number_value(d) {
             CellValue::Number(n) => CellValue::Number(n),
             _ => CellValue::Unreadable(raw.trim().to_string()),
         },
         Err(_) => CellValue::Unreadable(raw.trim().to_string()),
     }
+}
+
+/// Whether a value as written is a number, only one beyond [`MAX_ABS_VALUE`] (`1e300`, a
+/// 301-digit figure, `5e28`): out of range, which is not the same as "not a number".
+pub fn is_out_of_range(raw: &str, kind: ValueKind) -> bool {
+    let normal = normalized_value_text(raw);
+    let number = number_part(&normal, kind);
+    let numeric = number.bytes().any(|b| b.is_ascii_digit())
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    // f64 reads any length of digits (as infinity beyond its range); the bound is far within it.
+    numeric
+        && number
+            .parse::<f64>()
+            .is_ok_and(|f| !f.is_nan() && f.abs() > MAX_ABS_VALUE as f64)
+}
+
+/// A value's text with full-width digits and signs made ASCII and spaces and thousands
+/// separators removed.
+fn normalized_value_text(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' | '−' => '-',
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
+        .collect()
+}
+
+/// The number of a normalised value text, without a unit that fits the field's kind.
+fn number_part(normal: &str, kind: ValueKind) -> &str {
+    let units: &[&str] = match kind {
+        ValueKind::Count => &["件", "个", "项", "条", "次"],
+        ValueKind::Amount => &["万元"],
+    };
+    units
+        .iter()
+        .find_map(|unit| normal.strip_suffix(unit))
+        .unwrap_or(normal)
 }
 
 impl Report {
@@ -500,6 +525,28 @@ mod tests {
 
     fn parse(raw: &str) -> CellValue {
         parse_value_text(raw, ValueKind::Count)
+    }
+
+    #[test]
+    fn numbers_beyond_the_bound_are_out_of_range_not_text() {
+        let huge = format!("1{}", "0".repeat(300));
+        assert!(matches!(
+            parse_value_text(&huge, ValueKind::Count),
+            CellValue::Unreadable(_)
+        ));
+        for raw in [
+            huge.as_str(),
+            "1e300",
+            "5e28",
+            "-2000000000000",
+            "1,000,000,000,001件",
+            "１e400",
+        ] {
+            assert!(is_out_of_range(raw, ValueKind::Count), "{raw}");
+        }
+        for raw in ["约5", "inf", "NaN", "12元", "1000000000000", "e5", "三"] {
+            assert!(!is_out_of_range(raw, ValueKind::Amount), "{raw}");
+        }
     }
 
     #[test]

@@ -203,15 +203,39 @@ impl Validation<'_> {
                         }
                         missing.push((table.name.clone(), loc()));
                     }
-                    Some(CellValue::Unreadable(raw)) => findings.push(
-                        Finding::error(
-                            "values.unreadable",
-                            format!("{}：“{raw}”不是数字", label()),
+                    Some(CellValue::Unreadable(raw))
+                        if crate::report::is_out_of_range(raw, kind) =>
+                    {
+                        let shown = shortened(raw);
+                        findings.push(
+                            Finding::error(
+                                "values.unreadable",
+                                format!("{}：“{shown}”超出范围", label()),
+                            )
+                            .at(loc())
+                            .expected_found(
+                                format!(
+                                    "绝对值不超过 {} 的{}",
+                                    crate::report::MAX_ABS_VALUE,
+                                    expected_kind(kind)
+                                ),
+                                shown,
+                            )
+                            .hint("数值远超统计数值的合理范围，多为误填或公式、格式转换出错；请核对原始数据。"),
                         )
-                        .at(loc())
-                        .expected_found(expected_kind(kind), raw.clone())
-                        .hint("请填写阿拉伯数字；没有发生的填 0。"),
-                    ),
+                    }
+                    Some(CellValue::Unreadable(raw)) => {
+                        let shown = shortened(raw);
+                        findings.push(
+                            Finding::error(
+                                "values.unreadable",
+                                format!("{}：“{shown}”不是数字", label()),
+                            )
+                            .at(loc())
+                            .expected_found(expected_kind(kind), shown)
+                            .hint("请填写阿拉伯数字；没有发生的填 0。"),
+                        )
+                    }
                     Some(CellValue::Number(n)) => {
                         if n.is_sign_negative() && !n.is_zero() {
                             findings.push(
@@ -449,4 +473,15 @@ pub fn show(n: Decimal) -> String {
 /// Whether findings include an error.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// A value as quoted in a message: at most 24 characters, with how long it was when longer.
+fn shortened(raw: &str) -> String {
+    let count = raw.chars().count();
+    if count <= 24 {
+        raw.to_string()
+    } else {
+        let head: String = raw.chars().take(16).collect();
+        format!("{head}…（共 {count} 个字符）")
+    }
 }

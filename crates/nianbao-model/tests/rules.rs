@@ -276,6 +276,23 @@ fn values_must_be_whole_non_negative_numbers() {
         of("values.unreadable"),
         vec!["表三（五）不予处理2.重复申请·其他：“零”不是数字"]
     );
+    // A number far beyond the bound is out of range, and quoted short.
+    let mut report = huaian();
+    report
+        .values
+        .get_mut(&key("np_repeat.org_other"))
+        .unwrap()
+        .value = CellValue::Unreadable(format!("1{}", "0".repeat(300)));
+    let findings = check(&report);
+    let huge: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "values.unreadable")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        huge,
+        vec!["表三（五）不予处理2.重复申请·其他：“1000000000000000…（共 301 个字符）”超出范围"]
+    );
     // The amount may carry decimals.
     let mut report = huaian();
     report.set(

@@ -17,6 +17,9 @@
 //!   `nianbao_plugin_*.dll`, `libnianbao_plugin_*.dylib`), so other libraries that live next to
 //!   the executable are never opened. [`Registry::load_file`] opens whatever it is given.
 //! - Results are deterministic: directories in the order given, files by name.
+//! - A file is never read whole into memory: the inspection reads its headers, and the check
+//!   that two directories hold the same build hashes a (size-bounded) file in blocks, and only
+//!   when an earlier plugin file has the same size.
 
 use std::collections::BTreeSet;
 use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
@@ -24,6 +27,10 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod inspect;
+
+pub use inspect::{MAX_PLUGIN_BYTES, Trust};
 
 use libloading::Library;
 use nianbao_model::{Finding, Format, Location, NATIONAL_2021, Report};
@@ -74,6 +81,14 @@ impl LoadProblem {
         LoadProblem {
             file: file.to_path_buf(),
             message: format!("插件“{}”{message}", file.display()),
+        }
+    }
+
+    /// A plugin folder that was not used.
+    fn folder(dir: &Path, message: impl fmt::Display) -> LoadProblem {
+        LoadProblem {
+            file: dir.to_path_buf(),
+            message: format!("插件文件夹“{}”{message}", dir.display()),
         }
     }
 
@@ -130,22 +145,33 @@ impl Registry {
 
     /// Discovers plugins: in the extra dirs given (the CLI's `--plugin-dir`), in
     /// `NIANBAO_PLUGIN_PATH` (path-list), and next to the executable (and its `plugins/` subdir).
-    /// Never the current directory unless it is passed explicitly.
+    /// Never the current directory unless it is passed explicitly. Plugins others could have
+    /// placed are refused ([`Trust::OwnOnly`]).
     pub fn discover(extra_dirs: &[PathBuf]) -> (Registry, Vec<LoadProblem>) {
+        Registry::discover_with(extra_dirs, Trust::OwnOnly)
+    }
+
+    /// [`Registry::discover`], with insecure plugins refused or allowed.
+    pub fn discover_with(extra_dirs: &[PathBuf], trust: Trust) -> (Registry, Vec<LoadProblem>) {
         let exe = std::env::current_exe().ok();
         let env = std::env::var_os(PLUGIN_PATH_VAR);
         let dirs = plugin_dirs_from(exe.as_deref(), env.as_deref(), extra_dirs);
-        Registry::discover_in(&dirs)
+        Registry::discover_in_with(&dirs, trust)
     }
 
     /// Loads every plugin file found in exactly these directories, in order. Missing directories
     /// are skipped silently (the default places usually do not exist).
     pub fn discover_in(dirs: &[PathBuf]) -> (Registry, Vec<LoadProblem>) {
+        Registry::discover_in_with(dirs, Trust::OwnOnly)
+    }
+
+    /// [`Registry::discover_in`], with insecure plugins refused or allowed.
+    pub fn discover_in_with(dirs: &[PathBuf], trust: Trust) -> (Registry, Vec<LoadProblem>) {
         let mut registry = Registry::builtin();
         let mut problems = Vec::new();
         let mut seen_dirs = BTreeSet::new();
         let mut seen_files = BTreeSet::new();
-        let mut seen_contents = BTreeSet::new();
+        let mut seen_contents = SeenContents::default();
         for dir in dirs {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
             if !seen_dirs.insert(canonical) {
@@ -158,21 +184,32 @@ impl Registry {
                     continue;
                 }
             };
+            // A folder is judged only when it holds plugins: the default places (next to the
+            // executable) are often shared folders with none.
+            if !files.is_empty()
+                && let Err(why) = inspect::check_folder(dir, trust)
+            {
+                problems.push(LoadProblem::folder(dir, why));
+                continue;
+            }
             for file in files {
                 let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
                 if !seen_files.insert(canonical) {
                     continue;
                 }
-                // The same build copied to two places (next to the executable and in a
-                // --plugin-dir, say) is one plugin, not two claiming one id.
-                if let Ok(bytes) = std::fs::read(&file) {
-                    let mut hasher = std::hash::DefaultHasher::new();
-                    std::hash::Hash::hash(&bytes, &mut hasher);
-                    if !seen_contents.insert((bytes.len(), std::hash::Hasher::finish(&hasher))) {
+                let (opened, size) = match inspect::check_file(&file, trust) {
+                    Ok(opened) => opened,
+                    Err(why) => {
+                        problems.push(LoadProblem::new(&file, why));
                         continue;
                     }
+                };
+                // The same build copied to two places (next to the executable and in a
+                // --plugin-dir, say) is one plugin, not two claiming one id.
+                if seen_contents.is_copy(&file, opened, size) {
+                    continue;
                 }
-                if let Err(problem) = registry.load_file(&file) {
+                if let Err(problem) = registry.open_library(&file) {
                     problems.push(problem);
                 }
             }
@@ -180,14 +217,27 @@ impl Registry {
         (registry, problems)
     }
 
-    /// Loads one plugin library. On error the registry is unchanged.
+    /// Loads one plugin library, after the same inspection as discovery with
+    /// [`Trust::OwnOnly`]. On error the registry is unchanged.
     pub fn load_file(&mut self, path: &Path) -> Result<FormatInfo, LoadProblem> {
+        self.load_file_with(path, Trust::OwnOnly)
+    }
+
+    /// [`Registry::load_file`], with insecure plugins refused or allowed.
+    pub fn load_file_with(&mut self, path: &Path, trust: Trust) -> Result<FormatInfo, LoadProblem> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        inspect::check_file(&absolute, trust).map_err(|why| LoadProblem::new(&absolute, why))?;
+        if let Some(dir) = absolute.parent() {
+            inspect::check_folder(dir, trust).map_err(|why| LoadProblem::folder(dir, why))?;
+        }
+        self.open_library(&absolute)
+    }
+
+    /// Opens an inspected library and registers its format.
+    fn open_library(&mut self, path: &Path) -> Result<FormatInfo, LoadProblem> {
         // An absolute path keeps the dynamic loader from searching its own directories for a
         // bare file name.
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        if !path.is_file() {
-            return Err(LoadProblem::new(&path, "不存在或不是文件"));
-        }
         // SAFETY: opening a library runs its initialisers; that is the point of a plugin, and
         // callers only pass files from plugin directories the user chose.
         let library = unsafe { Library::new(&path) }.map_err(|e| {
@@ -382,8 +432,9 @@ fn plugin_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadProblem> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let read = std::fs::read_dir(dir)
-        .map_err(|e| LoadProblem::new(dir, format!("所在目录无法读取：{e}")))?;
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        LoadProblem::folder(dir, format!("无法读取：{}", nianbao_fs::io_reason(&e)))
+    })?;
     let mut files: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -396,6 +447,59 @@ fn plugin_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadProblem> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The plugin files discovery has taken, to tell a copy of one from another plugin. A file is
+/// read (hashed in 64 KiB blocks) only when an earlier one has its size: most plugins are never
+/// read beyond their headers.
+#[derive(Default)]
+struct SeenContents {
+    /// Size, path, and the content's hash once computed (`None` also when unreadable).
+    files: Vec<(u64, PathBuf, Option<u64>)>,
+}
+
+impl SeenContents {
+    /// Whether this file's content is an earlier file's; if not, it is remembered.
+    fn is_copy(&mut self, path: &Path, file: std::fs::File, size: u64) -> bool {
+        let mut file = Some(file);
+        let mut hash = None;
+        for (earlier_size, earlier_path, earlier_hash) in &mut self.files {
+            if *earlier_size != size {
+                continue;
+            }
+            if earlier_hash.is_none() {
+                *earlier_hash = nianbao_fs::open_regular(earlier_path)
+                    .ok()
+                    .and_then(|(f, _)| content_hash(f));
+            }
+            if let Some(file) = file.take() {
+                hash = content_hash(file);
+            }
+            if hash.is_some() && hash == *earlier_hash {
+                return true;
+            }
+        }
+        self.files.push((size, path.to_path_buf(), hash));
+        false
+    }
+}
+
+/// The hash of an opened file's content, read in blocks from its start. `None` when it cannot
+/// be read: then it is not taken for a copy of another.
+fn content_hash(mut file: std::fs::File) -> Option<u64> {
+    use std::hash::Hasher;
+    use std::io::{Read, Seek};
+    file.rewind().ok()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    let mut block = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut block).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.write(block.get(..n)?);
+    }
+    Some(hasher.finish())
 }
 
 /// Resolves an exported function, copying the pointer out (valid for the process: the library

@@ -496,7 +496,7 @@ fn broken_plugins_are_skipped_with_a_clear_message_and_the_rest_loads() {
         msg("bad_overlay")
     );
     assert!(
-        msg("notalib").contains("无法作为动态库加载"),
+        msg("notalib").contains("不是动态库文件"),
         "{}",
         msg("notalib")
     );
@@ -548,4 +548,73 @@ fn loading_the_same_plugin_twice_is_refused_and_changes_nothing() {
         Registry::discover_in(&[dir.path().to_path_buf(), dir.path().join(".")]);
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(registry.formats().len(), 2);
+}
+
+/// A half-copied plugin (the real Shandong library cut short) is refused by its headers before
+/// the loader maps it: without the check, touching a segment past the end kills the process
+/// with SIGBUS. The whole copy beside it still loads.
+#[test]
+fn truncated_copies_of_a_real_plugin_are_refused_before_loading() {
+    let dir = plugin_dir(&["shandong"], &[]);
+    let whole = std::fs::read(dir.path().join(lib_name("shandong"))).unwrap();
+    for (stem, len) in [
+        ("cut1000", 1000),
+        ("half", whole.len() / 2),
+        ("most", whole.len() - 1),
+    ] {
+        std::fs::write(dir.path().join(lib_name(stem)), &whole[..len]).unwrap();
+    }
+    let (registry, problems) = Registry::discover_in(&[dir.path().to_path_buf()]);
+    assert!(registry.format("shandong").is_some(), "{problems:?}");
+    for stem in ["cut1000", "half", "most"] {
+        let problem = problem_for(&problems, stem);
+        assert!(problem.message.contains("不完整"), "{stem}: {problem}");
+    }
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+/// A plugin folder others can write is refused as a whole unless insecure plugins are allowed.
+#[cfg(unix)]
+#[test]
+fn a_folder_others_can_write_is_refused_unless_allowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = plugin_dir(&["shandong"], &[]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let dirs = [dir.path().to_path_buf()];
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert!(registry.format("shandong").is_none());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].file, dir.path());
+    assert!(
+        problems[0].message.contains("可由任何用户写入"),
+        "{}",
+        problems[0]
+    );
+    let (registry, problems) =
+        Registry::discover_in_with(&dirs, nianbao_plugins::Trust::AllowInsecure);
+    assert!(registry.format("shandong").is_some(), "{problems:?}");
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+/// The same build in two folders (next to the executable and in a --plugin-dir, say) is one
+/// plugin; a different build of the same size claiming the same id is still reported.
+#[test]
+fn the_same_build_in_two_folders_is_one_plugin() {
+    let first = plugin_dir(&["shandong"], &[]);
+    let second = plugin_dir(&["shandong"], &[]);
+    let dirs = [first.path().to_path_buf(), second.path().to_path_buf()];
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(registry.formats().len(), 2);
+    // The last byte changed (it lies in the section headers, which the dynamic loader does
+    // not use): the same size, other content, so a second plugin claiming the same id.
+    let path = second.path().join(lib_name("shandong"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let (registry, problems) = Registry::discover_in(&dirs);
+    assert_eq!(registry.formats().len(), 2);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].message.contains("已由"), "{}", problems[0]);
 }

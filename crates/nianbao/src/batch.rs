@@ -19,7 +19,8 @@ use crate::EXIT_FINDINGS;
 use crate::commands::Context;
 use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
 use crate::output::{
-    AtomicFile, EarlyFlush, Flush, JSON_SCHEMA, flush_written, output_path, write_atomic,
+    AtomicFile, BATCH_LOG, BatchLog, EarlyFlush, Flush, JSON_SCHEMA, error_text, flush_written,
+    output_file_name, write_atomic,
 };
 
 #[derive(Args, Debug)]
@@ -30,7 +31,7 @@ pub struct BatchArgs {
     /// 输出文件夹
     #[arg(short = 'o', long = "output", value_name = "输出文件夹")]
     output: PathBuf,
-    /// 并行线程数（默认为处理器核数）
+    /// 并行线程数（默认为处理器核数；最多为核数的 4 倍，且不超过 256）
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// 上一年度各单位报告所在的文件夹（按单位名称对应），用于跨年度核对
@@ -92,8 +93,7 @@ fn discover_units(dir: &Path, output: &Path) -> Result<Vec<(String, Vec<PathBuf>
         if path.is_dir() {
             // A batch output folder (this run's, or an earlier run's left inside the input
             // folder) is recognised by its summary files.
-            let earlier_output = path.join(format!("{SUMMARY_STEM}.xlsx")).is_file()
-                && path.join(format!("{FINDINGS_STEM}.json")).is_file();
+            let earlier_output = is_batch_output(&path);
             if earlier_output || (output.is_some() && std::fs::canonicalize(&path).ok() == output) {
                 continue;
             }
@@ -107,6 +107,21 @@ fn discover_units(dir: &Path, output: &Path) -> Result<Vec<(String, Vec<PathBuf>
         }
     }
     Ok(units.into_iter().collect())
+}
+
+/// Whether a folder is a batch's output: an earlier run's summary files, or the list of an
+/// interrupted one.
+fn is_batch_output(dir: &Path) -> bool {
+    (dir.join(format!("{SUMMARY_STEM}.xlsx")).is_file()
+        && dir.join(format!("{FINDINGS_STEM}.json")).is_file())
+        || dir.join(BATCH_LOG).is_file()
+}
+
+/// The most threads a batch runs: more only wait on each other (and thousands cannot even be
+/// created).
+fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).min(256)
 }
 
 fn previous_for(previous_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
@@ -139,11 +154,16 @@ fn output_stems(units: &[(String, Vec<PathBuf>)]) -> Vec<String> {
     units
         .iter()
         .map(|(name, _)| {
-            let base = crate::output::sanitize_file_name(name);
-            let mut stem = base.clone();
+            // Stems are compared as the file names they become (cut to fit), so that two long
+            // names that differ only past the cut still get different files.
+            let stem_of = |suffix: &str| {
+                let file = output_file_name(name, suffix, "xlsx");
+                file.strip_suffix(".xlsx").unwrap_or(&file).to_string()
+            };
+            let mut stem = stem_of("");
             let mut n = 2;
             while !taken.insert(stem.clone()) {
-                stem = format!("{base}（{n}）");
+                stem = stem_of(&format!("（{n}）"));
                 n += 1;
             }
             stem
@@ -157,6 +177,7 @@ const FINDINGS_STEM: &str = "检查结果";
 fn process_unit(
     ctx: &Context,
     args: &BatchArgs,
+    log: &BatchLog,
     name: &str,
     stem: &str,
     paths: &[PathBuf],
@@ -185,7 +206,9 @@ fn process_unit(
             };
             let checked = check_unit(&unit, &overrides, &ctx.registry)?;
             let errors = has_errors(&checked.findings);
-            let mut outputs = Vec::new();
+            // Both files are made before either is written, so a unit whose workbook cannot be
+            // made leaves no DOCX behind.
+            let mut files = Vec::new();
             if !errors || args.allow_errors {
                 let docx = nianbao_docx::write_report_docx(
                     &checked.format,
@@ -193,15 +216,7 @@ fn process_unit(
                     &nianbao_docx::DocxOptions::default(),
                 )
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-                let docx_path = output_path(&args.output, stem, "docx");
-                write_atomic(
-                    &docx_path,
-                    &docx,
-                    args.force,
-                    &unit.input_files(),
-                    Flush::Deferred,
-                )?;
-                outputs.push(crate::inputs::display_name(&docx_path));
+                files.push((format!("{stem}.docx"), docx));
             }
             let xlsx = nianbao_excel::write_report_workbook(
                 &checked.format,
@@ -209,15 +224,19 @@ fn process_unit(
                 &checked.findings,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let xlsx_path = output_path(&args.output, stem, "xlsx");
-            write_atomic(
-                &xlsx_path,
-                &xlsx,
-                args.force,
-                &unit.input_files(),
-                Flush::Deferred,
-            )?;
-            outputs.push(crate::inputs::display_name(&xlsx_path));
+            files.push((format!("{stem}.xlsx"), xlsx));
+            let mut outputs = Vec::new();
+            for (file_name, bytes) in files {
+                let path = args.output.join(&file_name);
+                // What an interrupted run of this batch wrote is replaced like --force would.
+                let force = args.force || log.wrote_earlier(&file_name);
+                let mut file = AtomicFile::create(&path, force, &unit.input_files())?;
+                file.write_all(&bytes)
+                    .with_context(|| format!("写入 {} 失败", path.display()))?;
+                log.record(&file_name)?;
+                file.commit(Flush::Deferred)?;
+                outputs.push(file_name);
+            }
             let counts = Counts::of(&checked.findings);
             let figures = KEY_FIGURES
                 .iter()
@@ -249,7 +268,7 @@ fn process_unit(
         }));
     match attempt {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => failed(format!("{e:#}")),
+        Ok(Err(e)) => failed(error_text(&e)),
         Err(_) => failed(
             "处理该单位时发生内部错误（已跳过，其他单位不受影响），请将文件提供给维护人员"
                 .to_string(),
@@ -261,15 +280,33 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     if !args.dir.is_dir() {
         bail!("{} 不是文件夹", args.dir.display());
     }
+    // Before anything is written: outputs must not land among the inputs.
+    crate::overlap::check_batch_output(&args.dir, &args.output, is_batch_output)?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
-    let units = discover_units(&args.dir, &args.output)?;
-    if units.is_empty() {
-        bail!(
-            "文件夹 {} 中没有找到任何单位（子文件夹或统计表）",
-            args.dir.display()
+    let removed = crate::output::remove_stale_temporaries(&args.output);
+    if removed > 0 {
+        eprintln!("提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件");
+    }
+    let log = BatchLog::open(&args.output);
+    if log.resumes() {
+        eprintln!(
+            "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
         );
     }
+    let mut units = discover_units(&args.dir, &args.output)?;
+    // The same files reached twice (a link to a unit's folder) are one unit, kept under its own
+    // name rather than the link's; then back in name order.
+    units.sort_by_key(|(_, paths)| paths.iter().any(|p| p.is_symlink()));
+    let (mut units, repeated) =
+        crate::overlap::first_of_each(units, |(_, paths)| crate::overlap::identity(paths));
+    for ((name, _), first) in &repeated {
+        eprintln!(
+            "警告：[batch.duplicate_unit] 单位“{name}”与“{}”是同一组文件，只处理一次",
+            units.get(*first).map_or("", |(n, _)| n.as_str())
+        );
+    }
+    units.sort_by(|a, b| a.0.cmp(&b.0));
     let stems = output_stems(&units);
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(units.len() as u64);
@@ -282,12 +319,18 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(j) = args.jobs {
-        pool = pool.num_threads(j.max(1));
+        let max = max_jobs();
+        if j > max {
+            eprintln!(
+                "提示：--jobs {j} 超过上限，按 {max} 个线程运行（上限为处理器核数的 4 倍，且不超过 256）"
+            );
+        }
+        pool = pool.num_threads(j.clamp(1, max));
     }
     let pool = pool.build().context("无法创建线程池")?;
     let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
     let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
-    let mut files = ResultFiles::create(&summary_path, &findings_path, args.force)?;
+    let mut files = ResultFiles::create(&summary_path, &findings_path, args.force, &log)?;
     let mut early_flush = EarlyFlush::new(&args.output);
     // Units go through in chunks, in name order, and each result goes into the result files
     // as soon as its chunk is done: memory holds one chunk, not the whole batch.
@@ -298,7 +341,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &jobs,
         CHUNK_UNITS,
         |((name, paths), stem)| {
-            let r = process_unit(ctx, &args, name, stem, paths);
+            let r = process_unit(ctx, &args, &log, name, stem, paths);
             progress.inc(1);
             r
         },
@@ -322,6 +365,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     written.push(summary_path.clone());
     written.push(findings_path.clone());
     flush_written(&args.output, &written)?;
+    log.finish()?;
 
     let count = |s: &str| kept.iter().filter(|k| k.status == s).count();
     let mut out = std::io::stdout().lock();
@@ -430,10 +474,22 @@ const SUMMARY_SHEET: usize = 0;
 const ISSUES_SHEET: usize = 1;
 
 impl ResultFiles {
-    fn create(summary_path: &Path, findings_path: &Path, force: bool) -> Result<ResultFiles> {
-        if summary_path.exists() && !force {
+    fn create(
+        summary_path: &Path,
+        findings_path: &Path,
+        force: bool,
+        log: &BatchLog,
+    ) -> Result<ResultFiles> {
+        let earlier = |p: &Path| log.wrote_earlier(&crate::inputs::display_name(p));
+        let force_summary = force || earlier(summary_path);
+        let force_findings = force || earlier(findings_path);
+        if summary_path.exists() && !force_summary {
             bail!("{} 已存在；如需覆盖，请加 --force", summary_path.display());
         }
+        // Listed now: both are put in place at the end, and an interruption after that must
+        // leave them replaceable.
+        log.record(&crate::inputs::display_name(summary_path))?;
+        log.record(&crate::inputs::display_name(findings_path))?;
         let mut workbook = Workbook::new();
         let mut props =
             rust_xlsxwriter::DocProperties::new().set_title("政府信息公开工作年度报告汇总");
@@ -470,7 +526,8 @@ impl ResultFiles {
         }
         issues.set_freeze_panes(1, 0)?;
 
-        let mut json = std::io::BufWriter::new(AtomicFile::create(findings_path, force, &[])?);
+        let mut json =
+            std::io::BufWriter::new(AtomicFile::create(findings_path, force_findings, &[])?);
         write!(
             json,
             "{{\n  \"schema\": {},\n  \"tool\": {{\n    \"name\": \"nianbao\",\n    \"version\": {}\n  }},\n  \"units\": [",
@@ -479,7 +536,7 @@ impl ResultFiles {
         )?;
         Ok(ResultFiles {
             summary_path: summary_path.to_path_buf(),
-            force,
+            force: force_summary,
             workbook,
             cell,
             summary_row: 1,
@@ -493,8 +550,10 @@ impl ResultFiles {
         let cell = &self.cell;
         let row = self.summary_row;
         let sheet = self.workbook.worksheet_from_index(SUMMARY_SHEET)?;
-        sheet.write_with_format(row, 0, r.name.as_str(), cell)?;
-        sheet.write_with_format(row, 1, r.org.as_str(), cell)?;
+        // Texts are cut to what a cell holds: one unit's long text must not stop the batch.
+        let fit = nianbao_excel::cell_text;
+        sheet.write_with_format(row, 0, fit(&r.name).as_ref(), cell)?;
+        sheet.write_with_format(row, 1, fit(&r.org).as_ref(), cell)?;
         sheet.write_with_format(row, 2, r.year, cell)?;
         sheet.write_with_format(row, 3, r.status, cell)?;
         sheet.write_with_format(row, 4, r.counts.errors as u32, cell)?;
@@ -535,7 +594,7 @@ impl ResultFiles {
                 f.hint.as_deref().unwrap_or(""),
             ];
             for (c, v) in values.iter().enumerate() {
-                issues.write_with_format(self.issue_row, c as u16, *v, cell)?;
+                issues.write_with_format(self.issue_row, c as u16, fit(v).as_ref(), cell)?;
             }
             self.issue_row += 1;
         }

@@ -304,20 +304,15 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
                 output_path(&dir, &checked.report.title(&checked.format), "docx")
             }
         };
+        // Both files are made before either is written: a report the workbook cannot hold
+        // (a 机关名称 beyond Excel's cell limit) leaves no DOCX behind.
         let docx = nianbao_docx::write_report_docx(
             &checked.format,
             &checked.report,
             &nianbao_docx::DocxOptions::default(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        write_atomic(
-            &docx_path,
-            &docx,
-            args.force,
-            &unit.input_files(),
-            Flush::Each,
-        )?;
-        outputs.push(docx_path.clone());
+        let mut files = vec![(docx_path.clone(), docx)];
         if let Some(x) = &args.xlsx {
             let xlsx_path = x
                 .clone()
@@ -327,15 +322,12 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
                 &checked.report,
                 &checked.findings,
             )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_atomic(
-                &xlsx_path,
-                &bytes,
-                args.force,
-                &unit.input_files(),
-                Flush::Each,
-            )?;
-            outputs.push(xlsx_path);
+            .map_err(|e| anyhow::anyhow!("{e}（未写出任何文件）"))?;
+            files.push((xlsx_path, bytes));
+        }
+        for (path, bytes) in files {
+            write_atomic(&path, &bytes, args.force, &unit.input_files(), Flush::Each)?;
+            outputs.push(path);
         }
     }
     print_or_json(
@@ -368,14 +360,39 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     let mut format: Option<std::sync::Arc<Format>> = None;
     // Every file read, so the output can never replace one of them.
     let mut inputs: Vec<PathBuf> = Vec::new();
+    // The same unit named twice (`sum u u ./u`, or its folder and its workbook) is added once:
+    // its figures must not count double.
+    let mut given = Vec::new();
     for path in &args.units {
         let unit = if path.is_dir() {
             Unit::from_dir(path)?
         } else {
             Unit::from_paths(std::slice::from_ref(path))?
         };
+        given.push((path.clone(), unit));
+    }
+    let (units, repeated) = crate::overlap::first_of_each(given, |(_, unit)| {
+        crate::overlap::identity(&unit.input_files())
+    });
+    for ((path, _), first) in &repeated {
+        let kept = units
+            .get(*first)
+            .map(|(p, _)| p.display().to_string())
+            .unwrap_or_default();
+        findings.push(
+            Finding::warning(
+                "sum.duplicate_unit",
+                format!(
+                    "单位 {} 与 {kept} 的文件相同，重复给出，只汇总一次",
+                    path.display()
+                ),
+            )
+            .at(Location::file(display_name(path))),
+        );
+    }
+    for (path, unit) in &units {
         inputs.extend(unit.input_files());
-        let (mut report, f, unit_findings) = read_unit(&unit, &Overrides::default(), &ctx.registry)
+        let (mut report, f, unit_findings) = read_unit(unit, &Overrides::default(), &ctx.registry)
             .with_context(|| format!("无法读取单位 {}", path.display()))?;
         if report.meta.org.is_empty() {
             report.meta.org = unit.name.clone();

@@ -102,7 +102,9 @@ impl Unit {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
+            // Not only regular files: a FIFO or device named like a workbook is taken, so that
+            // the reader refuses it by name instead of the unit silently lacking its workbook.
+            .filter(|p| !p.is_dir())
             .collect();
         files.sort();
         let workbook = match &config.workbook {

@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod inputs;
 mod output;
+mod overlap;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ pub struct GlobalArgs {
     /// 另外加载地区格式插件的文件夹（可多次指定）
     #[arg(long = "plugin-dir", global = true, value_name = "文件夹")]
     plugin_dirs: Vec<PathBuf>,
+    /// 仍然加载其他用户可写入或属于其他用户的插件（默认拒绝并给出警告）
+    #[arg(long = "allow-insecure-plugins", global = true)]
+    allow_insecure_plugins: bool,
     /// 界面语言（检查结果的说明文字始终为中文）
     #[arg(long, global = true, value_enum, default_value_t = Lang::Zh, value_name = "zh|en")]
     lang: Lang,
@@ -134,7 +138,7 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {
-            eprintln!("错误：{e:#}");
+            eprintln!("错误：{}", output::error_text(&e));
             ExitCode::from(EXIT_USAGE)
         }
         Err(_) => {
@@ -164,9 +168,16 @@ fn usage_error_zh(kind: clap::error::ErrorKind) -> &'static str {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let (registry, problems) = nianbao_plugins::Registry::discover(&cli.global.plugin_dirs);
+    let trust = if cli.global.allow_insecure_plugins {
+        nianbao_plugins::Trust::AllowInsecure
+    } else {
+        nianbao_plugins::Trust::OwnOnly
+    };
+    let (registry, problems) =
+        nianbao_plugins::Registry::discover_with(&cli.global.plugin_dirs, trust);
     for p in &problems {
-        eprintln!("警告：插件 {} 未能加载：{}", p.file.display(), p.message);
+        // The message names the plugin (or its folder) and says that it was not loaded.
+        eprintln!("警告：{}", p.message);
     }
     let ctx = commands::Context {
         registry,
