@@ -133,6 +133,7 @@ fn without_site_name(title: &str) -> String {
 fn article_root(document: &Html, page: &BlockReader, format: &Format) -> Option<NodeId> {
     let headings = PartHeadings::new(format);
     let mut marks: std::collections::HashMap<NodeId, u64> = std::collections::HashMap::new();
+    let mut depths: std::collections::HashMap<NodeId, usize> = std::collections::HashMap::new();
     let mut all = 0u64;
     for (para, owner) in &page.paragraphs {
         let Some((number, _)) = headings.find(para) else {
@@ -140,10 +141,17 @@ fn article_root(document: &Html, page: &BlockReader, format: &Format) -> Option<
         };
         let bit = 1u64 << (number.min(63));
         all |= bit;
+        let mut chain = Vec::new();
         let mut node = document.tree.get(*owner);
         while let Some(n) = node {
-            *marks.entry(n.id()).or_default() |= bit;
+            chain.push(n.id());
             node = n.parent();
+        }
+        // Depths come with the walk up: no second walk per element (deep pages stay linear).
+        let len = chain.len();
+        for (i, id) in chain.into_iter().enumerate() {
+            *marks.entry(id).or_default() |= bit;
+            depths.insert(id, len - 1 - i);
         }
     }
     let wanted = all.count_ones();
@@ -152,19 +160,10 @@ fn article_root(document: &Html, page: &BlockReader, format: &Format) -> Option<
     }
     // Nearly all: a heading-like line in a side bar must not pull the article up to the body.
     let enough = wanted - wanted / 5;
-    let depth = |id: NodeId| {
-        let mut d = 0usize;
-        let mut node = document.tree.get(id).and_then(|n| n.parent());
-        while let Some(n) = node {
-            d += 1;
-            node = n.parent();
-        }
-        d
-    };
     marks
         .iter()
         .filter(|(_, mask)| mask.count_ones() >= enough)
-        .map(|(id, _)| (depth(*id), *id))
+        .map(|(id, _)| (depths.get(id).copied().unwrap_or(0), *id))
         .max_by_key(|(d, id)| (*d, std::cmp::Reverse(*id)))
         .map(|(_, id)| id)
 }
