@@ -136,6 +136,29 @@ fn drawn_rows(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Vec
     rows
 }
 
+/// Which rows must stay on the page of the row below: a row inside a vertically merged label
+/// block whose block goes on (三、本年度办理结果, （三）不予公开 …), and a row without values — a
+/// band title (`第二十条第（五）项`) or a header row — which heads what follows. The last row
+/// keeps with nothing. Together with `w:cantSplit` on every row this is what both Word and
+/// LibreOffice honour: a row all of whose paragraphs are keep-with-next moves to the next page
+/// with the row after it, so a merged block is never cut and a band title never ends a page.
+fn rows_kept_with_next(spec: &TableSpec) -> Vec<bool> {
+    let layout = spec.layout();
+    let last = layout.len().saturating_sub(1);
+    layout
+        .iter()
+        .enumerate()
+        .map(|(r, slots)| {
+            let merge_goes_on = spec
+                .cells
+                .iter()
+                .any(|cell| cell.rowspan > 1 && cell.r <= r && r + 1 < cell.r + cell.rowspan);
+            let no_values = !slots.iter().any(|s| matches!(s, Slot::Value(_)));
+            r < last && (merge_goes_on || no_values)
+        })
+        .collect()
+}
+
 /// The table for a spec, with `value_text` in each value cell.
 fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Table {
     let widths = column_widths(spec);
@@ -144,8 +167,10 @@ fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Ta
     } else {
         STYLE_TABLE_SMALL
     };
+    let keep = rows_kept_with_next(spec);
     let mut rows = Vec::new();
-    for cells in drawn_rows(spec, value_text) {
+    for (r, cells) in drawn_rows(spec, value_text).into_iter().enumerate() {
+        let keep_next = keep.get(r).copied().unwrap_or(false);
         let mut col = 0;
         let mut tcs = Vec::new();
         for cell in cells {
@@ -153,6 +178,9 @@ fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Ta
             col += cell.colspan;
             // The table styles centre their text; labels of rows are set left.
             let mut paragraph = Paragraph::new().style(style);
+            if keep_next {
+                paragraph = paragraph.keep_next(true);
+            }
             if cell.left_aligned {
                 paragraph = paragraph.align(AlignmentType::Left);
             }
@@ -395,6 +423,29 @@ mod tests {
             .to_string();
         assert!(err.contains(&odd.tables[1].id), "{err}");
         assert!(templates.fill(&odd.tables[0], None).is_ok());
+    }
+
+    #[test]
+    fn merged_blocks_and_band_titles_keep_with_the_next_row() {
+        let format = Format::national_2021();
+        let t3 = format.table("table3").unwrap();
+        let keep = rows_kept_with_next(t3);
+        let block = t3
+            .cells
+            .iter()
+            .find(|c| c.text.contains("本年度办理结果"))
+            .unwrap();
+        let end = block.r + block.rowspan - 1;
+        assert!((block.r..end).all(|r| keep[r]), "{keep:?}");
+        // The block's last row is the 总计 row; 四、结转下年度 ends the table.
+        assert!(!keep[end] && !keep[keep.len() - 1], "{keep:?}");
+        let t2 = format.table("table2").unwrap();
+        let keep = rows_kept_with_next(t2);
+        for band in t2.cells.iter().filter(|c| c.text.starts_with("第二十条")) {
+            assert!(keep[band.r], "{}", band.text);
+        }
+        // A value row of 表二 followed by another band does not hold on to it.
+        assert!(keep.iter().any(|k| !k));
     }
 
     #[test]
