@@ -86,6 +86,9 @@ fn render(path: &Path, format: &Format) -> String {
         let _ = writeln!(out, "成文日期：{date}");
     }
     let _ = writeln!(out, "部分：{}", parts_line(&report));
+    for (part, headings) in subheadings(&report) {
+        let _ = writeln!(out, "  第{part}部分小标题：{}", headings.join("；"));
+    }
     let _ = writeln!(out, "\n数值（{} 个）：", report.values.len());
     for (key, cell) in &report.values {
         let value = match &cell.value {
@@ -132,6 +135,28 @@ fn render(path: &Path, format: &Format) -> String {
         }
     }
     out
+}
+
+/// Each part's sub-headings as read (standalone and run-in), in order: shows that numbering and
+/// levels were recognised, not only that paragraphs were found.
+fn subheadings(report: &Report) -> Vec<(usize, Vec<String>)> {
+    use nianbao_model::report::ParagraphLevel;
+    report
+        .parts
+        .iter()
+        .filter_map(|p| {
+            let headings: Vec<String> = p
+                .paragraphs
+                .iter()
+                .filter_map(|para| match (&para.run_in, para.level) {
+                    (Some(run_in), _) => Some(run_in.clone()),
+                    (None, ParagraphLevel::Body) => None,
+                    (None, _) => Some(para.text.clone()),
+                })
+                .collect();
+            (!headings.is_empty()).then_some((p.number as usize, headings))
+        })
+        .collect()
 }
 
 fn parts_line(report: &Report) -> String {

@@ -23,6 +23,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::DocError;
+use crate::numbering::{NumRef, Numbering};
 use crate::structure::{Block, Grid, GridCell, Para};
 
 /// The most `document.xml` may expand to: larger is a damaged or hostile file (a zip bomb).
@@ -67,15 +68,17 @@ fn read_blocks_limited(
             "不是完整的 zip 压缩包（{e}），文件可能被截断或并非 Word 文档"
         ))
     })?;
-    let mut entry = archive
-        .by_name("word/document.xml")
-        .map_err(|_| damaged("压缩包中没有正文部件 word/document.xml".to_string()))?;
     let mut xml = Vec::new();
-    entry
-        .by_ref()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut xml)
-        .map_err(|e| damaged(format!("正文部件无法解压（{e}）")))?;
+    {
+        let mut entry = archive
+            .by_name("word/document.xml")
+            .map_err(|_| damaged("压缩包中没有正文部件 word/document.xml".to_string()))?;
+        entry
+            .by_ref()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut xml)
+            .map_err(|e| damaged(format!("正文部件无法解压（{e}）")))?;
+    }
     if xml.len() as u64 > limit {
         return Err(DocError::too_large(
             file,
@@ -83,7 +86,29 @@ fn read_blocks_limited(
             limit,
         ));
     }
-    parse_document(file, &xml, reading).map_err(damaged)
+    // The lists and styles only help to show automatic numbering: a part that is missing,
+    // damaged or too large is read as absent.
+    let numbering_xml = optional_part(&mut archive, "word/numbering.xml");
+    let styles_xml = numbering_xml
+        .as_ref()
+        .and_then(|_| optional_part(&mut archive, "word/styles.xml"));
+    let mut numbering = Numbering::read(numbering_xml.as_deref(), styles_xml.as_deref());
+    parse_document(file, &xml, reading, &mut numbering).map_err(damaged)
+}
+
+/// The most `numbering.xml` or `styles.xml` may inflate to (real ones are well under 1 MB).
+const MAX_AUXILIARY_XML: u64 = 16 * 1024 * 1024;
+
+/// A part of the package read whole, or `None` when it is missing, damaged or too large.
+fn optional_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
+    let mut entry = archive.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    entry
+        .by_ref()
+        .take(MAX_AUXILIARY_XML + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= MAX_AUXILIARY_XML).then_some(bytes)
 }
 
 /// A paragraph being read, and how many table cells were open when it started (a text box may
@@ -91,6 +116,9 @@ fn read_blocks_limited(
 struct ParaFrame {
     text: String,
     cells: usize,
+    /// `w:pStyle` and `w:numPr` of the paragraph: its automatic number, if any.
+    style: Option<String>,
+    num: NumRef,
     /// Text-box paragraphs anchored in this one, in order.
     boxed: Vec<String>,
 }
@@ -251,7 +279,13 @@ fn opens_table(xml: &[u8]) -> bool {
     })
 }
 
-fn parse_document(file: &str, xml: &[u8], wanted: TableReading) -> Result<Vec<Block>, String> {
+fn parse_document(
+    file: &str,
+    xml: &[u8],
+    wanted: TableReading,
+    numbering: &mut Numbering,
+) -> Result<Vec<Block>, String> {
+    let numbered = !numbering.is_empty();
     // Events borrow from the inflated part: nothing is copied into a buffer.
     let mut reader = Reader::from_reader(xml);
     let mut out = Emitter {
@@ -283,10 +317,15 @@ fn parse_document(file: &str, xml: &[u8], wanted: TableReading) -> Result<Vec<Bl
                     skip_depth += 1;
                 } else {
                     match e.local_name().as_ref() {
-                        b"delText" | b"instrText" | b"Fallback" | b"del" => skip_depth = 1,
+                        // A revision's old paragraph properties would give the old numbering.
+                        b"delText" | b"instrText" | b"Fallback" | b"del" | b"pPrChange" => {
+                            skip_depth = 1
+                        }
                         b"p" => paras.push(ParaFrame {
                             text: String::new(),
                             cells: cell_items.len(),
+                            style: None,
+                            num: NumRef::default(),
                             boxed: Vec::new(),
                         }),
                         b"t" => in_text = true,
@@ -333,6 +372,21 @@ fn parse_document(file: &str, xml: &[u8], wanted: TableReading) -> Result<Vec<Bl
                 b"br" | b"cr" => {
                     if let Some(p) = paras.last_mut() {
                         p.text.push('\n');
+                    }
+                }
+                b"pStyle" if numbered => {
+                    if let Some(p) = paras.last_mut() {
+                        p.style = attr_val(&e);
+                    }
+                }
+                b"numId" if numbered => {
+                    if let Some(p) = paras.last_mut() {
+                        p.num.num = attr_val(&e).and_then(|v| v.trim().parse().ok());
+                    }
+                }
+                b"ilvl" if numbered => {
+                    if let Some(p) = paras.last_mut() {
+                        p.num.level = attr_val(&e).and_then(|v| v.trim().parse().ok());
                     }
                 }
                 b"gridSpan" => {
@@ -395,9 +449,17 @@ fn parse_document(file: &str, xml: &[u8], wanted: TableReading) -> Result<Vec<Bl
                 match e.local_name().as_ref() {
                     b"t" => in_text = false,
                     b"p" => {
-                        let Some(done) = paras.pop() else {
+                        let Some(mut done) = paras.pop() else {
                             continue;
                         };
+                        // Word shows the list number before the text; an empty numbered
+                        // paragraph still counts but is not given a number of its own.
+                        if numbered
+                            && let Some(label) = numbering.label(done.num, done.style.as_deref())
+                            && !done.text.trim().is_empty()
+                        {
+                            done.text.insert_str(0, &label);
+                        }
                         match paras.last_mut() {
                             // A text box's paragraph in the same cell (or body) as its anchor:
                             // lines of their own after the anchor's text.
@@ -573,8 +635,13 @@ mod tests {
              <w:p><w:r><w:t>二、主动公开政府信息情况</w:t></w:r></w:p>",
             text_box(&["框内第一段", "", "框内第二段"])
         );
-        let blocks =
-            parse_document("文本框.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
+        let blocks = parse_document(
+            "文本框.docx",
+            xml(&body).as_bytes(),
+            TableReading::All,
+            &mut Numbering::default(),
+        )
+        .unwrap();
         assert_eq!(
             paragraphs(&blocks),
             vec![
@@ -595,8 +662,13 @@ mod tests {
             "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r>{}</w:p></w:tc><w:tc><w:p><w:r><w:t>3</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
             text_box(&["注"])
         );
-        let blocks =
-            parse_document("文本框.docx", xml(&body).as_bytes(), TableReading::All).unwrap();
+        let blocks = parse_document(
+            "文本框.docx",
+            xml(&body).as_bytes(),
+            TableReading::All,
+            &mut Numbering::default(),
+        )
+        .unwrap();
         let Some(Block::Table(grid)) = blocks.first() else {
             panic!("{blocks:?}");
         };
@@ -627,7 +699,15 @@ mod tests {
     /// The body read with every table, and read until the table holding `表一`.
     fn read_all_and_until_table_one(body: &str) -> (Vec<Block>, Vec<Block>) {
         let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
-        let read = |reading| parse_document("草稿.docx", xml(body).as_bytes(), reading).unwrap();
+        let read = |reading| {
+            parse_document(
+                "草稿.docx",
+                xml(body).as_bytes(),
+                reading,
+                &mut Numbering::default(),
+            )
+            .unwrap()
+        };
         (
             read(TableReading::All),
             read(TableReading::UntilFound(&is_table_one)),

@@ -64,6 +64,7 @@ mod decode;
 mod docx;
 mod flat;
 mod html;
+mod numbering;
 mod placeholders;
 mod structure;
 mod tables;

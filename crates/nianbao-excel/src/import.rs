@@ -17,6 +17,7 @@ use nianbao_model::{
 use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
 use crate::value::{
     SumResult, a1, cell_value, date_from_serial, date_text, evaluate_sum, sums_only_blanks,
+    text_number_terms,
 };
 
 /// Name of the metadata sheet written by the template.
@@ -963,6 +964,62 @@ fn sheet_location(file: &str, sheet: &str) -> Location {
     }
 }
 
+/// A saved formula result that disagrees with the sum of its terms because some of them hold
+/// numbers typed as text: the spreadsheet's SUM skipped them, nianbao reads them. The saved
+/// result stays the total (it is what the file says, and the office sees it in Excel); the
+/// finding names the text cells so the total's own error is understood and fixed at its cause.
+fn text_left_out(
+    file: &str,
+    grid: &Grid,
+    table: &TableSpec,
+    total: &Location,
+    formula: &str,
+    saved: &CellValue,
+    kind: ValueKind,
+) -> Option<Finding> {
+    let CellValue::Number(saved) = saved else {
+        return None;
+    };
+    let SumResult::Number(sum) = evaluate_sum(grid, formula, kind) else {
+        return None;
+    };
+    if sum == *saved {
+        return None;
+    }
+    let texts = text_number_terms(grid, formula, kind);
+    if texts.is_empty() {
+        return None;
+    }
+    let total_cell = total.cell.as_deref().unwrap_or_default();
+    let named: Vec<String> = texts
+        .iter()
+        .map(|((r, c), text)| format!("{}（“{}”）", a1(*r, *c), text))
+        .collect();
+    let addresses: Vec<String> = texts.iter().map(|((r, c), _)| a1(*r, *c)).collect();
+    let mut locations = vec![total.clone()];
+    locations.extend(
+        texts
+            .iter()
+            .map(|((r, c), _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
+    );
+    Some(
+        Finding::warning(
+            "import.number_as_text",
+            format!(
+                "{}：{}中的数字是文本格式，Excel/WPS 求和时不计入，因此 {total_cell} 的公式“={formula}”保存的结果为 {saved}；按所填数字相加应为 {sum}",
+                table.name,
+                named.join("、"),
+            ),
+        )
+        .at_all(locations)
+        .expected_found(format!("{total_cell} = {sum}"), format!("{total_cell} = {saved}"))
+        .hint(format!(
+            "请把 {} 改为数字（删去空格、全角数字或“件”等字样，设置为数值格式），在 Excel 或 WPS 中重新计算后保存。",
+            addresses.join("、")
+        )),
+    )
+}
+
 fn read_placement(
     file: &str,
     grid: &Grid,
@@ -987,7 +1044,13 @@ fn read_placement(
                     if sums_only_blanks(grid, formula, kind) {
                         CellValue::Empty(String::new())
                     } else {
-                        cell_value(&cell.value, kind)
+                        let saved = cell_value(&cell.value, kind);
+                        if let Some(finding) =
+                            text_left_out(file, grid, table, &location, formula, &saved, kind)
+                        {
+                            findings.push(finding);
+                        }
+                        saved
                     }
                 }
                 Some(formula) => match evaluate_sum(grid, formula, kind) {
@@ -1408,6 +1471,60 @@ mod tests {
             .get(&ValueKey::new("review", field))
             .map(|c| c.value.clone())
             .unwrap_or_else(|| CellValue::Empty("no value".into()))
+    }
+
+    #[test]
+    fn a_number_typed_as_text_that_the_saved_total_skipped_is_named() {
+        // As Excel saves it: B3 holds the text "12 ", SUM skipped it, the saved total is 3.
+        let mut g = review_block(
+            [
+                Raw::Int(1),
+                Raw::Text("１２ ".into()),
+                Raw::Int(2),
+                Raw::Int(0),
+            ],
+            "SUM(A3:D3)",
+        );
+        if let Some(total) = g.cells.get_mut(&(2, 4)) {
+            total.value = Raw::Int(3);
+        }
+        let (report, findings) = import_grids("t.xlsx", &[g], Format::national_2021());
+        assert_eq!(review(&report, "corrected"), CellValue::Number(12.into()));
+        assert_eq!(review(&report, "total"), CellValue::Number(3.into()));
+        let finding = findings
+            .iter()
+            .find(|f| f.rule == "import.number_as_text")
+            .unwrap_or_else(|| panic!("no import.number_as_text in {findings:?}"));
+        assert!(
+            finding.message.contains("B3（“１２ ”）"),
+            "{}",
+            finding.message
+        );
+        assert!(finding.message.contains("应为 15"), "{}", finding.message);
+        let cells: Vec<_> = finding
+            .locations
+            .iter()
+            .filter_map(|l| l.cell.clone())
+            .collect();
+        assert_eq!(cells, ["E3", "B3"]);
+    }
+
+    #[test]
+    fn a_saved_total_that_counts_its_terms_says_nothing_of_text() {
+        let mut g = review_block(
+            [
+                Raw::Int(1),
+                Raw::Text("12".into()),
+                Raw::Int(2),
+                Raw::Int(0),
+            ],
+            "SUM(A3:D3)",
+        );
+        if let Some(total) = g.cells.get_mut(&(2, 4)) {
+            total.value = Raw::Int(15);
+        }
+        let (_, findings) = import_grids("t.xlsx", &[g], Format::national_2021());
+        assert!(!findings.iter().any(|f| f.rule == "import.number_as_text"));
     }
 
     #[test]

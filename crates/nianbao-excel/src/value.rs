@@ -319,6 +319,29 @@ fn walk_terms(
     Ok(())
 }
 
+/// The direct terms of a plain sum that hold a number typed as text (`12 `, `１２`, `12件`):
+/// Excel's and WPS's SUM pass over such cells, so a saved result can leave them out although
+/// nianbao reads them as numbers. In the formula's order, with the cell's text.
+pub fn text_number_terms(grid: &Grid, formula: &str, kind: ValueKind) -> Vec<((u32, u32), String)> {
+    let Some(terms) = sum_terms(formula) else {
+        return Vec::new();
+    };
+    terms
+        .into_iter()
+        .filter_map(|(r, c)| {
+            let cell = grid.get(r, c)?;
+            match (&cell.value, &cell.formula) {
+                (Raw::Text(text), None)
+                    if matches!(cell_value(&cell.value, kind), CellValue::Number(_)) =>
+                {
+                    Some(((r, c), text.clone()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Whether [`evaluate_sum`] would find the formula adds only blank cells
 /// ([`SumResult::AllBlank`]), stopping at the first number: once a term is a number the sum
 /// cannot be blank, whatever follows. For a formula whose result was saved only this decides
