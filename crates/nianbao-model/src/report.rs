@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Location;
+use crate::diagnostic::{Finding, Location};
 use crate::format::{Format, NATIONAL_2021, ValueKind};
 use crate::key::ValueKey;
 
@@ -349,6 +349,51 @@ impl Report {
         }
     }
 
+    /// The office's explicit choice that a blank value cell means 0 (`--blank-as-zero`,
+    /// `blank_as_zero = true`): every cell read as no value (blank, “/”, “—”) becomes 0 and
+    /// keeps its location, so the checks run over it and the filing document shows 0. A value
+    /// whose row or column was not found at all stays missing: there is no cell to fill. Returns
+    /// one info finding naming every cell filled, or `None` when there was none.
+    pub fn blanks_as_zero(&mut self, format: &Format) -> Option<Finding> {
+        let mut filled: Vec<(String, Location)> = Vec::new();
+        for key in format.value_keys() {
+            let Some(cell) = self.values.get_mut(&key) else {
+                continue;
+            };
+            if !matches!(cell.value, CellValue::Empty(_)) {
+                continue;
+            }
+            cell.value = CellValue::Number(Decimal::ZERO);
+            let label = format.value_label(&key);
+            let location = cell
+                .source
+                .clone()
+                .unwrap_or_default()
+                .with_value(key.to_string(), label.clone());
+            filled.push((label, location));
+        }
+        if filled.is_empty() {
+            return None;
+        }
+        const NAMED: usize = 5;
+        let mut named: Vec<String> = filled.iter().take(NAMED).map(|(l, _)| l.clone()).collect();
+        if filled.len() > NAMED {
+            named.push(format!("等 {} 个", filled.len()));
+        }
+        Some(
+            Finding::info(
+                "values.blank_as_zero",
+                format!(
+                    "按“空白按 0 处理”的设置，{} 个未填写的数值按 0 检查并写入报告：{}",
+                    filled.len(),
+                    named.join("、")
+                ),
+            )
+            .at_all(filled.into_iter().map(|(_, l)| l))
+            .hint("这些单元格在统计表中仍为空白；如其中有尚未统计的数，请填写实际数字后重新检查。"),
+        )
+    }
+
     /// The number held by a value, if it has one.
     pub fn number(&self, key: &ValueKey) -> Option<Decimal> {
         self.values.get(key).and_then(Cell::number_value)
@@ -653,6 +698,45 @@ mod tests {
         } else {
             panic!("not numbers");
         }
+    }
+
+    #[test]
+    fn blanks_become_zero_only_where_a_cell_was_read() {
+        let format = Format::national_2021();
+        let mut report = Report::new("某局", 2024);
+        let blank = ValueKey::new("regulations", "made");
+        let slash = ValueKey::new("regulations", "repealed");
+        let written = ValueKey::new("regulations", "valid");
+        report.values.insert(
+            blank.clone(),
+            Cell {
+                value: CellValue::Empty(String::new()),
+                source: Some(Location::sheet_cell("统计表.xlsx", "表二", "B3")),
+            },
+        );
+        report.values.insert(
+            slash.clone(),
+            Cell {
+                value: CellValue::Empty("/".into()),
+                source: None,
+            },
+        );
+        report.set(written.clone(), Decimal::from(7), None);
+        let finding = report.blanks_as_zero(format).expect("two cells filled");
+        assert_eq!(report.number(&blank), Some(Decimal::ZERO));
+        assert_eq!(report.number(&slash), Some(Decimal::ZERO));
+        assert_eq!(report.number(&written), Some(Decimal::from(7)));
+        // A value never read (its row was not found) is not made up.
+        assert_eq!(report.values.len(), 3);
+        assert_eq!(finding.rule, "values.blank_as_zero");
+        assert_eq!(finding.locations.len(), 2);
+        assert_eq!(finding.locations[0].cell.as_deref(), Some("B3"));
+        assert!(
+            finding.message.contains("2 个未填写的数值"),
+            "{}",
+            finding.message
+        );
+        assert!(report.blanks_as_zero(format).is_none());
     }
 
     #[test]

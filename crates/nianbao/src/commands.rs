@@ -22,6 +22,24 @@ pub struct Context {
     pub lang: Lang,
 }
 
+/// The years a report can be for: the 条例 took effect on 2008-05-01.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2008..=2100;
+
+/// A report year from the command line: four digits within [`YEARS`] (`24` is refused, not
+/// read as 0024 or 2024).
+pub fn parse_year(text: &str) -> Result<i32, String> {
+    let digits = text.trim().trim_end_matches('年');
+    match digits.parse::<i32>() {
+        Ok(year) if YEARS.contains(&year) => Ok(year),
+        Ok(_) => Err(format!(
+            "年度应为 {} 至 {} 之间的四位年份，如 2024",
+            YEARS.start(),
+            YEARS.end()
+        )),
+        Err(_) => Err("年度应为四位数字的年份，如 2024".to_string()),
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// 新建的报告文件夹（默认为当前文件夹下以机关名称命名的文件夹）
@@ -31,7 +49,7 @@ pub struct InitArgs {
     #[arg(long = "org", visible_alias = "机关", value_name = "机关名称")]
     org: String,
     /// 报告年度（如 2024）
-    #[arg(long, visible_alias = "年度", value_name = "年度")]
+    #[arg(long, visible_alias = "年度", value_name = "年度", value_parser = parse_year)]
     year: i32,
     /// 行政级别：省级、市级、县级、乡镇、部门
     #[arg(long, value_name = "级别")]
@@ -56,7 +74,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "机关名称")]
     pub org: Option<String>,
     /// 报告年度（文件中没有或需要更正时）
-    #[arg(long, value_name = "年度")]
+    #[arg(long, value_name = "年度", value_parser = parse_year)]
     pub year: Option<i32>,
     /// 报告格式 id（覆盖 report.toml 中的 format）
     #[arg(long, value_name = "格式")]
@@ -113,7 +131,7 @@ pub struct SumArgs {
     #[arg(long, value_name = "机关名称", default_value = "汇总")]
     org: String,
     /// 报告年度（默认取各单位的年度）
-    #[arg(long, value_name = "年度")]
+    #[arg(long, value_name = "年度", value_parser = parse_year)]
     year: Option<i32>,
     /// 上级（本级政府）报告：核对其数值是否等于各单位之和
     #[arg(long, value_name = "报告")]
@@ -290,8 +308,11 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
     let checked = check_unit(&unit, &args.input.overrides(), &ctx.registry)?;
     let errors = has_errors(&checked.findings);
     let mut outputs = Vec::new();
+    let mut write_error = None;
     if !errors || args.allow_errors {
         let docx_path = match &args.output {
+            // An existing folder given as -o: the report goes into it under its own name.
+            Some(p) if p.is_dir() => output_path(p, &checked.report.title(&checked.format), "docx"),
             Some(p) => p.clone(),
             None => {
                 // Into the folder's 输出/ subfolder, which is never read as input, so the next
@@ -314,9 +335,13 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut files = vec![(docx_path.clone(), docx)];
         if let Some(x) = &args.xlsx {
-            let xlsx_path = x
-                .clone()
-                .unwrap_or_else(|| docx_path.with_extension("xlsx"));
+            let xlsx_path = match x {
+                Some(dir) if dir.is_dir() => {
+                    output_path(dir, &checked.report.title(&checked.format), "xlsx")
+                }
+                Some(path) => path.clone(),
+                None => docx_path.with_extension("xlsx"),
+            };
             let bytes = nianbao_excel::write_report_workbook(
                 &checked.format,
                 &checked.report,
@@ -326,7 +351,14 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
             files.push((xlsx_path, bytes));
         }
         for (path, bytes) in files {
-            write_atomic(&path, &bytes, args.force, &unit.input_files(), Flush::Each)?;
+            // A refusal to write (the file exists, the folder is read-only) comes after the check
+            // results: the office sees what was found, then why nothing was written.
+            if let Err(e) =
+                write_atomic(&path, &bytes, args.force, &unit.input_files(), Flush::Each)
+            {
+                write_error = Some(e);
+                break;
+            }
             outputs.push(path);
         }
     }
@@ -338,6 +370,12 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         args.input.json,
         &outputs,
     )?;
+    if let Some(e) = write_error {
+        for p in &outputs {
+            eprintln!("已生成：{}", p.display());
+        }
+        return Err(e);
+    }
     if !args.input.json {
         let mut err = std::io::stderr().lock();
         if outputs.is_empty() {

@@ -116,15 +116,7 @@ fn main() -> ExitCode {
             return ExitCode::from(0);
         }
         Err(e) => {
-            eprintln!("用法错误：{}", usage_error_zh(e.kind()));
-            let detail = e.to_string();
-            let lines: Vec<&str> = detail
-                .lines()
-                .map(|l| l.trim().trim_start_matches("error: "))
-                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-                .filter(|l| !l.is_empty())
-                .collect();
-            eprintln!("  （{}）", lines.join(" "));
+            eprintln!("用法错误：{}", usage_error_zh(&e));
             eprintln!("运行 nianbao --help 或 nianbao <命令> --help 查看用法。");
             return ExitCode::from(EXIT_USAGE);
         }
@@ -150,20 +142,66 @@ fn main() -> ExitCode {
     }
 }
 
-/// A Chinese headline for clap's usage errors (clap's own text follows in brackets).
-fn usage_error_zh(kind: clap::error::ErrorKind) -> &'static str {
-    use clap::error::ErrorKind as K;
-    match kind {
-        K::MissingRequiredArgument => "缺少必需的参数",
-        K::UnknownArgument => "无法识别的参数",
-        K::InvalidValue | K::ValueValidation => "参数值无效",
-        K::InvalidSubcommand => {
-            "无法识别的命令（可用命令：init、check、build、batch、sum、formats）"
+/// A clap usage error in Chinese, from the error's context (the argument, the value, clap's
+/// suggestion), never clap's English text.
+fn usage_error_zh(e: &clap::Error) -> String {
+    use clap::error::{ContextKind as C, ContextValue, ErrorKind as K};
+    let text = |kind: C| -> Option<String> {
+        match e.get(kind)? {
+            ContextValue::String(s) => Some(s.clone()),
+            ContextValue::Strings(v) => Some(v.join("、")),
+            ContextValue::StyledStr(s) => Some(s.to_string()),
+            ContextValue::StyledStrs(v) => Some(
+                v.iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
+            ContextValue::Number(n) => Some(n.to_string()),
+            _ => None,
         }
-        K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => "请指定命令",
-        K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => "参数个数不对",
-        K::ArgumentConflict => "参数相互冲突",
-        _ => "命令行参数有误",
+    };
+    let arg = text(C::InvalidArg).unwrap_or_default();
+    let suggestion = |kind: C| {
+        text(kind)
+            .map(|s| format!("；是否要输入“{s}”？"))
+            .unwrap_or_default()
+    };
+    match e.kind() {
+        K::UnknownArgument => format!("无法识别的参数“{arg}”{}", suggestion(C::SuggestedArg)),
+        K::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        K::InvalidValue | K::ValueValidation => {
+            let value = text(C::InvalidValue).unwrap_or_default();
+            // A value parser of ours gives its reason in Chinese as the error's source.
+            let reason = std::error::Error::source(e)
+                .map(|r| format!("：{r}"))
+                .unwrap_or_default();
+            let valid = text(C::ValidValue)
+                .map(|v| format!("；可选值：{v}"))
+                .unwrap_or_default();
+            if value.is_empty() {
+                format!("参数 {arg} 缺少取值{valid}")
+            } else {
+                format!("参数 {arg} 的值“{value}”无效{reason}{valid}")
+            }
+        }
+        K::InvalidSubcommand => format!(
+            "无法识别的命令“{}”（可用命令：init、check、build、batch、sum、formats）{}",
+            text(C::InvalidSubcommand).unwrap_or_default(),
+            suggestion(C::SuggestedSubcommand)
+        ),
+        K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "请指定命令（init、check、build、batch、sum、formats）".to_string()
+        }
+        K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => {
+            format!("参数 {arg} 的取值个数不对")
+        }
+        K::ArgumentConflict => format!(
+            "参数 {arg} 不能与 {} 同时使用",
+            text(C::PriorArg).unwrap_or_default()
+        ),
+        K::NoEquals => format!("参数 {arg} 须用“=”给出取值"),
+        _ => "命令行参数有误".to_string(),
     }
 }
 
