@@ -5,8 +5,10 @@
 //!   LibreOffice and to PNG pages with pdftoppm under `target/render/`, for a person to look at.
 //! - `plugins`: builds the regional format plugins and collects them in `target/plugins/`.
 //! - `bench`: generates a corpus and prints speed and memory figures (see README, 性能).
+//! - `dist`: the release folder and archive an office without Rust receives (`target/dist/`).
 
 mod bench;
+mod dist;
 mod plugins;
 
 use std::path::{Path, PathBuf};
@@ -23,16 +25,17 @@ fn main() -> Result<()> {
         "plugins" => {
             let release = args.iter().any(|a| a == "--release");
             let out = root.join("target").join("plugins");
-            let built = plugins::build_plugins(release, &out)?;
+            let built = plugins::build_plugins(if release { "release" } else { "dev" }, &out)?;
             for p in built {
                 println!("{}", p.display());
             }
             Ok(())
         }
         "bench" => bench::run(&root, &args[1..]),
+        "dist" => dist::run(&root),
         _ => {
             println!(
-                "cargo xtask <task>\n\n  render    生成示例与淮安样例的 DOCX、PDF 和 PNG 页面（target/render/）\n  plugins   构建地区格式插件到 target/plugins/（加 --release 构建发布版）\n  bench     性能与内存基准（见 README“性能”）"
+                "cargo xtask <task>\n\n  render    生成示例与淮安样例的 DOCX、PDF 和 PNG 页面（target/render/）\n  plugins   构建地区格式插件到 target/plugins/（加 --release 构建发布版）\n  bench     性能与内存基准（见 README“性能”）\n  dist      打包发行版（可执行文件、地区格式插件、示例、说明）到 target/dist/"
             );
             Ok(())
         }
@@ -56,13 +59,22 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Builds the `nianbao` binary (release) and returns its path.
 pub fn nianbao_binary(root: &Path) -> Result<PathBuf> {
+    nianbao_binary_with(root, "release")
+}
+
+/// Builds the `nianbao` binary with a cargo profile and returns its path.
+pub fn nianbao_binary_with(root: &Path, profile: &str) -> Result<PathBuf> {
     run(Command::new(env!("CARGO")).current_dir(root).args([
         "build",
-        "--release",
+        "--profile",
+        profile,
         "-p",
         "nianbao",
     ]))?;
-    Ok(root.join("target").join("release").join("nianbao"))
+    Ok(root
+        .join("target")
+        .join(profile)
+        .join(format!("nianbao{}", std::env::consts::EXE_SUFFIX)))
 }
 
 fn render(root: &Path) -> Result<()> {

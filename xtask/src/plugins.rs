@@ -38,16 +38,13 @@ fn plugin_packages(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Builds the plugins (debug or release) and copies their libraries into `out_dir`. Returns the
-/// copied files.
-pub fn build_plugins(release: bool, out_dir: &Path) -> Result<Vec<PathBuf>> {
+/// Builds the plugins with a cargo profile (`dev`, `release`, `distribution`) and copies their
+/// libraries into `out_dir`. Returns the copied files.
+pub fn build_plugins(profile: &str, out_dir: &Path) -> Result<Vec<PathBuf>> {
     let root = crate::project_root();
     let packages = plugin_packages(&root)?;
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(&root).arg("build");
-    if release {
-        cmd.arg("--release");
-    }
+    cmd.current_dir(&root).args(["build", "--profile", profile]);
     for package in &packages {
         cmd.args(["-p", package]);
     }
@@ -57,7 +54,8 @@ pub fn build_plugins(release: bool, out_dir: &Path) -> Result<Vec<PathBuf>> {
         Some(dir) => root.join(dir),
         None => root.join("target"),
     };
-    let profile = target.join(if release { "release" } else { "debug" });
+    // Cargo's folder for the dev profile is `debug`; every other profile has its own name.
+    let profile = target.join(if profile == "dev" { "debug" } else { profile });
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("无法创建目录 {}", out_dir.display()))?;
     let mut copied = Vec::new();
