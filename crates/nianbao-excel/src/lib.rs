@@ -136,12 +136,18 @@ pub enum ExcelError {
 /// Reads tables 2–4 (and the metadata sheet, if present) from a workbook file. Findings name
 /// the file by its file name.
 pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelError> {
+    let (display_name, bytes) = read_workbook_file(path)?;
+    import_workbook_bytes(&display_name, &bytes, format)
+}
+
+/// A workbook file's name as findings show it and its bytes, read the one way every input is
+/// read: a regular file only, with the [`MAX_FILE_BYTES`] bound, so a FIFO or `/dev/zero` named
+/// as the workbook is refused for what it is instead of blocking or filling memory.
+pub fn read_workbook_file(path: &Path) -> Result<(String, Vec<u8>), ExcelError> {
     let display_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    // A regular file only, read with a bound: a FIFO or `/dev/zero` named as the workbook is
-    // refused for what it is instead of blocking or filling memory.
     let bytes = nianbao_fs::read_regular(path, MAX_FILE_BYTES as u64).map_err(|e| match e {
         nianbao_fs::InputError::TooLarge { size, .. } => ExcelError::TooLarge {
             file: display_name.clone(),
@@ -155,7 +161,7 @@ pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelEr
             reason: other.reason(),
         },
     })?;
-    import_workbook_bytes(&display_name, &bytes, format)
+    Ok((display_name, bytes))
 }
 
 /// Reads tables 2–4 (and the metadata sheet, if present) from a workbook given as bytes.
