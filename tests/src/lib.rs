@@ -462,6 +462,7 @@ pub fn process_unit_timed(
         workbook: Some((WORKBOOK_FILE.to_string(), workbook.to_vec())),
         documents: vec![(DRAFT_FILE.to_string(), draft.to_vec())],
         previous: None,
+        choose_draft: false,
     };
     let mut phase_clock = |phase: Phase, took| clock(phase.label(), took);
     let checked = nianbao_pipeline::check_unit_timed(

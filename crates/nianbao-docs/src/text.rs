@@ -59,12 +59,46 @@ fn md_separator_re() -> Option<&'static Regex> {
         .as_ref()
 }
 
+/// Removes Markdown's HTML comments (`<!-- … -->`, also over several lines) from one line;
+/// `open` says whether a comment is still open from the lines before. A comment is a note to
+/// the writer (the template's own notes are such comments) and never text of the report.
+fn without_comments(line: &str, open: &mut bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        if *open {
+            match rest.find("-->") {
+                Some(end) => {
+                    rest = &rest[end + 3..];
+                    *open = false;
+                }
+                None => return out,
+            }
+        }
+        match rest.find("<!--") {
+            Some(start) => {
+                out.push_str(&rest[..start]);
+                rest = &rest[start + 4..];
+                *open = true;
+            }
+            None => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
 pub(crate) fn read_lines(source: &str, markdown: bool) -> Lines {
     let mut lines = Vec::new();
+    let mut in_comment = false;
     for (i, raw) in source.lines().enumerate() {
         let mut text = raw.trim_end_matches(['\r', '\u{c}']).replace('\u{c}', "");
         if markdown {
-            if md_separator_re().is_some_and(|re| re.is_match(&text)) {
+            let had_comment = in_comment || text.contains("<!--");
+            text = without_comments(&text, &mut in_comment);
+            let only_comment = had_comment && text.trim().is_empty();
+            if only_comment || md_separator_re().is_some_and(|re| re.is_match(&text)) {
                 text.clear();
             } else {
                 text = strip_markdown(&text);
@@ -113,6 +147,19 @@ fn strip_emphasis(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_comments_are_not_text() {
+        let lines = read_lines(
+            "甲<!-- 注 -->乙\n<!-- 多行\n注释 -->\n丙 <!-- a --> 丁 <!-- b\n-->戊\n",
+            true,
+        );
+        let texts: Vec<&str> = lines.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["甲乙", "", "", "丙  丁", "戊"]);
+        // In plain text the same characters are text.
+        let plain = read_lines("<!-- 注 -->", false);
+        assert_eq!(plain.lines[0].text, "<!-- 注 -->");
+    }
 
     #[test]
     fn markdown_is_reduced_to_words() {

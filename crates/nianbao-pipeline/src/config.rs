@@ -41,6 +41,9 @@ pub struct ReportConfig {
     /// Last year's report (any readable form), for the cross-year checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PathBuf>,
+    /// Blank value cells count as 0 (the office's explicit choice; by default they are 未填写).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank_as_zero: Option<bool>,
 }
 
 pub const CONFIG_FILE: &str = "report.toml";
@@ -195,7 +198,9 @@ impl ReportConfig {
         Ok(format!(
             "# nianbao 报告设置。机关名称、年度等也可以在统计表的“基本信息”工作表中填写。\n\
              # level 可填：省级、市级、县级、乡镇、部门；date 为成文日期（YYYY-MM-DD）；\n\
-             # previous 可指向上一年度报告（文件夹、xlsx、docx、html 或 txt），用于跨年度核对。\n\n{body}"
+             # previous 可指向上一年度报告（文件夹、xlsx、docx、html 或 txt），用于跨年度核对。\n\
+             # 文稿：草稿.docx 和 草稿.md 任选其一撰写，自动采用已撰写的一份；也可写 draft = \"草稿.md\" 指定。\n\
+             # blank_as_zero = true：统计表中留空的数值按 0 处理（默认按“未填写”处理）。\n\n{body}"
         ))
     }
 }

@@ -40,6 +40,12 @@ pub trait UnitInputs: Send + Sync {
     fn document_count(&self) -> usize;
     /// Document `index` (below [`UnitInputs::document_count`]), read with the documents' bound.
     fn document(&self, index: usize) -> Result<InputFile<'_>>;
+    /// Whether the documents are candidates for the one draft (a folder with 草稿.docx and
+    /// 草稿.md and no `draft = …`): the pipeline then uses the one that was written. Otherwise
+    /// every document is read (loose files given together).
+    fn chooses_draft(&self) -> bool {
+        false
+    }
     /// Last year's report, when one is named.
     fn previous(&self) -> Result<Option<Previous>>;
 }
@@ -77,6 +83,8 @@ pub struct Unit {
     /// Last year's report named on the command line (or found by `batch --previous-dir`); it
     /// wins over `report.toml`'s `previous`.
     pub previous: Option<PathBuf>,
+    /// The documents are candidates for the draft ([`UnitInputs::chooses_draft`]).
+    pub choose_draft: bool,
 }
 
 impl Unit {
@@ -149,22 +157,23 @@ impl Unit {
             anyhow::anyhow!("{}", problem.text(&format!("文件夹 {} 中", dir.display())))
         })?;
         let workbook = match &config.workbook {
-            Some(w) => Some(dir.join(w)),
+            Some(w) => Some(named_in(
+                dir,
+                "workbook",
+                w,
+                &file_names,
+                FileKind::Workbook,
+            )?),
             None => chosen.workbook.and_then(|i| files.get(i).cloned()),
         };
         let documents = match &config.draft {
-            Some(d) => vec![dir.join(d)],
+            Some(d) => vec![named_in(dir, "draft", d, &file_names, FileKind::Document)?],
             None => chosen
                 .documents
                 .iter()
                 .filter_map(|&i| files.get(i).cloned())
                 .collect(),
         };
-        for f in workbook.iter().chain(&documents) {
-            if !f.exists() {
-                bail!("report.toml 指定的文件不存在：{}", f.display());
-            }
-        }
         Ok(Unit {
             name: dir
                 .file_name()
@@ -175,6 +184,7 @@ impl Unit {
             workbook,
             documents,
             previous: None,
+            choose_draft: chosen.choose_draft,
         })
     }
 
@@ -192,6 +202,36 @@ impl Unit {
 /// folder's own files, so what nianbao wrote there is never taken as input.
 pub const OUTPUT_DIR: &str = "输出";
 
+/// A file `report.toml` names (`workbook = …`, `draft = …`), relative to the folder; when it
+/// is not there, the message says which line to fix and what the folder holds instead.
+fn named_in(
+    dir: &Path,
+    key: &str,
+    named: &Path,
+    file_names: &[String],
+    kind: FileKind,
+) -> Result<PathBuf> {
+    let path = dir.join(named);
+    if path.exists() {
+        return Ok(path);
+    }
+    let present: Vec<&str> = file_names
+        .iter()
+        .filter(|n| classify(Path::new(n.as_str())) == Some(kind))
+        .map(String::as_str)
+        .collect();
+    let instead = if present.is_empty() {
+        "文件夹中没有这类文件".to_string()
+    } else {
+        format!("文件夹中现有：{}", present.join("、"))
+    };
+    bail!(
+        "{} 中 {key} = \"{}\" 指定的文件不存在（{instead}）。请改正 report.toml 中的这一行，或删去这一行由 nianbao 自动选用",
+        dir.join(CONFIG_FILE).display(),
+        named.display()
+    )
+}
+
 fn has_ext(name: &str, ext: &str) -> bool {
     Path::new(name)
         .extension()
@@ -202,14 +242,16 @@ fn has_ext(name: &str, ext: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Chosen {
     pub workbook: Option<usize>,
+    /// The documents; when [`Chosen::choose_draft`], the candidates for the draft, DOCX first.
     pub documents: Vec<usize>,
+    /// Several documents and no `draft = …`: the one that was written is the draft.
+    pub choose_draft: bool,
 }
 
 /// Why a unit's files could not be chosen: several candidates and nothing saying which.
 #[derive(Debug)]
 pub enum ChoiceProblem {
     Workbooks(Vec<String>),
-    Drafts(Vec<String>),
 }
 
 impl ChoiceProblem {
@@ -220,17 +262,14 @@ impl ChoiceProblem {
                 "{place}有多个统计表（{}），请在 report.toml 中用 workbook = \"…\" 指定",
                 names.join("、")
             ),
-            ChoiceProblem::Drafts(names) => format!(
-                "{place}有多个文稿（{}），请在 report.toml 中用 draft = \"…\" 指定",
-                names.join("、")
-            ),
         }
     }
 }
 
 /// Chooses a unit's workbook and draft among its files (sorted by name), unless `report.toml`
-/// names them: the one workbook, and the one document — a folder made by `nianbao init` has the
-/// draft twice (DOCX and Markdown), and then the DOCX is taken.
+/// names them: the one workbook; the one document, or — a folder made by `nianbao init` has the
+/// draft twice (DOCX and Markdown) — the documents as candidates, of which the pipeline takes
+/// the one that was written ([`UnitInputs::chooses_draft`]).
 pub fn choose_files(names: &[String], config: &ReportConfig) -> Result<Chosen, ChoiceProblem> {
     let of_kind = |kind: FileKind| -> Vec<usize> {
         (0..names.len())
@@ -247,17 +286,11 @@ pub fn choose_files(names: &[String], config: &ReportConfig) -> Result<Chosen, C
         chosen.workbook = found.first().copied();
     }
     if config.draft.is_none() {
-        let found = of_kind(FileKind::Document);
-        let docx: Vec<usize> = found
-            .iter()
-            .copied()
-            .filter(|&i| has_ext(&names[i], "docx"))
-            .collect();
-        let documents = if docx.len() == 1 { docx } else { found };
-        if documents.len() > 1 {
-            return Err(ChoiceProblem::Drafts(listed(&documents)));
-        }
-        chosen.documents = documents;
+        let mut found = of_kind(FileKind::Document);
+        // DOCX first: when no candidate was written, the Word draft is the one used.
+        found.sort_by_key(|&i| !has_ext(&names[i], "docx"));
+        chosen.choose_draft = found.len() > 1;
+        chosen.documents = found;
     }
     Ok(chosen)
 }
@@ -307,6 +340,10 @@ impl UnitInputs for Unit {
         })
     }
 
+    fn chooses_draft(&self) -> bool {
+        self.choose_draft
+    }
+
     fn previous(&self) -> Result<Option<Previous>> {
         // report.toml's `previous = …` is relative to its folder.
         let named = self.previous.clone().or_else(|| {
@@ -343,6 +380,8 @@ pub struct MemoryUnit {
     pub workbook: Option<(String, Vec<u8>)>,
     pub documents: Vec<(String, Vec<u8>)>,
     pub previous: Option<Box<MemoryUnit>>,
+    /// The documents are candidates for the draft ([`UnitInputs::chooses_draft`]).
+    pub choose_draft: bool,
 }
 
 impl MemoryUnit {
@@ -392,6 +431,7 @@ impl MemoryUnit {
             name: name.to_string(),
             workbook: workbook.and_then(&mut take),
             documents: documents.into_iter().filter_map(&mut take).collect(),
+            choose_draft: config.draft.is_none() && chosen.choose_draft,
             config,
             previous: None,
         })
@@ -427,6 +467,10 @@ impl UnitInputs for MemoryUnit {
             name: name.clone(),
             bytes: Cow::Borrowed(bytes),
         })
+    }
+
+    fn chooses_draft(&self) -> bool {
+        self.choose_draft
     }
 
     fn previous(&self) -> Result<Option<Previous>> {

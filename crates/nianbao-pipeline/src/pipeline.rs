@@ -38,6 +38,9 @@ pub struct Overrides {
     pub org: Option<String>,
     pub year: Option<i32>,
     pub format: Option<String>,
+    /// Blank value cells count as 0 (`--blank-as-zero`; report.toml's `blank_as_zero = true`
+    /// asks the same).
+    pub blank_as_zero: bool,
     pub origin: OverrideOrigin,
 }
 
@@ -161,6 +164,9 @@ fn read_unit_timed(
         have_values = !report.values.is_empty();
     }
     laps.lap(Phase::ImportWorkbook);
+    // Drafts offered as candidates (草稿.docx and 草稿.md of `nianbao init`) are all read, then
+    // the one that was written is taken; other documents are taken in order.
+    let mut candidates = Vec::new();
     for index in 0..unit.document_count() {
         let file = unit.document(index)?;
         // With the numbers in hand (from the workbook, or an earlier document) a draft's tables
@@ -174,28 +180,27 @@ fn read_unit_timed(
         let imported =
             nianbao_docs::read_document_bytes_with(&file.name, &file.bytes, &format, table_values)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let doc = imported.report;
-        findings.extend(imported.findings);
-        take_meta(&mut report, &doc, &file.name, &mut sources, &mut findings);
-        if doc.has_prose() || !doc.opening.is_empty() {
-            report.opening = doc.opening;
-            report.parts = doc.parts;
-            report.closing = doc.closing;
+        if unit.chooses_draft() {
+            candidates.push((file.name.clone(), imported));
+        } else {
+            let mut taking = Taking {
+                report: &mut report,
+                findings: &mut findings,
+                sources: &mut sources,
+                have_values: &mut have_values,
+            };
+            taking.document(&file.name, imported);
         }
-        if have_values {
-            if imported.has_tables {
-                findings.push(
-                    Finding::info(
-                        "input.values_ignored",
-                        format!("{} 中的表格数值未采用：以统计表中的数值为准", file.name),
-                    )
-                    .at(Location::file(file.name.clone())),
-                );
-            }
-        } else if !doc.values.is_empty() {
-            report.values = doc.values;
-            have_values = true;
-        }
+    }
+    if !candidates.is_empty() {
+        let chosen = choose_written_draft(unit.name(), &format, &mut candidates, &mut findings)?;
+        let mut taking = Taking {
+            report: &mut report,
+            findings: &mut findings,
+            sources: &mut sources,
+            have_values: &mut have_values,
+        };
+        taking.document(&chosen.0, chosen.1);
     }
     laps.lap(Phase::ReadDocuments);
     if !have_values {
@@ -245,9 +250,144 @@ fn read_unit_timed(
         meta_from_name(unit, &format, &mut report, &mut findings);
     }
     report.meta.format = format.id.clone();
+    // Before placeholders, so that the text cites the 0 the tables will show.
+    if overrides.blank_as_zero || unit.config().blank_as_zero == Some(true) {
+        findings.extend(report.blanks_as_zero(&format));
+    }
     findings.extend(nianbao_docs::render_placeholders(&mut report));
     laps.lap(Phase::Placeholders);
     Ok((report, format, findings))
+}
+
+/// What reading a unit has gathered so far, for taking one more document into it.
+struct Taking<'a> {
+    report: &'a mut Report,
+    findings: &'a mut Vec<Finding>,
+    sources: &'a mut MetaSources,
+    have_values: &'a mut bool,
+}
+
+impl Taking<'_> {
+    /// A document's metadata, prose (when it has any) and — unless the numbers are already in
+    /// hand — its tables' values.
+    fn document(&mut self, name: &str, imported: nianbao_docs::Imported) {
+        let doc = imported.report;
+        self.findings.extend(imported.findings);
+        take_meta(self.report, &doc, name, self.sources, self.findings);
+        if doc.has_prose() || !doc.opening.is_empty() {
+            self.report.opening = doc.opening;
+            self.report.parts = doc.parts;
+            self.report.closing = doc.closing;
+        }
+        if *self.have_values {
+            if imported.has_tables {
+                self.findings.push(
+                    Finding::info(
+                        "input.values_ignored",
+                        format!("{name} 中的表格数值未采用：以统计表中的数值为准"),
+                    )
+                    .at(Location::file(name.to_string())),
+                );
+            }
+        } else if !doc.values.is_empty() {
+            self.report.values = doc.values;
+            *self.have_values = true;
+        }
+    }
+}
+
+/// The text a reader sees in a document: opening, each part's paragraphs, closing.
+fn prose_of(report: &Report) -> Vec<(u8, Option<&str>, &str)> {
+    fn paragraph(part: u8, p: &nianbao_model::report::Paragraph) -> (u8, Option<&str>, &str) {
+        (part, p.run_in.as_deref(), p.text.as_str())
+    }
+    let mut prose: Vec<_> = report.opening.iter().map(|p| paragraph(0, p)).collect();
+    for part in &report.parts {
+        prose.extend(part.paragraphs.iter().map(|p| paragraph(part.number, p)));
+    }
+    prose.extend(report.closing.iter().map(|p| paragraph(9, p)));
+    prose
+}
+
+/// Whether a draft was written: its text differs from the draft `nianbao init` makes for its own
+/// title's body and year (so a report.toml edited since init does not make an untouched draft
+/// look written), read the same way. A document of another kind than init's drafts counts as
+/// written when it has any prose.
+fn is_written(name: &str, imported: &nianbao_docs::Imported, format: &Format) -> bool {
+    let meta = &imported.report.meta;
+    let lower = name.to_lowercase();
+    let skeleton = if lower.ends_with(".docx") {
+        nianbao_docx::write_draft_skeleton(format, meta).ok()
+    } else if lower.ends_with(".md") {
+        Some(nianbao_docs::markdown_skeleton(format, meta).into_bytes())
+    } else {
+        None
+    };
+    let template = skeleton.and_then(|bytes| {
+        nianbao_docs::read_document_bytes_with(
+            name,
+            &bytes,
+            format,
+            nianbao_docs::TableValues::Skip,
+        )
+        .ok()
+    });
+    match template {
+        Some(template) => prose_of(&imported.report) != prose_of(&template.report),
+        None => imported.report.has_prose() || !imported.report.opening.is_empty(),
+    }
+}
+
+/// Of several candidate drafts, the one that was written; when none was, the first (the DOCX);
+/// when more than one was, an error asking which (`draft = …`). The choice is named in an info
+/// finding, so the office sees which file its report was made from.
+fn choose_written_draft(
+    unit: &str,
+    format: &Format,
+    candidates: &mut Vec<(String, nianbao_docs::Imported)>,
+    findings: &mut Vec<Finding>,
+) -> Result<(String, nianbao_docs::Imported)> {
+    let written: Vec<usize> = (0..candidates.len())
+        .filter(|&i| is_written(&candidates[i].0, &candidates[i].1, format))
+        .collect();
+    let names = |indices: &mut dyn Iterator<Item = usize>| -> String {
+        indices
+            .map(|i| candidates[i].0.clone())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let (pick, message) = match written.as_slice() {
+        [] => (
+            0,
+            format!(
+                "{} 份文稿（{}）都还是模板，没有撰写的正文：以 {} 为准",
+                candidates.len(),
+                names(&mut (0..candidates.len())),
+                candidates[0].0
+            ),
+        ),
+        [one] => (
+            *one,
+            format!(
+                "采用已撰写的文稿 {}（{} 未改动，仍是模板，未采用）",
+                candidates[*one].0,
+                names(&mut (0..candidates.len()).filter(|i| i != one))
+            ),
+        ),
+        several => bail!(
+            "“{unit}”中有 {} 份已撰写的文稿（{}），无法确定以哪一份为准：请在 report.toml 中写明 draft = \"{}\"（或所用的另一份），或删去不用的一份",
+            several.len(),
+            names(&mut several.iter().copied()),
+            candidates[several[0]].0
+        ),
+    };
+    let chosen = candidates.swap_remove(pick);
+    findings.push(
+        Finding::info("input.draft_chosen", message)
+            .at(Location::file(chosen.0.clone()))
+            .hint("如需指定文稿，请在 report.toml 中写明 draft = \"文件名\"。"),
+    );
+    Ok(chosen)
 }
 
 /// The files that gave 机关名称 and 年度.
@@ -423,8 +563,10 @@ pub fn check_unit_timed(
     let mut laps = Laps::new(clock);
     let previous = match unit.previous()? {
         Some(named) => {
+            // Last year's blanks are read as this year's are.
             let prev_overrides = Overrides {
                 format: Some(format.id.clone()),
+                blank_as_zero: overrides.blank_as_zero,
                 ..Overrides::default()
             };
             let (prev, _, prev_findings) =

@@ -46,10 +46,14 @@ fn a_folder_and_its_files_in_memory_check_the_same() {
 fn uploads_are_chosen_among_like_a_folder() {
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let config = Default::default();
-    // `nianbao init` writes the draft twice: the DOCX is taken.
-    let chosen = choose_files(&names(&["统计表.xlsx", "草稿.docx", "草稿.md"]), &config).unwrap();
+    // `nianbao init` writes the draft twice: both are candidates, the DOCX first; the pipeline
+    // takes the one that was written.
+    let chosen = choose_files(&names(&["统计表.xlsx", "草稿.md", "草稿.docx"]), &config).unwrap();
     assert_eq!(chosen.workbook, Some(0));
-    assert_eq!(chosen.documents, vec![1]);
+    assert_eq!(chosen.documents, vec![2, 1]);
+    assert!(chosen.choose_draft);
+    let one = choose_files(&names(&["统计表.xlsx", "草稿.md"]), &config).unwrap();
+    assert!(!one.choose_draft);
     let two = choose_files(&names(&["a.xlsx", "b.xls"]), &config).unwrap_err();
     assert_eq!(
         two.text("上传的文件中"),

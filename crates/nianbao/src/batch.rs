@@ -43,6 +43,9 @@ pub struct BatchArgs {
     /// 覆盖输出文件夹中已存在的文件
     #[arg(long)]
     force: bool,
+    /// 统计表中留空的数值按 0 处理（默认按“未填写”处理）
+    #[arg(long)]
+    blank_as_zero: bool,
 }
 
 /// Key figures shown per unit in 汇总.xlsx: (column title, value key).
@@ -201,7 +204,11 @@ fn process_unit(
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<UnitResult> {
             let mut unit = Unit::from_paths(paths)?;
             unit.previous = previous_for(args.previous_dir.as_deref(), name);
-            let checked = check_unit(&unit, &Overrides::default(), &ctx.registry)?;
+            let overrides = Overrides {
+                blank_as_zero: args.blank_as_zero,
+                ..Overrides::default()
+            };
+            let checked = check_unit(&unit, &overrides, &ctx.registry)?;
             let errors = has_errors(&checked.findings);
             // Both files are made before either is written, so a unit whose workbook cannot be
             // made leaves no DOCX behind.

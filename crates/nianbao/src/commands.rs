@@ -83,6 +83,9 @@ pub struct InputArgs {
     /// 以 JSON 输出（供其他系统读取；结构见 README “JSON 输出”）
     #[arg(long)]
     pub json: bool,
+    /// 统计表中留空的数值按 0 处理（默认按“未填写”处理，相关勾稽检查不进行）
+    #[arg(long)]
+    pub blank_as_zero: bool,
 }
 
 impl InputArgs {
@@ -91,6 +94,7 @@ impl InputArgs {
             org: self.org.clone(),
             year: self.year,
             format: self.format.clone(),
+            blank_as_zero: self.blank_as_zero,
             ..Overrides::default()
         }
     }
@@ -147,6 +151,10 @@ pub struct SumArgs {
     /// 以 JSON 输出汇总结果
     #[arg(long)]
     json: bool,
+    /// 统计表中留空的数值按 0 处理（默认按“未填写”处理，相关勾稽检查不进行）
+    #[arg(long)]
+    blank_as_zero: bool,
+
     /// 覆盖已存在的输出文件
     #[arg(long)]
     force: bool,
@@ -195,7 +203,6 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
         level: level.map(|l| l.label().trim_end_matches("（街道）").to_string()),
         format: Some(format.id.clone()),
         workbook: Some("统计表.xlsx".into()),
-        draft: Some("草稿.docx".into()),
         ..ReportConfig::default()
     };
     let files: Vec<(&str, Vec<u8>)> = vec![
@@ -209,7 +216,10 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
             nianbao_docx::write_draft_skeleton(format, &meta)
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         ),
-        ("草稿.md", markdown_skeleton(format, &meta).into_bytes()),
+        (
+            "草稿.md",
+            nianbao_docs::markdown_skeleton(format, &meta).into_bytes(),
+        ),
     ];
     for (name, bytes) in &files {
         write_atomic(&dir.join(name), bytes, args.force, &[], Flush::Each)?;
@@ -221,50 +231,11 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
     }
     writeln!(
         out,
-        "\n下一步：\n  1. 在 统计表.xlsx 中填写表二至表四（没有发生的填 0）；\n  2. 在 草稿.docx（或 草稿.md）中撰写第一、五、六部分，可用 {{{{ new_received.total }}}} 等占位符引用表格数字；\n  3. 运行 nianbao check {} 检查，nianbao build {} 生成报告。",
+        "\n下一步：\n  1. 在 统计表.xlsx 中填写表二至表四（没有发生的填 0）；\n  2. 在 草稿.docx 或 草稿.md 中（任选其一，自动采用已撰写的一份）撰写第一、五、六部分，可用 {{{{ new_received.total }}}} 等占位符引用表格数字；\n  3. 运行 nianbao check {} 检查，nianbao build {} 生成报告。",
         dir.display(),
         dir.display()
     )?;
     Ok(0)
-}
-
-/// The Markdown draft skeleton: the title, the six headings, each part's skeleton text and items.
-fn markdown_skeleton(format: &Format, meta: &Metadata) -> String {
-    // Strict: a line naming a table value keeps its placeholder (it is rendered when the draft
-    // is checked, once the workbook is filled), instead of printing an empty string.
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let ctx = Report {
-        meta: meta.clone(),
-        ..Report::default()
-    }
-    .metadata_context();
-    let render = |t: &str| env.render_str(t, &ctx).unwrap_or_else(|_| t.to_string());
-    let mut md = format!("# {}\n\n", format.title(&meta.org, meta.year));
-    md.push_str("<!-- 第二、三、四部分的表格由统计表生成，无需在此填写。正文中可用 {{ new_received.total }} 等占位符引用表格数字，名称见 README。 -->\n\n");
-    for part in &format.parts {
-        md.push_str(&format!("## {}\n\n", part.full_heading()));
-        if part.table.is_some() {
-            md.push_str("（本部分表格由统计表生成。）\n\n");
-            continue;
-        }
-        for line in &part.skeleton {
-            md.push_str(&render(line));
-            md.push_str("\n\n");
-        }
-        for (i, item) in part.items.iter().enumerate() {
-            md.push_str(&format!(
-                "（{}）{}\n\n",
-                nianbao_model::format::chinese_numeral(i + 1),
-                item.heading_for(&ctx)
-            ));
-            if !item.skeleton.is_empty() {
-                md.push_str(&render(&item.skeleton));
-                md.push_str("\n\n");
-            }
-        }
-    }
-    md
 }
 
 fn print_or_json(
@@ -429,8 +400,15 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     }
     for (path, unit) in &units {
         inputs.extend(unit.input_files());
-        let (mut report, f, unit_findings) = read_unit(unit, &Overrides::default(), &ctx.registry)
-            .with_context(|| format!("无法读取单位 {}", path.display()))?;
+        let (mut report, f, unit_findings) = read_unit(
+            unit,
+            &Overrides {
+                blank_as_zero: args.blank_as_zero,
+                ..Overrides::default()
+            },
+            &ctx.registry,
+        )
+        .with_context(|| format!("无法读取单位 {}", path.display()))?;
         if report.meta.org.is_empty() {
             report.meta.org = unit.name.clone();
         }

@@ -109,3 +109,158 @@ fn a_second_build_shows_the_check_then_why_nothing_was_written() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_no_english(&stderr);
 }
+
+fn init(dir: &Path) {
+    let (code, _, err) =
+        run(nianbao()
+            .arg("init")
+            .arg(dir)
+            .args(["--org", "某某镇人民政府", "--year", "2024"]));
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// `check --json` of a folder: (exit code, the findings as (rule, message)).
+fn check_findings(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<(String, String)>, String) {
+    let (code, out, err) = run(nianbao().arg("check").arg(dir).arg("--json").args(extra));
+    let findings = serde_json::from_str::<serde_json::Value>(&out)
+        .ok()
+        .and_then(|doc| doc["findings"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (code, findings, err)
+}
+
+fn message_of<'f>(findings: &'f [(String, String)], rule: &str) -> Option<&'f str> {
+    findings
+        .iter()
+        .find(|(r, _)| r == rule)
+        .map(|(_, m)| m.as_str())
+}
+
+const WRITTEN_MD: &str = "# 某某镇人民政府2024年政府信息公开工作年度报告\n\n## 一、总体情况\n\n2024年，本镇扎实推进政务公开。\n\n## 五、存在的主要问题及改进情况\n\n公开的及时性有待提高，下一步将加强培训。\n\n## 六、其他需要报告的事项\n\n本年度未收取信息处理费。\n";
+
+#[test]
+fn the_draft_that_was_written_is_used_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("某镇2024");
+    init(&dir);
+    // Straight after init both drafts are templates: the DOCX is used, and that is said.
+    let (_, findings, err) = check_findings(&dir, &[]);
+    let chosen =
+        message_of(&findings, "input.draft_chosen").unwrap_or_else(|| panic!("{findings:?} {err}"));
+    assert!(
+        chosen.contains("都还是模板") && chosen.contains("以 草稿.docx 为准"),
+        "{chosen}"
+    );
+    let config = std::fs::read_to_string(dir.join("report.toml")).unwrap();
+    assert!(!config.lines().any(|l| l.starts_with("draft")), "{config}");
+
+    // The office writes the Markdown draft only: it is the one used, with its prose.
+    std::fs::write(dir.join("草稿.md"), WRITTEN_MD).unwrap();
+    let (_, findings, _) = check_findings(&dir, &[]);
+    let chosen = message_of(&findings, "input.draft_chosen").unwrap();
+    assert_eq!(
+        chosen,
+        "采用已撰写的文稿 草稿.md（草稿.docx 未改动，仍是模板，未采用）"
+    );
+    assert!(
+        !findings.iter().any(|(r, _)| r == "prose.part_missing"),
+        "{findings:?}"
+    );
+
+    // Both written: which one is meant cannot be guessed.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/docs/draft-2024.docx"),
+        dir.join("草稿.docx"),
+    )
+    .unwrap();
+    let (code, _, err) = check_findings(&dir, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("2 份已撰写的文稿（草稿.docx、草稿.md）")
+            && err.contains("draft = \"草稿.docx\""),
+        "{err}"
+    );
+
+    // Naming one settles it; naming one that is not there says how to fix report.toml.
+    std::fs::write(
+        dir.join("report.toml"),
+        format!("{config}draft = \"草稿.md\"\n"),
+    )
+    .unwrap();
+    let (_, findings, err) = check_findings(&dir, &[]);
+    assert!(
+        message_of(&findings, "input.draft_chosen").is_none(),
+        "{findings:?} {err}"
+    );
+    std::fs::write(
+        dir.join("report.toml"),
+        format!("{config}draft = \"草稿2.docx\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = check_findings(&dir, &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("draft = \"草稿2.docx\" 指定的文件不存在（文件夹中现有：草稿.docx、草稿.md）")
+            && err.contains("请改正 report.toml 中的这一行"),
+        "{err}"
+    );
+}
+
+#[test]
+fn blank_as_zero_is_an_explicit_choice_listed_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("某镇2024");
+    init(&dir);
+    std::fs::write(dir.join("草稿.md"), WRITTEN_MD).unwrap();
+    // By default the blank template's 200 cells are 未填写.
+    let (_, findings, _) = check_findings(&dir, &[]);
+    assert!(
+        message_of(&findings, "values.missing").is_some(),
+        "{findings:?}"
+    );
+    assert!(message_of(&findings, "values.blank_as_zero").is_none());
+
+    let (code, findings, err) = check_findings(&dir, &["--blank-as-zero"]);
+    assert_eq!(code, Some(0), "{findings:?} {err}");
+    assert!(
+        message_of(&findings, "values.missing").is_none(),
+        "{findings:?}"
+    );
+    let filled = message_of(&findings, "values.blank_as_zero").unwrap();
+    assert!(filled.contains("200 个未填写的数值按 0"), "{filled}");
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|(r, _)| r == "values.blank_as_zero")
+            .count(),
+        1
+    );
+
+    // The same from report.toml, and the filing document shows the zeros.
+    let config = std::fs::read_to_string(dir.join("report.toml")).unwrap();
+    std::fs::write(
+        dir.join("report.toml"),
+        format!("{config}blank_as_zero = true\n"),
+    )
+    .unwrap();
+    let docx = tmp.path().join("报告.docx");
+    let (code, _, err) = run(nianbao().arg("build").arg(&dir).arg("-o").arg(&docx));
+    assert_eq!(code, Some(0), "{err}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert_eq!(
+        xml.matches(">0</w:t>").count(),
+        200,
+        "every table value is written as 0"
+    );
+}
