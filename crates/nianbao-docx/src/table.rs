@@ -4,9 +4,9 @@
 //! report's values when a document is written.
 
 use docx_rs::{
-    AlignmentType, BorderType, BuildXML, Paragraph, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, VMergeType, WidthType,
+    AlignmentType, BorderType, BreakType, BuildXML, Paragraph, Table, TableAlignmentType,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
+    TableRow, VAlignType, VMergeType, WidthType,
 };
 use std::sync::Arc;
 
@@ -136,27 +136,26 @@ fn drawn_rows(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Vec
     rows
 }
 
-/// Which rows must stay on the page of the row below: a row inside a vertically merged label
-/// block whose block goes on (三、本年度办理结果, （三）不予公开 …), and a row without values — a
-/// band title (`第二十条第（五）项`) or a header row — which heads what follows. The last row
-/// keeps with nothing. Together with `w:cantSplit` on every row this is what both Word and
-/// LibreOffice honour: a row all of whose paragraphs are keep-with-next moves to the next page
-/// with the row after it, so a merged block is never cut and a band title never ends a page.
+/// Which rows must stay on the page of the row below: every row but the last. An official table
+/// fits on one page, so it is never split — not after its first data row, not inside a merged
+/// label block (三、本年度办理结果, （三）不予公开 …), not after a band title (`第二十条第（五）项`);
+/// it moves whole to the next page with its heading (headings keep with what follows). A
+/// longer table (a regional format's extra rows) breaks where the page ends, as Word and
+/// LibreOffice both do when a keep chain is longer than a page, and its header rows repeat.
+/// Together with `w:cantSplit` on every row this is what both programs honour.
 fn rows_kept_with_next(spec: &TableSpec) -> Vec<bool> {
-    let layout = spec.layout();
-    let last = layout.len().saturating_sub(1);
-    layout
-        .iter()
-        .enumerate()
-        .map(|(r, slots)| {
-            let merge_goes_on = spec
-                .cells
-                .iter()
-                .any(|cell| cell.rowspan > 1 && cell.r <= r && r + 1 < cell.r + cell.rowspan);
-            let no_values = !slots.iter().any(|s| matches!(s, Slot::Value(_)));
-            r < last && (merge_goes_on || no_values)
-        })
-        .collect()
+    let rows = spec.layout().len();
+    (0..rows).map(|r| r + 1 < rows).collect()
+}
+
+/// A vertically merged label that starts with an enumerator (`（五）不予处理`), split after it.
+fn block_label_parts(text: &str, merged: bool) -> Option<(&str, &str)> {
+    if !merged || !text.starts_with('（') {
+        return None;
+    }
+    let end = text.find('）')? + '）'.len_utf8();
+    let (enumerator, label) = text.split_at(end);
+    (!label.is_empty() && enumerator.chars().count() <= 4).then_some((enumerator, label))
 }
 
 /// The table for a spec, with `value_text` in each value cell.
@@ -185,7 +184,16 @@ fn build_table(spec: &TableSpec, value_text: &dyn Fn(&ValueKey) -> String) -> Ta
                 paragraph = paragraph.align(AlignmentType::Left);
             }
             if !cell.text.is_empty() {
-                paragraph = paragraph.add_run(run(&cell.text));
+                paragraph = match block_label_parts(&cell.text, cell.merge.is_some()) {
+                    // The enumerator on a line of its own: a narrow merged label reads
+                    // （五） / 不予处理, never 不 / 予处理 cut wherever the column ends.
+                    Some((enumerator, label)) => paragraph.add_run(
+                        run(enumerator)
+                            .add_break(BreakType::TextWrapping)
+                            .add_text(label),
+                    ),
+                    None => paragraph.add_run(run(&cell.text)),
+                };
             }
             let mut tc = TableCell::new()
                 .add_paragraph(paragraph)
@@ -426,26 +434,13 @@ mod tests {
     }
 
     #[test]
-    fn merged_blocks_and_band_titles_keep_with_the_next_row() {
-        let format = Format::national_2021();
-        let t3 = format.table("table3").unwrap();
-        let keep = rows_kept_with_next(t3);
-        let block = t3
-            .cells
-            .iter()
-            .find(|c| c.text.contains("本年度办理结果"))
-            .unwrap();
-        let end = block.r + block.rowspan - 1;
-        assert!((block.r..end).all(|r| keep[r]), "{keep:?}");
-        // The block's last row is the 总计 row; 四、结转下年度 ends the table.
-        assert!(!keep[end] && !keep[keep.len() - 1], "{keep:?}");
-        let t2 = format.table("table2").unwrap();
-        let keep = rows_kept_with_next(t2);
-        for band in t2.cells.iter().filter(|c| c.text.starts_with("第二十条")) {
-            assert!(keep[band.r], "{}", band.text);
+    fn tables_keep_together_up_to_their_last_row() {
+        for spec in &Format::national_2021().tables {
+            let keep = rows_kept_with_next(spec);
+            assert_eq!(keep.len(), spec.layout().len(), "{}", spec.id);
+            let (last, rest) = keep.split_last().unwrap();
+            assert!(!last && rest.iter().all(|k| *k), "{}: {keep:?}", spec.id);
         }
-        // A value row of 表二 followed by another band does not hold on to it.
-        assert!(keep.iter().any(|k| !k));
     }
 
     #[test]

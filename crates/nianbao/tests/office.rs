@@ -264,3 +264,107 @@ fn blank_as_zero_is_an_explicit_choice_listed_once() {
         "every table value is written as 0"
     );
 }
+
+/// The filing document's pages as LibreOffice lays them out (pdftotext, one string per page,
+/// whitespace removed from each line, empty lines dropped).
+fn rendered_pages(docx: &Path, work: &Path) -> Vec<Vec<String>> {
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/lo-profile",
+            work.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(work)
+        .arg(docx)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let pdf = work.join(docx.with_extension("pdf").file_name().unwrap());
+    let text = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&text.stdout)
+        .split('\u{c}')
+        .map(|page| {
+            page.lines()
+                .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .filter(|lines: &Vec<String>| !lines.is_empty())
+        .collect()
+}
+
+/// Page breaks fall where a reader expects them: no page ends with a part heading or a
+/// sub-heading (its text or table is on the next page), and no cell of a merged label block is
+/// cut between pages (表三's 不予处理 block read whole on one page). Runs with
+/// NIANBAO_RENDER_TESTS=1, on the example and on the 淮安 report, whose table 3 is long.
+#[test]
+fn page_breaks_never_strand_a_heading_or_cut_a_label_block() {
+    if std::env::var("NIANBAO_RENDER_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped: set NIANBAO_RENDER_TESTS=1 (needs soffice and pdftotext)");
+        return;
+    }
+    let huaian = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/samples/huaian-2024-published-pdftotext.txt");
+    let tmp = tempfile::tempdir().unwrap();
+    let format = nianbao_model::Format::national_2021();
+    let headings: Vec<String> = format.parts.iter().map(|p| p.full_heading()).collect();
+    for (name, input) in [("example", example()), ("huaian", huaian)] {
+        let docx = tmp.path().join(format!("{name}.docx"));
+        let (code, _, err) = run(nianbao()
+            .arg("build")
+            .arg(&input)
+            .arg("-o")
+            .arg(&docx)
+            .arg("--allow-errors"));
+        assert!(matches!(code, Some(0 | 1)), "{name}: {err}");
+        let pages = rendered_pages(&docx, tmp.path());
+        assert!(pages.len() >= 3, "{name}: {} pages", pages.len());
+        for (i, page) in pages.iter().enumerate() {
+            // The page number line (— 2 —) is not content.
+            let content: Vec<&String> = page
+                .iter()
+                .filter(|l| {
+                    !l.trim_matches(['—', '-'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit())
+                })
+                .collect();
+            let Some(last) = content.last() else {
+                continue;
+            };
+            assert!(
+                !headings.iter().any(|h| *last == h),
+                "{name}: page {} ends with the heading {last}",
+                i + 1
+            );
+            let sub_heading = last.starts_with('（')
+                && last
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|c| "一二三四五六七八九十".contains(c))
+                && last.chars().count() < 20;
+            assert!(
+                !sub_heading,
+                "{name}: page {} ends with the sub-heading {last}",
+                i + 1
+            );
+            let joined: String = page.concat();
+            if joined.contains("不予处") {
+                assert!(
+                    joined.contains("不予处理"),
+                    "{name}: 不予处理 cut at page {}",
+                    i + 1
+                );
+            }
+        }
+    }
+}
