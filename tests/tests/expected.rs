@@ -29,6 +29,7 @@ fn inputs() -> Vec<PathBuf> {
         "real/verbatim",
         "docs",
         "excel",
+        "excel/titled",
         "samples",
     ] {
         let Ok(entries) = std::fs::read_dir(fixtures().join(dir)) else {
