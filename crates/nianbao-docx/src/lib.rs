@@ -38,7 +38,9 @@ mod typeset;
 mod xmltree;
 
 use docx_rs::{BuildXML, Footer, PageMargin, PageSize, Paragraph as DocxParagraph};
+use nianbao_model::draft::{self, OutlineKind};
 use nianbao_model::format::PartSpec;
+use nianbao_model::template::{self, TemplateError};
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
 use crate::para::Para;
@@ -50,13 +52,9 @@ use crate::typeset::{
 /// Why a document could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum DocxError {
-    /// A template of the format (opening paragraph, skeleton) could not be expanded.
-    #[error("格式“{format}”的{what}模板无法展开：{message}")]
-    Template {
-        format: String,
-        what: String,
-        message: String,
-    },
+    /// A template of the format (opening paragraph, 落款, draft outline) could not be expanded.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
     /// The DOCX package could not be assembled.
     #[error("生成 DOCX 文件失败：{0}")]
     Package(String),
@@ -94,8 +92,8 @@ pub fn write_report_docx(
     let mut doc = Document::new(format, &report.meta);
     doc.title();
     if report.opening.is_empty() {
-        if let Some(template) = &format.opening {
-            let text = render_template(format, "开头段", template, &report.template_context())?;
+        let context = template::template_context(format, report.template_context());
+        if let Some(text) = format.render_template(template::OPENING, &context)? {
             doc.body_text(&text);
         }
     } else {
@@ -103,7 +101,9 @@ pub fn write_report_docx(
             doc.paragraph(p);
         }
     }
-    for part in sorted_parts(format) {
+    let mut parts: Vec<&PartSpec> = format.parts.iter().collect();
+    parts.sort_by_key(|p| p.number);
+    for part in parts {
         doc.push(part_heading(&part.full_heading()));
         if let Some(text) = report.part(part.number) {
             for p in &text.paragraphs {
@@ -114,112 +114,30 @@ pub fn write_report_docx(
             doc.table(spec, Some(report));
         }
     }
-    if !report.closing.is_empty() {
-        doc.push(blank_line());
-        for p in &report.closing {
-            for line in p.full_text().lines().filter(|l| !l.trim().is_empty()) {
-                doc.push(closing_line(line.trim()));
-            }
-        }
-    } else if format.signature.is_some() {
-        doc.signature();
-    }
+    doc.closing(&draft::closing_lines(format, report)?);
     doc.finish(options)
 }
 
-/// A narrative draft skeleton for `nianbao init`: the title, the opening, the six part headings
-/// (parts with a table carry a note that the table comes from the workbook and an example
-/// placeholder such as `{{ new_received.total }}`), each part's skeleton paragraphs and the
-/// format's required items. Same typesetting as the filing document.
+/// The DOCX draft for `nianbao init`: the lines of the format's draft outline
+/// ([`draft::draft_outline`], the same the Markdown draft is made of) in the filing document's
+/// typesetting — title, notes and text as body paragraphs, part headings, `（一）` sub-headings,
+/// the 落款.
 pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>, DocxError> {
-    let context = Report {
-        meta: meta.clone(),
-        ..Report::default()
-    }
-    .metadata_context();
     let mut doc = Document::new(format, meta);
-    doc.title();
-    if let Some(template) = &format.opening {
-        doc.body_text(&render_skeleton(template, &context));
-    }
-    for part in sorted_parts(format) {
-        doc.push(part_heading(&part.full_heading()));
-        if let Some(spec) = part.table.as_deref().and_then(|id| format.table(id)) {
-            doc.body_text(&format!(
-                "（本部分表格“{}”由统计表自动生成，无需在此填写。）",
-                spec.title
-            ));
-            if let Some(example) = example_placeholder(spec) {
-                doc.body_text(&example);
+    let mut closing = Vec::new();
+    for line in draft::draft_outline(format, meta)? {
+        match line.kind {
+            OutlineKind::Title => doc.title(),
+            OutlineKind::Part => doc.push(part_heading(&line.text)),
+            OutlineKind::SubHeading => {
+                doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, line.text))
             }
-        }
-        for text in &part.skeleton {
-            doc.skeleton_text(&render_skeleton(text, &context));
-        }
-        for (i, item) in part.items.iter().enumerate() {
-            let heading = format!(
-                "（{}）{}",
-                nianbao_model::format::chinese_numeral(i + 1),
-                item.heading_for(&context)
-            );
-            doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, heading));
-            if !item.skeleton.is_empty() {
-                doc.body_text(&render_skeleton(&item.skeleton, &context));
-            }
+            OutlineKind::Note | OutlineKind::Text => doc.body_text(&line.text),
+            OutlineKind::Closing => closing.push(line.text),
         }
     }
-    if format.signature.is_some() {
-        doc.signature();
-    }
+    doc.closing(&closing);
     doc.finish(&DocxOptions::default())
-}
-
-/// A sentence showing how prose refers to a table value: the first value of the table's last
-/// field (its total, for tables 3 and 4), e.g. `{{ new_received.total }}`.
-fn example_placeholder(spec: &nianbao_model::format::TableSpec) -> Option<String> {
-    let last_field = spec.fields.last()?;
-    let cells = spec.value_cells();
-    let cell = cells
-        .iter()
-        .find(|v| v.key.field == last_field.key)
-        .or(cells.first())?;
-    let row = spec.row_display(&cell.key.row);
-    let field = spec.field(&cell.key.field).map(|f| f.label.as_str())?;
-    Some(format!(
-        "正文引用表中数值可写作 {{{{ {key} }}}}（即“{row}·{field}”），生成报告时自动替换为统计表中的数。",
-        key = cell.key
-    ))
-}
-
-fn sorted_parts(format: &Format) -> Vec<&PartSpec> {
-    let mut parts: Vec<&PartSpec> = format.parts.iter().collect();
-    parts.sort_by_key(|p| p.number);
-    parts
-}
-
-fn render_template(
-    format: &Format,
-    what: &str,
-    template: &str,
-    context: &serde_json::Value,
-) -> Result<String, DocxError> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, context)
-        .map_err(|e| DocxError::Template {
-            format: format.id.clone(),
-            what: what.to_string(),
-            message: e.to_string(),
-        })
-}
-
-/// Skeleton text over the metadata. Text that refers to values the draft does not have yet
-/// (`{{ new_received.total }}`) stays as written: it is a placeholder for the report.
-fn render_skeleton(template: &str, context: &serde_json::Value) -> String {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, context)
-        .unwrap_or_else(|_| template.to_string())
 }
 
 /// The document being built: the body's finished XML, paragraph by paragraph and table by table
@@ -287,13 +205,6 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// Skeleton text: a line that starts with an enumerator is a heading in its face.
-    fn skeleton_text(&mut self, text: &str) {
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            self.push(with_heading_run(body_paragraph(), line, heading_face(line)));
-        }
-    }
-
     /// A paragraph of the report: a `（一）` heading line in 标题 2; otherwise a body paragraph
     /// whose run-in heading takes the face of its level and whose text is 仿宋.
     fn paragraph(&mut self, p: &Paragraph) {
@@ -342,14 +253,14 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// 机关名称 and 成文日期, right-aligned, after a blank line.
-    fn signature(&mut self) {
-        self.push(blank_line());
-        if !self.meta.org.trim().is_empty() {
-            self.push(closing_line(self.meta.org.trim()));
+    /// The 落款 lines, right-aligned, after a blank line.
+    fn closing(&mut self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
         }
-        if let Some(date) = self.meta.date_chinese() {
-            self.push(closing_line(&date));
+        self.push(blank_line());
+        for line in lines {
+            self.push(closing_line(line));
         }
     }
 
@@ -446,15 +357,5 @@ mod tests {
         assert_eq!(document_timestamp(&meta), "2025-01-16T00:00:00Z");
         meta.date = Some("2025-13-16".into());
         assert_eq!(document_timestamp(&meta), "2025-01-01T00:00:00Z");
-    }
-
-    #[test]
-    fn skeleton_keeps_value_placeholders() {
-        let ctx = Report::new("某局", 2024).metadata_context();
-        assert_eq!(render_skeleton("{{ year }}年", &ctx), "2024年");
-        assert_eq!(
-            render_skeleton("共{{ new_received.total }}件", &ctx),
-            "共{{ new_received.total }}件"
-        );
     }
 }

@@ -183,7 +183,10 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
             nianbao_docx::write_draft_skeleton(format, &meta)
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         ),
-        ("草稿.md", markdown_skeleton(format, &meta).into_bytes()),
+        (
+            "草稿.md",
+            nianbao_model::draft::draft_markdown(format, &meta)?.into_bytes(),
+        ),
     ];
     for (name, bytes) in &files {
         write_atomic(&dir.join(name), bytes, args.force, &[], Flush::Each)?;
@@ -200,45 +203,6 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
         dir.display()
     )?;
     Ok(0)
-}
-
-/// The Markdown draft skeleton: the title, the six headings, each part's skeleton text and items.
-fn markdown_skeleton(format: &Format, meta: &Metadata) -> String {
-    // Strict: a line naming a table value keeps its placeholder (it is rendered when the draft
-    // is checked, once the workbook is filled), instead of printing an empty string.
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let ctx = Report {
-        meta: meta.clone(),
-        ..Report::default()
-    }
-    .metadata_context();
-    let render = |t: &str| env.render_str(t, &ctx).unwrap_or_else(|_| t.to_string());
-    let mut md = format!("# {}\n\n", format.title(&meta.org, meta.year));
-    md.push_str("<!-- 第二、三、四部分的表格由统计表生成，无需在此填写。正文中可用 {{ new_received.total }} 等占位符引用表格数字，名称见 README。 -->\n\n");
-    for part in &format.parts {
-        md.push_str(&format!("## {}\n\n", part.full_heading()));
-        if part.table.is_some() {
-            md.push_str("（本部分表格由统计表生成。）\n\n");
-            continue;
-        }
-        for line in &part.skeleton {
-            md.push_str(&render(line));
-            md.push_str("\n\n");
-        }
-        for (i, item) in part.items.iter().enumerate() {
-            md.push_str(&format!(
-                "（{}）{}\n\n",
-                nianbao_model::format::chinese_numeral(i + 1),
-                item.heading_for(&ctx)
-            ));
-            if !item.skeleton.is_empty() {
-                md.push_str(&render(&item.skeleton));
-                md.push_str("\n\n");
-            }
-        }
-    }
-    md
 }
 
 fn print_or_json(
