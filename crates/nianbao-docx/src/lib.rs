@@ -31,11 +31,13 @@
 
 mod package;
 mod para;
+pub mod reference;
 pub mod render;
 mod table;
 mod typeset;
-#[cfg(test)]
 mod xmltree;
+
+use std::sync::Arc;
 
 use docx_rs::{BuildXML, Footer, PageMargin, PageSize, Paragraph as DocxParagraph};
 use nianbao_model::draft::{self, OutlineKind};
@@ -44,6 +46,8 @@ use nianbao_model::template::{self, TemplateError};
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
 use crate::para::Para;
+pub use crate::reference::ReferenceDocx;
+use crate::reference::SectionPart;
 use crate::typeset::{
     KAITI, blank_line, body_paragraph, closing_line, heading_face, part_heading, sub_heading,
     title_line, with_heading_run,
@@ -61,6 +65,9 @@ pub enum DocxError {
     /// The post-processing pass met XML it could not read (a defect, not a user error).
     #[error("生成 DOCX 文件时内部处理出错：{0}")]
     Internal(String),
+    /// The office's reference DOCX cannot be used.
+    #[error("本单位模板“{file}”无法使用：{reason}")]
+    Reference { file: String, reason: String },
     /// Rendering with LibreOffice or poppler failed.
     #[error("排版预览失败：{0}")]
     Render(String),
@@ -73,12 +80,16 @@ pub struct DocxOptions {
     /// so machines without the official faces still show Chinese text in a similar style.
     /// Default: true.
     pub fallback_fonts: bool,
+    /// The office's own Word template: page setup, named styles, headers and footers
+    /// ([`reference`]). Default: none (GB/T 9704 as built in).
+    pub reference: Option<Arc<ReferenceDocx>>,
 }
 
 impl Default for DocxOptions {
     fn default() -> Self {
         DocxOptions {
             fallback_fonts: true,
+            reference: None,
         }
     }
 }
@@ -137,6 +148,34 @@ pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>,
         }
     }
     doc.closing(&closing);
+    doc.finish(&DocxOptions::default())
+}
+
+/// A starting reference DOCX (`nianbao init --reference-docx`): a short document in nianbao's
+/// own page setup, styles and page-number footers, one paragraph in each named style saying
+/// what it is for, for an office to change in Word or WPS (修改样式, 页面设置, 页眉) and give back
+/// as `--reference-docx`.
+pub fn write_reference_template(format: &Format) -> Result<Vec<u8>, DocxError> {
+    let meta = Metadata {
+        org: "（机关名称）".to_string(),
+        year: 2024,
+        ..Metadata::default()
+    };
+    let mut doc = Document::new(format, &meta);
+    doc.push(title_line("本单位模板（标题）"));
+    doc.push(blank_line());
+    doc.body_text(
+        "本文件是 nianbao 的参考模板（正文）。请在 Word 或 WPS 中修改下列样式（开始 › 样式 › 修改）、页面设置和页眉页脚，保存后在生成报告时加 --reference-docx 本文件，或在 report.toml 中写 reference_docx = \"本文件名.docx\"。报告的结构、表格和数值不受模板影响；模板中没有设置的，仍按 GB/T 9704 排版。",
+    );
+    doc.push(part_heading("一、标题 1：部分标题（黑体）"));
+    doc.push(sub_heading("（一）标题 2：小标题（楷体）"));
+    doc.body_text("正文：仿宋_GB2312 三号，首行缩进两字，行距固定值 28 磅。");
+    doc.push(Para::styled(typeset::STYLE_TABLE).run("表格文字：统计表单元格中的文字（宋体小四）。"));
+    doc.push(
+        Para::styled(typeset::STYLE_TABLE_SMALL)
+            .run("表格文字（五号）：列数较多的统计表（表三）中的文字。"),
+    );
+    doc.closing(&["落款：机关名称".to_string(), "2025年1月16日".to_string()]);
     doc.finish(&DocxOptions::default())
 }
 
@@ -266,7 +305,6 @@ impl<'a> Document<'a> {
 
     fn finish(self, options: &DocxOptions) -> Result<Vec<u8>, DocxError> {
         let (odd, even) = typeset::page_number_footers(self.format.page_number);
-        let even_and_odd = even.is_some();
         // Footers in the order of their relationship ids (`footer1.xml` is the default footer).
         let footers: Vec<Footer> = std::iter::once(odd).chain(even).collect();
         // The section with one marker paragraph where the content goes.
@@ -284,11 +322,36 @@ impl<'a> Document<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let document = put_content(package::normalize_part(&body.build(), &[])?, &self.content)?;
-        let footers = footers
+        let mut section = package::normalize_part(&body.build(), &[])?;
+        let mut footer_parts: Vec<SectionPart> = footers
             .iter()
-            .map(|f| package::normalize_part(&f.build(), &[]))
-            .collect::<Result<Vec<_>, _>>()?;
+            .zip(["default", "even"])
+            .map(|(f, kind)| {
+                Ok(SectionPart {
+                    kind: kind.to_string(),
+                    xml: package::normalize_part(&f.build(), &[])?,
+                    rels: None,
+                })
+            })
+            .collect::<Result<_, DocxError>>()?;
+        let mut header_parts: Vec<SectionPart> = Vec::new();
+        let mut media: &[reference::Media] = &[];
+        let mut style_definitions = typeset::style_definitions();
+        if let Some(reference) = &options.reference {
+            // The office's footers replace the page numbers only when it has footers.
+            if reference.has_footers() {
+                footer_parts = reference.footers.clone();
+            }
+            header_parts = reference.headers.clone();
+            media = &reference.media;
+            style_definitions = reference.apply_to_styles(&style_definitions)?;
+            section = reference.apply_to_section(&section, &header_parts, &footer_parts)?;
+        }
+        let even_and_odd = footer_parts
+            .iter()
+            .chain(&header_parts)
+            .any(|p| p.kind == "even");
+        let document = put_content(section, &self.content)?;
         let title = self.format.title(&self.meta.org, self.meta.year);
         let timestamp = document_timestamp(self.meta);
         package::assemble(
@@ -301,7 +364,12 @@ impl<'a> Document<'a> {
                 faces: &typeset::ALL_FACES,
             },
             document,
-            footers,
+            &package::Parts {
+                headers: &header_parts,
+                footers: &footer_parts,
+                media,
+                style_definitions: &style_definitions,
+            },
         )
     }
 }

@@ -469,6 +469,7 @@ fn font_table_names_fallbacks_only_when_asked() {
         &huaian_report(),
         &DocxOptions {
             fallback_fonts: false,
+            ..DocxOptions::default()
         },
     )
     .unwrap();
@@ -627,7 +628,7 @@ fn properties_are_written_in_schema_order() {
 #[test]
 fn opening_comes_from_the_report_or_the_format_template() {
     // The built-in template (templates/national-2021/opening.j2).
-    let mut format = Format::national_2021().clone();
+    let format = Format::national_2021().clone();
     let mut report = huaian_report();
     report.meta.contact = vec!["电话：0517-83605210".into(), "邮编：223001".into()];
     let docx = write_report_docx(&format, &report, &DocxOptions::default()).unwrap();
