@@ -170,7 +170,9 @@ pub fn write_reference_template(format: &Format) -> Result<Vec<u8>, DocxError> {
     doc.push(part_heading("一、标题 1：部分标题（黑体）"));
     doc.push(sub_heading("（一）标题 2：小标题（楷体）"));
     doc.body_text("正文：仿宋_GB2312 三号，首行缩进两字，行距固定值 28 磅。");
-    doc.push(Para::styled(typeset::STYLE_TABLE).run("表格文字：统计表单元格中的文字（宋体小四）。"));
+    doc.push(
+        Para::styled(typeset::STYLE_TABLE).run("表格文字：统计表单元格中的文字（宋体小四）。"),
+    );
     doc.push(
         Para::styled(typeset::STYLE_TABLE_SMALL)
             .run("表格文字（五号）：列数较多的统计表（表三）中的文字。"),

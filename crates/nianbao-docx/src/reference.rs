@@ -29,13 +29,25 @@ const MAX_MEDIA_BYTES: u64 = 32 * 1024 * 1024;
 
 /// nianbao's paragraph styles: (style id, the names it is known by in Word, WPS and LibreOffice).
 const OUR_STYLES: [(&str, &[&str]); 8] = [
-    (crate::typeset::STYLE_NORMAL, &["normal", "正文", "default paragraph style", "默认段落样式"]),
+    (
+        crate::typeset::STYLE_NORMAL,
+        &["normal", "正文", "default paragraph style", "默认段落样式"],
+    ),
     (crate::typeset::STYLE_TITLE, &["title", "标题"]),
-    (crate::typeset::STYLE_HEADING_1, &["heading 1", "标题 1", "标题1"]),
-    (crate::typeset::STYLE_HEADING_2, &["heading 2", "标题 2", "标题2"]),
+    (
+        crate::typeset::STYLE_HEADING_1,
+        &["heading 1", "标题 1", "标题1"],
+    ),
+    (
+        crate::typeset::STYLE_HEADING_2,
+        &["heading 2", "标题 2", "标题2"],
+    ),
     (crate::typeset::STYLE_TABLE, &["表格文字", "table contents"]),
     (crate::typeset::STYLE_TABLE_SMALL, &["表格文字（五号）"]),
-    (crate::typeset::STYLE_CLOSING, &["落款", "closing", "signature"]),
+    (
+        crate::typeset::STYLE_CLOSING,
+        &["落款", "closing", "signature"],
+    ),
     (crate::typeset::STYLE_FOOTER, &["footer", "页脚"]),
 ];
 
@@ -209,9 +221,8 @@ fn merge_properties(style: &mut Element, props: &str, theirs: &Element) {
             if their_child.name.ends_with("Change") {
                 continue;
             }
-            ours.children.retain(
-                |c| !matches!(c, Node::Element(c) if c.name == their_child.name),
-            );
+            ours.children
+                .retain(|c| !matches!(c, Node::Element(c) if c.name == their_child.name));
             ours.children.push(Node::Element(their_child.clone()));
         }
     }
@@ -356,8 +367,8 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
             let Some(xml) = package.read(&path, MAX_PART_BYTES)? else {
                 continue;
             };
-            let tree = xmltree::parse(&xml)
-                .map_err(|e| format!("其中的 {path} 不是有效的 XML（{e}）"))?;
+            let tree =
+                xmltree::parse(&xml).map_err(|e| format!("其中的 {path} 不是有效的 XML（{e}）"))?;
             collect_styles(&tree, &mut used_styles);
             let list = if is_header {
                 &mut reference.headers
@@ -382,10 +393,8 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
     }
 
     if let Some(styles) = package.read_xml("word/styles.xml")? {
-        let paragraph_styles: Vec<&Element> = styles
-            .elements()
-            .filter(|e| e.name == "w:style")
-            .collect();
+        let paragraph_styles: Vec<&Element> =
+            styles.elements().filter(|e| e.name == "w:style").collect();
         let name_of = |e: &Element| {
             e.child("w:name")
                 .and_then(|n| n.attr("w:val"))
@@ -436,8 +445,10 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
 
 /// The style ids a header or footer uses.
 fn collect_styles(element: &Element, out: &mut BTreeSet<String>) {
-    if matches!(element.name.as_str(), "w:pStyle" | "w:rStyle" | "w:tblStyle")
-        && let Some(v) = element.attr("w:val")
+    if matches!(
+        element.name.as_str(),
+        "w:pStyle" | "w:rStyle" | "w:tblStyle"
+    ) && let Some(v) = element.attr("w:val")
     {
         out.insert(v.to_string());
     }
@@ -487,7 +498,11 @@ fn part_rels(
             continue;
         };
         *media_bytes += bytes.len() as u64;
-        let ext = path.rsplit('.').next().unwrap_or("bin").to_ascii_lowercase();
+        let ext = path
+            .rsplit('.')
+            .next()
+            .unwrap_or("bin")
+            .to_ascii_lowercase();
         let name = format!("media/{new_name}-{}.{ext}", i + 1);
         media.push(Media {
             path: format!("word/{name}"),
@@ -521,8 +536,8 @@ mod tests {
 
     #[test]
     fn nianbao_s_own_template_is_read_back_with_every_style() {
-        let bytes = crate::write_reference_template(nianbao_model::Format::national_2021())
-            .unwrap();
+        let bytes =
+            crate::write_reference_template(nianbao_model::Format::national_2021()).unwrap();
         let reference = ReferenceDocx::parse(&bytes, "t.docx").unwrap();
         assert_eq!(reference.styles_taken().len(), OUR_STYLES.len());
         assert!(reference.has_footers());

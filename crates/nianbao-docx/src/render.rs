@@ -108,9 +108,8 @@ pub fn convert_to_pdf(
     let mut staged = Vec::with_capacity(docx.len());
     for (i, path) in docx.iter().enumerate() {
         let copy = inputs.join(format!("{i:06}.docx"));
-        std::fs::copy(path, &copy).map_err(|e| {
-            DocxError::Render(format!("无法读取 {}：{e}", path.display()))
-        })?;
+        std::fs::copy(path, &copy)
+            .map_err(|e| DocxError::Render(format!("无法读取 {}：{e}", path.display())))?;
         staged.push(copy);
     }
     let mut command = Command::new(soffice);

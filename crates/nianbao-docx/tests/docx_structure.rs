@@ -18,17 +18,6 @@ fn huaian_docx() -> Vec<u8> {
 }
 
 /// Body paragraphs (`w:p` directly in the body) with their text.
-fn body_paragraphs(doc: &X) -> Vec<&X> {
-    body(doc).children_named("w:p").collect()
-}
-
-fn paragraph_with<'a>(doc: &'a X, text: &str) -> &'a X {
-    body_paragraphs(doc)
-        .into_iter()
-        .find(|p| p.text().contains(text))
-        .unwrap_or_else(|| panic!("no paragraph with “{text}”"))
-}
-
 /// The East Asian face in effect for a run of paragraph `p`.
 fn east_asia(styles: &Styles, p: &X, run: &X) -> String {
     styles

@@ -13,6 +13,7 @@ mod config;
 mod inputs;
 mod output;
 mod overlap;
+mod publish;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
