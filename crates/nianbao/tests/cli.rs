@@ -577,14 +577,40 @@ fn regional_formats_change_the_filing_document() {
         shandong.contains("0631-0000000"),
         "the contact block is in the Shandong opening"
     );
-    // Shandong closes with the signature and the date.
-    let tail: Vec<&str> = shandong
-        .lines()
-        .filter(|l| !l.is_empty())
-        .rev()
-        .take(2)
-        .collect();
-    assert_eq!(tail, vec!["2025年1月16日", "威海市某某局"]);
+    // Every format closes with the signature and report.toml's date (the 落款 template).
+    let tail = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .rev()
+            .take(2)
+            .map(str::to_string)
+            .collect()
+    };
+    for text in [&national, &shandong, &beijing] {
+        assert_eq!(tail(text), vec!["2025年1月16日", "威海市某某局"]);
+    }
+    // A draft with a closing of its own: its signature stays, the date is report.toml's.
+    let draft = std::fs::read_to_string(unit.join("草稿.md")).unwrap();
+    std::fs::write(
+        unit.join("草稿.md"),
+        format!("{draft}\n威海市某某局办公室\n\n2025年1月10日\n"),
+    )
+    .unwrap();
+    let signed = tmp.path().join("signed.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .args(["--format", "shandong"])
+        .arg("--plugin-dir")
+        .arg(plugins)
+        .arg("-o")
+        .arg(&signed)
+        .assert()
+        .code(0);
+    assert_eq!(
+        tail(&docx_text(&signed)),
+        vec!["2025年1月16日", "威海市某某局办公室"]
+    );
     assert!(
         beijing.starts_with("威海市某某局") || beijing.contains("2024年政府信息公开工作年度报告")
     );
