@@ -224,7 +224,7 @@ fn derived_formats_differ_from_the_national_one_where_the_region_says() {
     ];
 
     // Opening.
-    let opening = opening(&shandong, &report);
+    let opening = opening(shandong, &report);
     assert!(opening.contains("国务院令第711号"), "{opening}");
     assert!(opening.contains("国办公开办函〔2021〕30号"), "{opening}");
     assert!(
@@ -235,7 +235,7 @@ fn derived_formats_differ_from_the_national_one_where_the_region_says() {
     assert!(opening.contains("威海市文登区人民政府门户网站"));
     assert!(opening.contains("地址：威海市文登区某路1号；电话：0631-0000000"));
     assert_eq!(
-        self::opening(&beijing, &report),
+        self::opening(beijing, &report),
         "依据《中华人民共和国政府信息公开条例》（以下简称《政府信息公开条例》）第五十条规定，编制本报告。"
     );
     assert_ne!(

@@ -216,6 +216,13 @@ fn process_unit(
             };
             let checked = check_unit(&unit, &overrides, &ctx.registry)?;
             let errors = has_errors(&checked.findings);
+            let unit_reference = publish::reference_path(args.reference_docx.as_deref(), &unit);
+            // The template is an input too: never written over.
+            let inputs: Vec<PathBuf> = unit
+                .input_files()
+                .into_iter()
+                .chain(unit_reference.clone())
+                .collect();
             // Both files are made before either is written, so a unit whose workbook cannot be
             // made leaves no DOCX behind.
             let mut files = Vec::new();
@@ -223,8 +230,9 @@ fn process_unit(
                 // The command line's template for every unit, else the unit's own.
                 let reference = match shared_reference {
                     Some(shared) => Some(Arc::clone(shared)),
-                    None => publish::reference_path(None, &unit)
-                        .map(|p| publish::load_reference(&p))
+                    None => unit_reference
+                        .as_deref()
+                        .map(publish::load_reference)
                         .transpose()?,
                 };
                 let docx = nianbao_docx::write_report_docx(
@@ -247,7 +255,7 @@ fn process_unit(
                 let path = args.output.join(&file_name);
                 // What an interrupted run of this batch wrote is replaced like --force would.
                 let force = args.force || log.wrote_earlier(&file_name);
-                let mut file = AtomicFile::create(&path, force, &unit.input_files())?;
+                let mut file = AtomicFile::create(&path, force, &inputs)?;
                 file.write_all(&bytes)
                     .with_context(|| format!("写入 {} 失败", path.display()))?;
                 log.record(&file_name)?;
@@ -405,7 +413,8 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let force = args.force || log.wrote_earlier(&name);
-            let mut file = AtomicFile::create(pdf, force, &[])?;
+            let inputs: Vec<PathBuf> = args.reference_docx.iter().cloned().collect();
+            let mut file = AtomicFile::create(pdf, force, &inputs)?;
             file.write_all(bytes)
                 .with_context(|| format!("写入 {} 失败", pdf.display()))?;
             log.record(&name)?;

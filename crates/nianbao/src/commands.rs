@@ -157,7 +157,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
             .format(format_id)
             .with_context(|| format!("未找到格式“{format_id}”，用 nianbao formats 查看可用格式"))?;
         let bytes =
-            nianbao_docx::write_reference_template(&format).map_err(|e| anyhow::anyhow!("{e}"))?;
+            nianbao_docx::write_reference_template(format).map_err(|e| anyhow::anyhow!("{e}"))?;
         write_atomic(path, &bytes, args.force, &[], Flush::Each)?;
         println!(
             "已写出本单位模板 {}：请在 Word 或 WPS 中修改其样式（正文、标题、标题 1、标题 2、表格文字、落款、页脚）、页面设置和页眉页脚，生成报告时加 --reference-docx {}。",
@@ -314,9 +314,17 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         };
         // Both files are made before either is written: a report the workbook cannot hold
         // (a 机关名称 beyond Excel's cell limit) leaves no DOCX behind.
-        let reference = publish::reference_path(args.reference_docx.as_deref(), &unit)
-            .map(|p| publish::load_reference(&p))
+        let reference_path = publish::reference_path(args.reference_docx.as_deref(), &unit);
+        let reference = reference_path
+            .as_deref()
+            .map(publish::load_reference)
             .transpose()?;
+        // The template is an input too: never written over.
+        let inputs: Vec<PathBuf> = unit
+            .input_files()
+            .into_iter()
+            .chain(reference_path)
+            .collect();
         let docx = nianbao_docx::write_report_docx(
             &checked.format,
             &checked.report,
@@ -337,12 +345,12 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
             files.push((xlsx_path, bytes));
         }
         for (path, bytes) in files {
-            write_atomic(&path, &bytes, args.force, &unit.input_files(), Flush::Each)?;
+            write_atomic(&path, &bytes, args.force, &inputs, Flush::Each)?;
             outputs.push(path);
         }
         if args.pdf {
             let written = publish::make_pdfs(std::slice::from_ref(&docx_path), |pdf, bytes| {
-                write_atomic(pdf, bytes, args.force, &unit.input_files(), Flush::Each)
+                write_atomic(pdf, bytes, args.force, &inputs, Flush::Each)
             })?;
             match written {
                 publish::PdfOutcome::Written(pdfs) => outputs.extend(pdfs),
