@@ -5,7 +5,9 @@
 //! 机关名称 / `2024年政府信息公开工作年度报告` — unless it fits one line of 20 characters), the
 //! opening paragraph, the six parts under their official headings (`PartSpec::full_heading`,
 //! never the wording a draft used), the statistics tables after parts 二, 三 and 四, and the
-//! closing signature and date when the format asks for one or the report has closing lines.
+//! 落款 (`nianbao_model::draft::closing_lines`, the format's `closing.j2`) when the date is known,
+//! the draft has a closing or the format asks for one. The opening, when the draft has none, is
+//! the format's `opening.j2`.
 //!
 //! Typesetting: A4, margins 37/35/28/26 mm, body 仿宋_GB2312 三号 with a two-character
 //! first-line indent and exact 28 pt lines, `一、` headings 黑体, `（一）` headings 楷体_GB2312,
@@ -26,8 +28,9 @@
 //! process-global ids, adds what docx-rs cannot write, and zips with a fixed order and
 //! timestamp. What depends on the format or the typesetting alone is drawn and post-processed
 //! once and filled for each report: the tables with their values (module `table`), each shape of
-//! paragraph with its texts (module `para`). [`render`] converts a DOCX to PDF and PNG pages with
-//! LibreOffice for visual checks.
+//! paragraph with its texts (module `para`). An office's own Word template ([`reference`]) gives
+//! the page setup, the named styles and the headers and footers. [`render`] converts DOCX files
+//! to PDF with LibreOffice (`--pdf`) and PDFs to PNG pages and text.
 
 mod package;
 mod para;
