@@ -621,6 +621,104 @@ fn regional_formats_change_the_filing_document() {
     }
 }
 
+// ───────────────────────────── the office's Word template ─────────────────────────────
+
+/// `init --reference-docx` writes a starting template; `build --reference-docx` and
+/// `reference_docx` in report.toml use one (the LibreOffice-made fixture: 楷体 body, a header
+/// line); the template is an input and never written over.
+#[test]
+fn an_office_template_is_written_used_and_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let start = tmp.path().join("本单位模板.docx");
+    nianbao()
+        .arg("init")
+        .arg("--reference-docx")
+        .arg(&start)
+        .assert()
+        .code(0);
+    assert!(start.is_file());
+    let plain = tmp.path().join("plain.docx");
+    let from_start = tmp.path().join("start.docx");
+    for (out, reference) in [(&plain, None), (&from_start, Some(&start))] {
+        let mut cmd = nianbao();
+        cmd.arg("build").arg(example()).arg("-o").arg(out);
+        if let Some(r) = reference {
+            cmd.arg("--reference-docx").arg(r);
+        }
+        cmd.assert().code(0);
+    }
+    // nianbao's own template gives nianbao's look: the same text and tables.
+    assert_eq!(docx_text(&plain), docx_text(&from_start));
+
+    // A unit naming the office's template in report.toml.
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("卫东区行政审批和政务信息管理局", 1));
+    std::fs::copy(
+        root().join("tests/fixtures/reference/office-template.docx"),
+        unit.join("本单位模板.docx"),
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(unit.join("report.toml")).unwrap();
+    std::fs::write(
+        unit.join("report.toml"),
+        format!("{toml}reference_docx = \"本单位模板.docx\"\n"),
+    )
+    .unwrap();
+    let styled = tmp.path().join("styled.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&styled)
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(&styled).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("word/header")),
+        "{names:?}"
+    );
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/styles.xml").unwrap(), &mut styles)
+        .unwrap();
+    assert!(styles.contains("楷体\""), "the template's body font");
+
+    // The template is an input: not even --force writes over it.
+    let template = unit.join("本单位模板.docx");
+    let before = std::fs::read(&template).unwrap();
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&template)
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&template).unwrap(), before);
+
+    // A file that is not a Word document is refused in Chinese, before anything is written.
+    let bad = tmp.path().join("坏模板.docx");
+    std::fs::write(&bad, "not a zip").unwrap();
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(tmp.path().join("bad.docx"))
+        .arg("--reference-docx")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("本单位模板") && stderr.contains("不是 Word 文档"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("bad.docx").exists());
+}
+
 // ───────────────────────────── PDF ─────────────────────────────
 
 fn render_tests_enabled() -> bool {
