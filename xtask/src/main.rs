@@ -1,8 +1,9 @@
 //! `cargo xtask <task>`: project automation for nianbao. Tasks shell out to cargo and to the
 //! `nianbao` binary, so this crate depends on no project crate.
 //!
-//! - `render`: builds the bundled example and the 淮安 sample into DOCX, converts them to PDF with
-//!   LibreOffice and to PNG pages with pdftoppm under `target/render/`, for a person to look at.
+//! - `render`: builds the bundled example and the 淮安 sample into DOCX and PDF (`nianbao build
+//!   --pdf`, LibreOffice) and PNG pages with pdftoppm under `target/render/`, for a person to
+//!   look at.
 //! - `plugins`: builds the regional format plugins and collects them in `target/plugins/`.
 //! - `bench`: generates a corpus and prints speed and memory figures (see README, 性能).
 //! - `dist`: the release folder and archive an office without Rust receives (`target/dist/`).
@@ -93,18 +94,18 @@ fn render(root: &Path) -> Result<()> {
     ];
     for (name, inputs) in jobs {
         let docx = out.join(format!("{name}.docx"));
+        // The PDF comes from nianbao's own conversion (`build --pdf`), the one way to it.
         let mut cmd = Command::new(&bin);
-        cmd.arg("build")
-            .args(&inputs)
-            .arg("-o")
-            .arg(&docx)
-            .args(["--force", "--allow-errors"]);
+        cmd.arg("build").args(&inputs).arg("-o").arg(&docx).args([
+            "--force",
+            "--allow-errors",
+            "--pdf",
+        ]);
         run(&mut cmd)?;
-        run(Command::new("soffice")
-            .args(["--headless", "--convert-to", "pdf", "--outdir"])
-            .arg(&out)
-            .arg(&docx))?;
         let pdf = out.join(format!("{name}.pdf"));
+        if !pdf.is_file() {
+            bail!("未生成 {}：需要 LibreOffice（见上面的提示）", pdf.display());
+        }
         run(Command::new("pdftoppm")
             .args(["-png", "-r", "60"])
             .arg(&pdf)

@@ -72,7 +72,7 @@ mod text;
 
 use std::path::Path;
 
-use nianbao_model::{Finding, Format, Metadata, Report};
+use nianbao_model::{Finding, Format, Report};
 
 pub use placeholders::{placeholder_names, render_placeholders};
 
@@ -369,45 +369,6 @@ fn detect_kind(name: &str, bytes: &[u8]) -> Result<Kind, DocError> {
             kind: format!(".{other}"),
         }),
     }
-}
-
-/// The Markdown draft skeleton: the title, the six headings, each part's skeleton text and items.
-pub fn markdown_skeleton(format: &Format, meta: &Metadata) -> String {
-    // Strict: a line naming a table value keeps its placeholder (it is rendered when the draft
-    // is checked, once the workbook is filled), instead of printing an empty string.
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let ctx = Report {
-        meta: meta.clone(),
-        ..Report::default()
-    }
-    .metadata_context();
-    let render = |t: &str| env.render_str(t, &ctx).unwrap_or_else(|_| t.to_string());
-    let mut md = format!("# {}\n\n", format.title(&meta.org, meta.year));
-    md.push_str("<!-- 第二、三、四部分的表格由统计表生成，无需在此填写。正文中可用 {{ new_received.total }} 等占位符引用表格数字，名称见 README。 -->\n\n");
-    for part in &format.parts {
-        md.push_str(&format!("## {}\n\n", part.full_heading()));
-        if part.table.is_some() {
-            md.push_str("（本部分表格由统计表生成。）\n\n");
-            continue;
-        }
-        for line in &part.skeleton {
-            md.push_str(&render(line));
-            md.push_str("\n\n");
-        }
-        for (i, item) in part.items.iter().enumerate() {
-            md.push_str(&format!(
-                "（{}）{}\n\n",
-                nianbao_model::format::chinese_numeral(i + 1),
-                item.heading_for(&ctx)
-            ));
-            if !item.skeleton.is_empty() {
-                md.push_str(&render(&item.skeleton));
-                md.push_str("\n\n");
-            }
-        }
-    }
-    md
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Placeholders in draft prose (`{{ new_received.total }}`, `{{ org }}`), rendered with
-//! minijinja over `Report::template_context_of()` (the rows the placeholders name): strict about
+//! Placeholders in draft prose (`{{ new_received.total }}`, `{{ org }}`), rendered with the one
+//! template environment (`nianbao_model::template::environment`) over `Report::template_context_of()` (the rows the placeholders name): strict about
 //! undefined names, no HTML escaping.
 //! A paragraph with any problem is left exactly as written and the problem is reported with the
 //! paragraph's place and the placeholder's text.
@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use minijinja::{Environment, ErrorKind};
 use nianbao_model::{Finding, Format, Paragraph, Report};
 use regex::Regex;
 
@@ -40,16 +40,10 @@ pub fn placeholder_names(format: &Format) -> Vec<(String, String)> {
     names
 }
 
-/// Instructions one paragraph's rendering may execute: a paragraph of placeholders needs a few
-/// dozen; a template that loops is stopped here even if it got past the syntax check.
-const FUEL: u64 = 20_000;
-
+/// The one template environment (strict, no escaping, fuel-limited: a template that loops is
+/// stopped even if it got past the syntax check).
 fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_fuel(Some(FUEL));
-    env
+    nianbao_model::template::environment()
 }
 
 /// The one form a placeholder's expression may take: a name or `row.field`, then optional

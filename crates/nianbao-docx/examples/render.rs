@@ -79,8 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let skeleton_path = out_dir.join("skeleton.docx");
     std::fs::write(&skeleton_path, write_draft_skeleton(format, &report.meta)?)?;
-    for path in [docx_path, skeleton_path] {
-        let pdf = render::render_to_pdf(&path, &out_dir)?;
+    let soffice = render::find_soffice().ok_or(render::INSTALL_HINT)?;
+    let docx = [docx_path, skeleton_path];
+    let pdfs = render::convert_to_pdf(&soffice, &docx, render::timeout_for(docx.len()))?;
+    for (path, bytes) in docx.iter().zip(pdfs) {
+        let pdf = path.with_extension("pdf");
+        std::fs::write(&pdf, bytes)?;
         for page in render::render_pages_png(&pdf, &out_dir, 60)? {
             println!("{}", page.display());
         }

@@ -5,7 +5,9 @@
 //! 机关名称 / `2024年政府信息公开工作年度报告` — unless it fits one line of 20 characters), the
 //! opening paragraph, the six parts under their official headings (`PartSpec::full_heading`,
 //! never the wording a draft used), the statistics tables after parts 二, 三 and 四, and the
-//! closing signature and date when the format asks for one or the report has closing lines.
+//! 落款 (`nianbao_model::draft::closing_lines`, the format's `closing.j2`) when the date is known,
+//! the draft has a closing or the format asks for one. The opening, when the draft has none, is
+//! the format's `opening.j2`.
 //!
 //! Typesetting: A4, margins 37/35/28/26 mm, body 仿宋_GB2312 三号 with a two-character
 //! first-line indent and exact 28 pt lines, `一、` headings 黑体, `（一）` headings 楷体_GB2312,
@@ -26,22 +28,29 @@
 //! process-global ids, adds what docx-rs cannot write, and zips with a fixed order and
 //! timestamp. What depends on the format or the typesetting alone is drawn and post-processed
 //! once and filled for each report: the tables with their values (module `table`), each shape of
-//! paragraph with its texts (module `para`). [`render`] converts a DOCX to PDF and PNG pages with
-//! LibreOffice for visual checks.
+//! paragraph with its texts (module `para`). An office's own Word template ([`reference`]) gives
+//! the page setup, the named styles and the headers and footers. [`render`] converts DOCX files
+//! to PDF with LibreOffice (`--pdf`) and PDFs to PNG pages and text.
 
 mod package;
 mod para;
+pub mod reference;
 pub mod render;
 mod table;
 mod typeset;
-#[cfg(test)]
 mod xmltree;
 
+use std::sync::Arc;
+
 use docx_rs::{BuildXML, Footer, PageMargin, PageSize, Paragraph as DocxParagraph};
+use nianbao_model::draft::{self, OutlineKind};
 use nianbao_model::format::PartSpec;
+use nianbao_model::template::{self, TemplateError};
 use nianbao_model::{Format, Metadata, Paragraph, ParagraphLevel, Report};
 
 use crate::para::Para;
+pub use crate::reference::ReferenceDocx;
+use crate::reference::SectionPart;
 use crate::typeset::{
     KAITI, blank_line, body_paragraph, closing_line, heading_face, part_heading, sub_heading,
     title_line, with_heading_run,
@@ -50,19 +59,18 @@ use crate::typeset::{
 /// Why a document could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum DocxError {
-    /// A template of the format (opening paragraph, skeleton) could not be expanded.
-    #[error("格式“{format}”的{what}模板无法展开：{message}")]
-    Template {
-        format: String,
-        what: String,
-        message: String,
-    },
+    /// A template of the format (opening paragraph, 落款, draft outline) could not be expanded.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
     /// The DOCX package could not be assembled.
     #[error("生成 DOCX 文件失败：{0}")]
     Package(String),
     /// The post-processing pass met XML it could not read (a defect, not a user error).
     #[error("生成 DOCX 文件时内部处理出错：{0}")]
     Internal(String),
+    /// The office's reference DOCX cannot be used.
+    #[error("本单位模板“{file}”无法使用：{reason}")]
+    Reference { file: String, reason: String },
     /// Rendering with LibreOffice or poppler failed.
     #[error("排版预览失败：{0}")]
     Render(String),
@@ -75,12 +83,16 @@ pub struct DocxOptions {
     /// so machines without the official faces still show Chinese text in a similar style.
     /// Default: true.
     pub fallback_fonts: bool,
+    /// The office's own Word template: page setup, named styles, headers and footers
+    /// ([`reference`]). Default: none (GB/T 9704 as built in).
+    pub reference: Option<Arc<ReferenceDocx>>,
 }
 
 impl Default for DocxOptions {
     fn default() -> Self {
         DocxOptions {
             fallback_fonts: true,
+            reference: None,
         }
     }
 }
@@ -94,8 +106,8 @@ pub fn write_report_docx(
     let mut doc = Document::new(format, &report.meta);
     doc.title();
     if report.opening.is_empty() {
-        if let Some(template) = &format.opening {
-            let text = render_template(format, "开头段", template, &report.template_context())?;
+        let context = template::template_context(format, report.template_context());
+        if let Some(text) = format.render_template(template::OPENING, &context)? {
             doc.body_text(&text);
         }
     } else {
@@ -103,7 +115,9 @@ pub fn write_report_docx(
             doc.paragraph(p);
         }
     }
-    for part in sorted_parts(format) {
+    let mut parts: Vec<&PartSpec> = format.parts.iter().collect();
+    parts.sort_by_key(|p| p.number);
+    for part in parts {
         doc.push(part_heading(&part.full_heading()));
         if let Some(text) = report.part(part.number) {
             for p in &text.paragraphs {
@@ -114,112 +128,60 @@ pub fn write_report_docx(
             doc.table(spec, Some(report));
         }
     }
-    if !report.closing.is_empty() {
-        doc.push(blank_line());
-        for p in &report.closing {
-            for line in p.full_text().lines().filter(|l| !l.trim().is_empty()) {
-                doc.push(closing_line(line.trim()));
-            }
-        }
-    } else if format.signature.is_some() {
-        doc.signature();
-    }
+    doc.closing(&draft::closing_lines(format, report)?);
     doc.finish(options)
 }
 
-/// A narrative draft skeleton for `nianbao init`: the title, the opening, the six part headings
-/// (parts with a table carry a note that the table comes from the workbook and an example
-/// placeholder such as `{{ new_received.total }}`), each part's skeleton paragraphs and the
-/// format's required items. Same typesetting as the filing document.
+/// The DOCX draft for `nianbao init`: the lines of the format's draft outline
+/// ([`draft::draft_outline`], the same the Markdown draft is made of) in the filing document's
+/// typesetting — title, notes and text as body paragraphs, part headings, `（一）` sub-headings,
+/// the 落款.
 pub fn write_draft_skeleton(format: &Format, meta: &Metadata) -> Result<Vec<u8>, DocxError> {
-    let context = Report {
-        meta: meta.clone(),
-        ..Report::default()
-    }
-    .metadata_context();
     let mut doc = Document::new(format, meta);
-    doc.title();
-    if let Some(template) = &format.opening {
-        doc.body_text(&render_skeleton(template, &context));
-    }
-    for part in sorted_parts(format) {
-        doc.push(part_heading(&part.full_heading()));
-        if let Some(spec) = part.table.as_deref().and_then(|id| format.table(id)) {
-            doc.body_text(&format!(
-                "（本部分表格“{}”由统计表自动生成，无需在此填写。）",
-                spec.title
-            ));
-            if let Some(example) = example_placeholder(spec) {
-                doc.body_text(&example);
+    let mut closing = Vec::new();
+    for line in draft::draft_outline(format, meta)? {
+        match line.kind {
+            OutlineKind::Title => doc.title(),
+            OutlineKind::Part => doc.push(part_heading(&line.text)),
+            OutlineKind::SubHeading => {
+                doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, line.text))
             }
-        }
-        for text in &part.skeleton {
-            doc.skeleton_text(&render_skeleton(text, &context));
-        }
-        for (i, item) in part.items.iter().enumerate() {
-            let heading = format!(
-                "（{}）{}",
-                nianbao_model::format::chinese_numeral(i + 1),
-                item.heading_for(&context)
-            );
-            doc.paragraph(&Paragraph::heading(ParagraphLevel::Sub1, heading));
-            if !item.skeleton.is_empty() {
-                doc.body_text(&render_skeleton(&item.skeleton, &context));
-            }
+            OutlineKind::Note | OutlineKind::Text => doc.body_text(&line.text),
+            OutlineKind::Closing => closing.push(line.text),
         }
     }
-    if format.signature.is_some() {
-        doc.signature();
-    }
+    doc.closing(&closing);
     doc.finish(&DocxOptions::default())
 }
 
-/// A sentence showing how prose refers to a table value: the first value of the table's last
-/// field (its total, for tables 3 and 4), e.g. `{{ new_received.total }}`.
-fn example_placeholder(spec: &nianbao_model::format::TableSpec) -> Option<String> {
-    let last_field = spec.fields.last()?;
-    let cells = spec.value_cells();
-    let cell = cells
-        .iter()
-        .find(|v| v.key.field == last_field.key)
-        .or(cells.first())?;
-    let row = spec.row_display(&cell.key.row);
-    let field = spec.field(&cell.key.field).map(|f| f.label.as_str())?;
-    Some(format!(
-        "正文引用表中数值可写作 {{{{ {key} }}}}（即“{row}·{field}”），生成报告时自动替换为统计表中的数。",
-        key = cell.key
-    ))
-}
-
-fn sorted_parts(format: &Format) -> Vec<&PartSpec> {
-    let mut parts: Vec<&PartSpec> = format.parts.iter().collect();
-    parts.sort_by_key(|p| p.number);
-    parts
-}
-
-fn render_template(
-    format: &Format,
-    what: &str,
-    template: &str,
-    context: &serde_json::Value,
-) -> Result<String, DocxError> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, context)
-        .map_err(|e| DocxError::Template {
-            format: format.id.clone(),
-            what: what.to_string(),
-            message: e.to_string(),
-        })
-}
-
-/// Skeleton text over the metadata. Text that refers to values the draft does not have yet
-/// (`{{ new_received.total }}`) stays as written: it is a placeholder for the report.
-fn render_skeleton(template: &str, context: &serde_json::Value) -> String {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, context)
-        .unwrap_or_else(|_| template.to_string())
+/// A starting reference DOCX (`nianbao init --reference-docx`): a short document in nianbao's
+/// own page setup, styles and page-number footers, one paragraph in each named style saying
+/// what it is for, for an office to change in Word or WPS (修改样式, 页面设置, 页眉) and give back
+/// as `--reference-docx`.
+pub fn write_reference_template(format: &Format) -> Result<Vec<u8>, DocxError> {
+    let meta = Metadata {
+        org: "（机关名称）".to_string(),
+        year: 2024,
+        ..Metadata::default()
+    };
+    let mut doc = Document::new(format, &meta);
+    doc.push(title_line("本单位模板（标题）"));
+    doc.push(blank_line());
+    doc.body_text(
+        "本文件是 nianbao 的参考模板（正文）。请在 Word 或 WPS 中修改下列样式（开始 › 样式 › 修改）、页面设置和页眉页脚，保存后在生成报告时加 --reference-docx 本文件，或在 report.toml 中写 reference_docx = \"本文件名.docx\"。报告的结构、表格和数值不受模板影响；模板中没有设置的，仍按 GB/T 9704 排版。",
+    );
+    doc.push(part_heading("一、标题 1：部分标题（黑体）"));
+    doc.push(sub_heading("（一）标题 2：小标题（楷体）"));
+    doc.body_text("正文：仿宋_GB2312 三号，首行缩进两字，行距固定值 28 磅。");
+    doc.push(
+        Para::styled(typeset::STYLE_TABLE).run("表格文字：统计表单元格中的文字（宋体小四）。"),
+    );
+    doc.push(
+        Para::styled(typeset::STYLE_TABLE_SMALL)
+            .run("表格文字（五号）：列数较多的统计表（表三）中的文字。"),
+    );
+    doc.closing(&["落款：机关名称".to_string(), "2025年1月16日".to_string()]);
+    doc.finish(&DocxOptions::default())
 }
 
 /// The document being built: the body's finished XML, paragraph by paragraph and table by table
@@ -287,13 +249,6 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// Skeleton text: a line that starts with an enumerator is a heading in its face.
-    fn skeleton_text(&mut self, text: &str) {
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            self.push(with_heading_run(body_paragraph(), line, heading_face(line)));
-        }
-    }
-
     /// A paragraph of the report: a `（一）` heading line in 标题 2; otherwise a body paragraph
     /// whose run-in heading takes the face of its level and whose text is 仿宋.
     fn paragraph(&mut self, p: &Paragraph) {
@@ -342,20 +297,19 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// 机关名称 and 成文日期, right-aligned, after a blank line.
-    fn signature(&mut self) {
-        self.push(blank_line());
-        if !self.meta.org.trim().is_empty() {
-            self.push(closing_line(self.meta.org.trim()));
+    /// The 落款 lines, right-aligned, after a blank line.
+    fn closing(&mut self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
         }
-        if let Some(date) = self.meta.date_chinese() {
-            self.push(closing_line(&date));
+        self.push(blank_line());
+        for line in lines {
+            self.push(closing_line(line));
         }
     }
 
     fn finish(self, options: &DocxOptions) -> Result<Vec<u8>, DocxError> {
         let (odd, even) = typeset::page_number_footers(self.format.page_number);
-        let even_and_odd = even.is_some();
         // Footers in the order of their relationship ids (`footer1.xml` is the default footer).
         let footers: Vec<Footer> = std::iter::once(odd).chain(even).collect();
         // The section with one marker paragraph where the content goes.
@@ -373,11 +327,36 @@ impl<'a> Document<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let document = put_content(package::normalize_part(&body.build(), &[])?, &self.content)?;
-        let footers = footers
+        let mut section = package::normalize_part(&body.build(), &[])?;
+        let mut footer_parts: Vec<SectionPart> = footers
             .iter()
-            .map(|f| package::normalize_part(&f.build(), &[]))
-            .collect::<Result<Vec<_>, _>>()?;
+            .zip(["default", "even"])
+            .map(|(f, kind)| {
+                Ok(SectionPart {
+                    kind: kind.to_string(),
+                    xml: package::normalize_part(&f.build(), &[])?,
+                    rels: None,
+                })
+            })
+            .collect::<Result<_, DocxError>>()?;
+        let mut header_parts: Vec<SectionPart> = Vec::new();
+        let mut media: &[reference::Media] = &[];
+        let mut style_definitions = typeset::style_definitions();
+        if let Some(reference) = &options.reference {
+            // The office's footers replace the page numbers only when it has footers.
+            if reference.has_footers() {
+                footer_parts = reference.footers.clone();
+            }
+            header_parts = reference.headers.clone();
+            media = &reference.media;
+            style_definitions = reference.apply_to_styles(&style_definitions)?;
+            section = reference.apply_to_section(&section, &header_parts, &footer_parts)?;
+        }
+        let even_and_odd = footer_parts
+            .iter()
+            .chain(&header_parts)
+            .any(|p| p.kind == "even");
+        let document = put_content(section, &self.content)?;
         let title = self.format.title(&self.meta.org, self.meta.year);
         let timestamp = document_timestamp(self.meta);
         package::assemble(
@@ -390,7 +369,12 @@ impl<'a> Document<'a> {
                 faces: &typeset::ALL_FACES,
             },
             document,
-            footers,
+            &package::Parts {
+                headers: &header_parts,
+                footers: &footer_parts,
+                media,
+                style_definitions: &style_definitions,
+            },
         )
     }
 }
@@ -446,15 +430,5 @@ mod tests {
         assert_eq!(document_timestamp(&meta), "2025-01-16T00:00:00Z");
         meta.date = Some("2025-13-16".into());
         assert_eq!(document_timestamp(&meta), "2025-01-01T00:00:00Z");
-    }
-
-    #[test]
-    fn skeleton_keeps_value_placeholders() {
-        let ctx = Report::new("某局", 2024).metadata_context();
-        assert_eq!(render_skeleton("{{ year }}年", &ctx), "2024年");
-        assert_eq!(
-            render_skeleton("共{{ new_received.total }}件", &ctx),
-            "共{{ new_received.total }}件"
-        );
     }
 }

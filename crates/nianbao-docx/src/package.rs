@@ -21,6 +21,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::DocxError;
+use crate::reference::{Media, SectionPart};
 use crate::typeset::{Face, LATIN_FACE};
 
 /// `w:rPr` children in schema order (CT_RPr / CT_ParaRPr).
@@ -675,38 +676,54 @@ pub(crate) struct PackageInfo<'a> {
     pub faces: &'a [Face],
 }
 
-const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+pub(crate) const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n";
 
 /// Parts of at least this many bytes are deflated; smaller ones are stored.
 const DEFLATE_MIN_BYTES: usize = 4096;
 
+/// What goes into the package besides the document: the footers (nianbao's page numbers, or
+/// the reference's), the reference's headers and their pictures, and the style sheet's styles.
+pub(crate) struct Parts<'a> {
+    pub headers: &'a [SectionPart],
+    pub footers: &'a [SectionPart],
+    pub media: &'a [Media],
+    /// The paragraph styles and document defaults (`typeset::style_definitions`, with a
+    /// reference's styles applied).
+    pub style_definitions: &'a str,
+}
+
 /// Assembles the archive: fixed entry order, fixed timestamps, Deflate for the large parts.
 pub(crate) fn assemble(
     info: &PackageInfo<'_>,
     document: Vec<u8>,
-    footers: Vec<Vec<u8>>,
+    extra: &Parts<'_>,
 ) -> Result<Vec<u8>, DocxError> {
     let mut parts: Vec<(String, Vec<u8>)> = vec![
-        ("[Content_Types].xml".into(), content_types(footers.len())),
+        ("[Content_Types].xml".into(), content_types(extra)),
         ("_rels/.rels".into(), package_rels()),
         ("docProps/core.xml".into(), core_properties(info)),
         ("docProps/app.xml".into(), app_properties()),
         ("word/document.xml".into(), document),
-        (
-            "word/_rels/document.xml.rels".into(),
-            document_rels(footers.len()),
-        ),
-        ("word/styles.xml".into(), styles()),
+        ("word/_rels/document.xml.rels".into(), document_rels(extra)),
+        ("word/styles.xml".into(), styles(extra.style_definitions)),
         ("word/settings.xml".into(), settings(info.even_and_odd)),
         (
             "word/fontTable.xml".into(),
             font_table(info.faces, info.fallback_fonts),
         ),
     ];
-    for (i, footer) in footers.into_iter().enumerate() {
-        parts.push((format!("word/footer{}.xml", i + 1), footer));
+    for (what, list) in [("footer", extra.footers), ("header", extra.headers)] {
+        for (i, part) in list.iter().enumerate() {
+            parts.push((format!("word/{what}{}.xml", i + 1), part.xml.clone()));
+            if let Some(rels) = &part.rels {
+                parts.push((format!("word/_rels/{what}{}.xml.rels", i + 1), rels.clone()));
+            }
+        }
+    }
+    for m in extra.media {
+        parts.push((m.path.clone(), m.bytes.clone()));
     }
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default()
@@ -738,7 +755,7 @@ fn zip_error(e: zip::result::ZipError) -> DocxError {
     DocxError::Package(e.to_string())
 }
 
-fn content_types(footers: usize) -> Vec<u8> {
+fn content_types(extra: &Parts<'_>) -> Vec<u8> {
     let wml = "application/vnd.openxmlformats-officedocument.wordprocessingml";
     let mut s = format!(
         "{DECL}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
@@ -749,9 +766,17 @@ fn content_types(footers: usize) -> Vec<u8> {
 <Override PartName=\"/word/settings.xml\" ContentType=\"{wml}.settings+xml\"/>\
 <Override PartName=\"/word/fontTable.xml\" ContentType=\"{wml}.fontTable+xml\"/>"
     );
-    for i in 1..=footers {
+    for (what, list) in [("footer", extra.footers), ("header", extra.headers)] {
+        for i in 1..=list.len() {
+            s.push_str(&format!(
+                "<Override PartName=\"/word/{what}{i}.xml\" ContentType=\"{wml}.{what}+xml\"/>"
+            ));
+        }
+    }
+    for m in extra.media {
         s.push_str(&format!(
-            "<Override PartName=\"/word/footer{i}.xml\" ContentType=\"{wml}.footer+xml\"/>"
+            "<Override PartName=\"/{}\" ContentType=\"{}\"/>",
+            m.path, m.content_type
         ));
     }
     s.push_str(
@@ -774,18 +799,23 @@ fn package_rels() -> Vec<u8> {
 }
 
 /// Relationship ids of the footers follow docx-rs (`rIdFooter1`, …) so the section's
-/// `w:footerReference`s resolve.
-fn document_rels(footers: usize) -> Vec<u8> {
+/// `w:footerReference`s resolve; a reference's headers are `rIdHeader1`, ….
+fn document_rels(extra: &Parts<'_>) -> Vec<u8> {
     let mut s = format!(
         "{DECL}<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
 <Relationship Id=\"rId1\" Type=\"{R_NS}/styles\" Target=\"styles.xml\"/>\
 <Relationship Id=\"rId2\" Type=\"{R_NS}/settings\" Target=\"settings.xml\"/>\
 <Relationship Id=\"rId3\" Type=\"{R_NS}/fontTable\" Target=\"fontTable.xml\"/>"
     );
-    for i in 1..=footers {
-        s.push_str(&format!(
-            "<Relationship Id=\"rIdFooter{i}\" Type=\"{R_NS}/footer\" Target=\"footer{i}.xml\"/>"
-        ));
+    for (what, id, list) in [
+        ("footer", "Footer", extra.footers),
+        ("header", "Header", extra.headers),
+    ] {
+        for i in 1..=list.len() {
+            s.push_str(&format!(
+                "<Relationship Id=\"rId{id}{i}\" Type=\"{R_NS}/{what}\" Target=\"{what}{i}.xml\"/>"
+            ));
+        }
     }
     s.push_str("</Relationships>");
     s.into_bytes()
@@ -826,14 +856,13 @@ xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\
 /// The style sheet: document defaults and paragraph styles from `typeset::style_definitions`
 /// (the defaults are the body text, so text typed later in Word looks like the rest), plus
 /// Word's default character and table styles.
-fn styles() -> Vec<u8> {
+fn styles(definitions: &str) -> Vec<u8> {
     format!(
         "{DECL}<w:styles xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\">{definitions}\
 <w:style w:type=\"character\" w:default=\"1\" w:styleId=\"DefaultParagraphFont\"><w:name w:val=\"Default Paragraph Font\"/><w:uiPriority w:val=\"1\"/><w:semiHidden/><w:unhideWhenUsed/></w:style>\
 <w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name w:val=\"Normal Table\"/><w:uiPriority w:val=\"99\"/><w:semiHidden/><w:unhideWhenUsed/>\
 <w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style>\
-</w:styles>",
-        definitions = crate::typeset::style_definitions()
+</w:styles>"
     )
     .into_bytes()
 }

@@ -105,6 +105,7 @@ pub(crate) const TITLE_ONE_LINE_MAX: usize = 20;
 /// run: an office that edits the filing copy keeps the look by picking 标题 1 or 表格文字, the
 /// navigation pane shows the part headings, and the document is a third of the size it would be
 /// with the same fonts repeated on every run (which also made writing it slow).
+pub(crate) const STYLE_NORMAL: &str = "Normal";
 pub(crate) const STYLE_TITLE: &str = "Title";
 pub(crate) const STYLE_HEADING_1: &str = "Heading1";
 pub(crate) const STYLE_HEADING_2: &str = "Heading2";

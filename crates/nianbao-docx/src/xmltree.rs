@@ -1,5 +1,6 @@
-//! A minimal, lossless XML tree. Only tests use it: the tree form of the post-processing pass
-//! is the reference the streaming pass in `package` must match byte for byte.
+//! A minimal, lossless XML tree: the parts of an office's reference DOCX (`reference`) are read
+//! and changed with it, and in tests the tree form of the post-processing pass is the reference
+//! the streaming pass in `package` must match byte for byte.
 //!
 //! Text and attribute values are kept exactly as escaped in the source, so writing a tree back
 //! never changes a character we did not mean to touch. Only what OOXML parts contain is
@@ -27,6 +28,19 @@ pub(crate) struct Element {
 }
 
 impl Element {
+    /// The value of an attribute, as escaped in the source.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first child element of a name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.elements().find(|e| e.name == name)
+    }
+
     pub fn new(name: &str) -> Element {
         Element {
             name: name.to_string(),
@@ -85,6 +99,10 @@ impl Element {
     }
 }
 
+/// How deep elements may nest: Word parts nest a few dozen levels; a foreign file nesting
+/// deeper is refused rather than recursed through (writing and dropping a tree recurse).
+const MAX_DEPTH: usize = 256;
+
 /// Parses a part into its root element. The declaration is not kept: [`to_xml`] writes the
 /// standard one.
 pub(crate) fn parse(xml: &[u8]) -> Result<Element, String> {
@@ -99,6 +117,9 @@ pub(crate) fn parse(xml: &[u8]) -> Result<Element, String> {
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err("根元素之后还有内容".to_string());
+            }
+            Event::Start(_) if stack.len() >= MAX_DEPTH => {
+                return Err(format!("元素嵌套超过 {MAX_DEPTH} 层"));
             }
             Event::Start(start) => stack.push(element_of(&start)?),
             Event::Empty(start) => {

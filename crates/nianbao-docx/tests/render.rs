@@ -27,7 +27,10 @@ fn check_render(report: &Report, name: &str) {
         write_report_docx(format, report, &DocxOptions::default()).unwrap(),
     )
     .unwrap();
-    let pdf = render::render_to_pdf(&docx_path, dir.path()).unwrap();
+    let soffice = render::find_soffice().expect(render::INSTALL_HINT);
+    let pdf_bytes = render::convert_to_pdf(&soffice, &[docx_path], render::timeout_for(1)).unwrap();
+    let pdf = dir.path().join(format!("{name}.pdf"));
+    std::fs::write(&pdf, &pdf_bytes[0]).unwrap();
     let text = render::pdf_text(&pdf).unwrap();
     let pages = text.split('\u{c}').filter(|p| !p.trim().is_empty()).count();
     assert!((3..=12).contains(&pages), "{name}: {pages} pages");

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use nianbao_model::format::{CellRole, CompareOp, TableSpec, ValueKind};
-use nianbao_model::{CellValue, Finding, Format, Metadata, Report, ValueKey};
+use nianbao_model::{CellValue, Finding, Format, Metadata, Report, ValueKey, template};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
@@ -173,7 +173,13 @@ fn write_workbook(
         .set_creation_datetime(&created);
     workbook.set_properties(&properties);
 
-    write_meta_sheet(workbook.add_worksheet(), &report.meta, &formats, mode)?;
+    write_meta_sheet(
+        workbook.add_worksheet(),
+        format,
+        &report.meta,
+        &formats,
+        mode,
+    )?;
     // Which cells are totals, and their formulas, depend on the format alone: worked out once
     // per format.
     let totals = format.derived(TotalCells::of);
@@ -564,8 +570,24 @@ fn validation(kind: ValueKind) -> Result<DataValidation, ExcelError> {
     Ok(dv)
 }
 
+/// The 填写说明 under 基本信息: the format's `workbook-notes.j2` over the metadata.
+fn workbook_notes(format: &Format, meta: &Metadata) -> Result<String, ExcelError> {
+    let report = Report {
+        meta: meta.clone(),
+        ..Report::default()
+    };
+    let context = template::template_context(format, report.metadata_context());
+    let notes = format
+        .render_template(template::WORKBOOK_NOTES, &context)
+        .map_err(|e| ExcelError::Write(e.to_string()))?
+        .unwrap_or_default();
+    checked_meta("填写说明", &notes)?;
+    Ok(notes)
+}
+
 fn write_meta_sheet(
     sheet: &mut Worksheet,
+    format: &Format,
     meta: &Metadata,
     f: &Formats,
     mode: Mode,
@@ -611,15 +633,9 @@ fn write_meta_sheet(
                 .map_err(werr)?;
         }
     }
+    let notes = workbook_notes(format, meta)?;
     sheet
-        .merge_range(
-            8,
-            0,
-            8,
-            1,
-            "填写说明：年度填四位数字；行政级别填省级、市级、县级、乡镇（街道）或部门；成文日期按 2025-01-16 格式填写；联系方式可填多项，用“；”分隔。表二至表四的浅黄色单元格为填写区，没有发生的事项请填 0，总计由公式自动计算。",
-            &f.text,
-        )
+        .merge_range(8, 0, 8, 1, &notes, &f.text)
         .map_err(werr)?;
     sheet.set_row_height(8, 60).map_err(werr)?;
     sheet.set_paper_size(PAPER_A4);

@@ -34,9 +34,6 @@ pub struct Format {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     pub title: TitleSpec,
-    /// Opening paragraph: a minijinja template over the metadata (`org`, `year`, `date`, `contact`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opening: Option<String>,
     pub parts: Vec<PartSpec>,
     pub tables: Vec<TableSpec>,
     #[serde(default)]
@@ -57,6 +54,10 @@ pub struct Format {
     /// reported (`draft.template_text`) and never filed.
     #[serde(default)]
     pub template_notes: Vec<String>,
+    /// The texts this format writes, as templates by name ([`crate::template`]): the built-in
+    /// ones of `templates/<id>/`, then those a format file or an overlay adds or replaces.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub templates: BTreeMap<String, String>,
     /// `expand_rule` of each rule, in the order of `rules`.
     #[serde(skip)]
     expanded_rules: Derived<Vec<Result<Vec<RuleInstance>, String>>>,
@@ -143,10 +144,8 @@ pub struct PartSpec {
     /// The table this part holds, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
-    /// Skeleton paragraphs for a new draft (minijinja over the metadata).
-    #[serde(default)]
-    pub skeleton: Vec<String>,
-    /// Numbered sub-items the format requires in this part, in order.
+    /// Numbered sub-items the format requires in this part, in order. (The part's own draft
+    /// text is the template `part-<number>.j2`.)
     #[serde(default)]
     pub items: Vec<ItemSpec>,
     /// Words the part's text must contain.
@@ -171,7 +170,7 @@ impl PartSpec {
 pub struct ItemSpec {
     /// Sub-heading without its enumerator (`信息处理费`).
     pub heading: String,
-    /// Skeleton text for a new draft (minijinja over the metadata).
+    /// Draft text under the item for a new draft (a template over the metadata).
     #[serde(default)]
     pub skeleton: String,
     /// Words that must appear under this item.
@@ -184,12 +183,7 @@ impl ItemSpec {
     /// [`crate::Report::template_context`] (Beijing's `{{ year }}年度政务公开工作要点落实情况`);
     /// one that does not render is used as written.
     pub fn heading_for(&self, context: &serde_json::Value) -> String {
-        if !self.heading.contains("{{") {
-            return self.heading.clone();
-        }
-        minijinja::Environment::new()
-            .render_str(&self.heading, context)
-            .unwrap_or_else(|_| self.heading.clone())
+        crate::template::render_text_keeping(&self.heading, context)
     }
 }
 
@@ -451,7 +445,12 @@ impl Format {
 
     /// Parses and checks a format written in TOML.
     pub fn from_toml(text: &str) -> Result<Format, FormatError> {
-        let format: Format = toml::from_str(text).map_err(|e| FormatError::Parse(e.to_string()))?;
+        let mut format: Format =
+            toml::from_str(text).map_err(|e| FormatError::Parse(e.to_string()))?;
+        // The built-in templates of the format's id, under those the file itself gives.
+        let mut templates = crate::template::builtin(&format.id);
+        templates.append(&mut format.templates);
+        format.templates = templates;
         format.check()?;
         Ok(format)
     }
@@ -470,6 +469,7 @@ impl Format {
                 problems.push(format!("第{}部分引用了不存在的表格 {t}", part.number));
             }
         }
+        problems.extend(crate::template::Compiled::new(&self.templates).problems);
         for note in &self.template_notes {
             if regex::Regex::new(note).is_err() {
                 problems.push(format!("模板提示文字的正则表达式有误：{note}"));
@@ -720,7 +720,8 @@ impl Format {
             f.nianbao_versions = v.clone();
         }
         if let Some(opening) = &overlay.opening {
-            f.opening = Some(opening.clone());
+            f.templates
+                .insert(crate::template::OPENING.to_string(), opening.clone());
         }
         if let Some(sig) = &overlay.signature {
             f.signature = Some(sig.clone());
@@ -746,8 +747,13 @@ impl Format {
             if let Some(items) = &po.items {
                 part.items = items.clone();
             }
-            if let Some(sk) = &po.skeleton {
-                part.skeleton = sk.clone();
+            if let Some(lines) = &po.skeleton {
+                let mut text = lines.join("\n");
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                f.templates
+                    .insert(crate::template::part_skeleton(po.number), text);
             }
             part.required_keywords
                 .extend(po.required_keywords.iter().cloned());
@@ -771,6 +777,13 @@ impl Format {
                 )));
             }
         }
+        // Templates last: they replace what `opening` and a part's `skeleton` said.
+        f.templates.extend(
+            overlay
+                .templates
+                .iter()
+                .map(|(name, text)| (name.clone(), text.clone())),
+        );
         f.prose_claims.extend(overlay.prose_claims.iter().cloned());
         for rule in &overlay.rules {
             if f.rules.iter().any(|r| r.id == rule.id) {
@@ -798,8 +811,15 @@ pub struct FormatOverlay {
     pub base: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nianbao_versions: Option<String>,
+    /// The opening paragraph: the same as `templates["opening.j2"]` (kept for plugins written
+    /// before templates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opening: Option<String>,
+    /// Templates added or replacing the base's, by name (`opening.j2`, `closing.j2`,
+    /// `part-6.j2`, `draft.md.j2`, `workbook-notes.j2`; see [`crate::template`]). Applied after
+    /// `opening` and the parts' `skeleton`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub templates: BTreeMap<String, String>,
     #[serde(default)]
     pub parts: Vec<PartOverlay>,
     #[serde(default)]
@@ -835,6 +855,8 @@ pub struct PartOverlay {
     /// Required numbered items, replacing the base's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemSpec>>,
+    /// The part's draft text, line by line, replacing the base's: the same as
+    /// `templates["part-<number>.j2"]`; `Some(vec![])` when the items carry the text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skeleton: Option<Vec<String>>,
     #[serde(default)]
@@ -1161,7 +1183,7 @@ mod tests {
         let counts: Vec<usize> = f.tables.iter().map(|t| t.value_cells().len()).collect();
         assert_eq!(counts, vec![10, 175, 15]);
         assert_eq!(f.value_keys().len(), 200);
-        let opening = f.opening.as_deref().unwrap_or_default();
+        let opening = f.template(crate::template::OPENING).unwrap_or_default();
         assert!(opening.contains("国办公开办函〔2021〕30号"), "{opening}");
         assert_eq!(f.page_number, PageNumberStyle::EmDashOddEven);
     }

@@ -12,14 +12,20 @@
 //! - [`text`]: label normalisation shared by the importers; [`labels`]: the one label index they
 //!   look labels up in (exact, contained, close spelling, ambiguity).
 //!
+//! - [`template`]: the texts nianbao writes for a format (opening, 落款, draft outline, the
+//!   workbook's notes) as templates from `templates/`, and the one template environment;
+//!   [`draft`]: the draft outline and the 落款 made from them.
+//!
 //! This crate does no IO: importers build a [`Report`], exporters read one.
 
 pub mod diagnostic;
+pub mod draft;
 pub mod format;
 pub mod key;
 pub mod labels;
 pub mod prose;
 pub mod report;
+pub mod template;
 pub mod text;
 pub mod validate;
 

@@ -182,6 +182,61 @@ pub fn same_label(a: &str, b: &str) -> bool {
     normalize_label(a) == normalize_label(b)
 }
 
+/// The ISO date (`2025-01-16`) of a line that is only a date, as a 落款 writes it
+/// (`2025年1月16日`, `2025 年 1 月 16 日`, `二〇二五年一月十六日`).
+pub fn parse_date_line(text: &str) -> Option<String> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| {
+            Regex::new(r"^(\d{4}|[〇○零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$").ok()
+        })
+        .as_ref()?;
+    let compacted: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let caps = re.captures(&compacted)?;
+    let y = chinese_number(caps.get(1)?.as_str())?;
+    let m = chinese_number(caps.get(2)?.as_str())?;
+    let d = chinese_number(caps.get(3)?.as_str())?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// A number written in Arabic or Chinese digits (`2025`, `二〇二五`, `十六`).
+fn chinese_number(text: &str) -> Option<u32> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(n);
+    }
+    let digit = |c: char| -> Option<u32> {
+        Some(match c {
+            '〇' | '○' | '零' => 0,
+            '一' => 1,
+            '二' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    if text.contains('十') {
+        let (tens, ones) = text.split_once('十')?;
+        let tens = if tens.is_empty() {
+            1
+        } else {
+            digit(tens.chars().next()?)?
+        };
+        let ones = if ones.is_empty() {
+            0
+        } else {
+            digit(ones.chars().next()?)?
+        };
+        return Some(tens * 10 + ones);
+    }
+    text.chars()
+        .try_fold(0u32, |acc, c| digit(c).map(|d| acc * 10 + d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

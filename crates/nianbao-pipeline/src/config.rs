@@ -44,6 +44,10 @@ pub struct ReportConfig {
     /// Blank value cells count as 0 (the office's explicit choice; by default they are 未填写).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blank_as_zero: Option<bool>,
+    /// The office's own Word template (page setup, named styles, header and footer), relative
+    /// to the folder; `--reference-docx` on the command line goes first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_docx: Option<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "report.toml";
@@ -92,7 +96,7 @@ fn toml_error_zh(text: &str, e: &toml::de::Error) -> String {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
         return format!(
-            "{at}：无法识别的设置项“{name}”；可用的设置项：org、year、level、region、date、contact、format、workbook、draft、previous"
+            "{at}：无法识别的设置项“{name}”；可用的设置项：org、year、level、region、date、contact、format、workbook、draft、previous、reference_docx"
         );
     }
     if message.starts_with("duplicate key") {
@@ -198,7 +202,8 @@ impl ReportConfig {
         Ok(format!(
             "# nianbao 报告设置。机关名称、年度等也可以在统计表的“基本信息”工作表中填写。\n\
              # level 可填：省级、市级、县级、乡镇、部门；date 为成文日期（YYYY-MM-DD）；\n\
-             # previous 可指向上一年度报告（文件夹、xlsx、docx、html 或 txt），用于跨年度核对。\n\
+             # previous 可指向上一年度报告（文件夹、xlsx、docx、html 或 txt），用于跨年度核对；\n\
+             # reference_docx 可指向本单位的 Word 模板（页面设置、样式、页眉页脚），如 \"本单位模板.docx\"。\n\
              # 文稿：草稿.docx 和 草稿.md 任选其一撰写，自动采用已撰写的一份；也可写 draft = \"草稿.md\" 指定。\n\
              # blank_as_zero = true：统计表中留空的数值按 0 处理（默认按“未填写”处理）。\n\n{body}"
         ))

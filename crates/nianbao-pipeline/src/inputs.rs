@@ -271,9 +271,17 @@ impl ChoiceProblem {
 /// draft twice (DOCX and Markdown) — the documents as candidates, of which the pipeline takes
 /// the one that was written ([`UnitInputs::chooses_draft`]).
 pub fn choose_files(names: &[String], config: &ReportConfig) -> Result<Chosen, ChoiceProblem> {
+    // Files report.toml gives another role (the office's Word template, last year's report)
+    // are never this year's workbook or draft.
+    let other_roles: Vec<&Path> = [&config.reference_docx, &config.previous]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
     let of_kind = |kind: FileKind| -> Vec<usize> {
         (0..names.len())
             .filter(|&i| classify(Path::new(&names[i])) == Some(kind))
+            .filter(|&i| !other_roles.contains(&Path::new(&names[i])))
             .collect()
     };
     let listed = |found: &[usize]| found.iter().map(|&i| names[i].clone()).collect();

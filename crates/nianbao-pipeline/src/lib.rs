@@ -21,5 +21,5 @@ pub use inputs::{
 };
 pub use pipeline::{
     Checked, Clock, OverrideOrigin, Overrides, Phase, check_unit, check_unit_timed, no_clock,
-    read_unit, render_docx, render_xlsx,
+    read_unit, render_docx, render_docx_with, render_xlsx,
 };

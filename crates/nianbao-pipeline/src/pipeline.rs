@@ -319,7 +319,9 @@ fn is_written(name: &str, imported: &nianbao_docs::Imported, format: &Format) ->
     let skeleton = if lower.ends_with(".docx") {
         nianbao_docx::write_draft_skeleton(format, meta).ok()
     } else if lower.ends_with(".md") {
-        Some(nianbao_docs::markdown_skeleton(format, meta).into_bytes())
+        nianbao_model::draft::draft_markdown(format, meta)
+            .ok()
+            .map(String::into_bytes)
     } else {
         None
     };
@@ -610,13 +612,18 @@ pub fn check_unit_timed(
 
 /// The filing DOCX of a checked report.
 pub fn render_docx(checked: &Checked, clock: Clock) -> Result<Vec<u8>> {
+    render_docx_with(checked, &nianbao_docx::DocxOptions::default(), clock)
+}
+
+/// [`render_docx`] with the document's options (an office's reference DOCX).
+pub fn render_docx_with(
+    checked: &Checked,
+    options: &nianbao_docx::DocxOptions,
+    clock: Clock,
+) -> Result<Vec<u8>> {
     let mut laps = Laps::new(clock);
-    let docx = nianbao_docx::write_report_docx(
-        &checked.format,
-        &checked.report,
-        &nianbao_docx::DocxOptions::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let docx = nianbao_docx::write_report_docx(&checked.format, &checked.report, options)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     laps.lap(Phase::Docx);
     Ok(docx)
 }

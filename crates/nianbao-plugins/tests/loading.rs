@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use nianbao_model::template;
 use nianbao_model::{
     Decimal, Finding, Format, Location, NATIONAL_2021, Paragraph, ParagraphLevel, PartText, Report,
     validate,
@@ -178,9 +179,12 @@ fn rules(findings: &[Finding], rule: &str) -> Vec<Finding> {
         .collect()
 }
 
-fn render(template: &str, report: &Report) -> String {
-    minijinja::Environment::new()
-        .render_str(template, report.template_context())
+/// A format's opening paragraph for a report.
+fn opening(format: &Format, report: &Report) -> String {
+    let context = template::template_context(format, report.template_context());
+    format
+        .render_template(template::OPENING, &context)
+        .unwrap()
         .unwrap()
 }
 
@@ -220,7 +224,7 @@ fn derived_formats_differ_from_the_national_one_where_the_region_says() {
     ];
 
     // Opening.
-    let opening = render(shandong.opening.as_deref().unwrap(), &report);
+    let opening = opening(shandong, &report);
     assert!(opening.contains("国务院令第711号"), "{opening}");
     assert!(opening.contains("国办公开办函〔2021〕30号"), "{opening}");
     assert!(
@@ -231,10 +235,13 @@ fn derived_formats_differ_from_the_national_one_where_the_region_says() {
     assert!(opening.contains("威海市文登区人民政府门户网站"));
     assert!(opening.contains("地址：威海市文登区某路1号；电话：0631-0000000"));
     assert_eq!(
-        render(beijing.opening.as_deref().unwrap(), &report),
+        self::opening(beijing, &report),
         "依据《中华人民共和国政府信息公开条例》（以下简称《政府信息公开条例》）第五十条规定，编制本报告。"
     );
-    assert_ne!(national.opening, shandong.opening);
+    assert_ne!(
+        national.template(template::OPENING),
+        shandong.template(template::OPENING)
+    );
 
     // Part 六 items (Shandong) and part 一 items (Beijing).
     let items = |f: &Format, part: u8| -> Vec<String> {
@@ -507,7 +514,12 @@ fn broken_plugins_are_skipped_with_a_clear_message_and_the_rest_loads() {
 
     // The duplicate did not replace the first Beijing plugin.
     let beijing = registry.format("beijing").unwrap();
-    assert!(beijing.opening.as_deref().unwrap().contains("第五十条"));
+    assert!(
+        beijing
+            .template(template::OPENING)
+            .unwrap()
+            .contains("第五十条")
+    );
 
     // A panic in a native check becomes a finding naming the plugin.
     let findings = registry.native_check("panic-check", &weidong_report());

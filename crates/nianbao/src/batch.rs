@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use nianbao_docx::ReferenceDocx;
 use nianbao_model::validate::has_errors;
 use nianbao_model::{Counts, Finding, ValueKey};
 use rayon::prelude::*;
@@ -21,6 +23,7 @@ use crate::output::{
     AtomicFile, BATCH_LOG, BatchLog, EarlyFlush, Flush, JSON_SCHEMA, error_text, flush_written,
     output_file_name, write_atomic,
 };
+use crate::publish;
 use nianbao_pipeline::{FileKind, Overrides, Unit, check_unit, classify};
 
 #[derive(Args, Debug)]
@@ -46,6 +49,12 @@ pub struct BatchArgs {
     /// 统计表中留空的数值按 0 处理（默认按“未填写”处理）
     #[arg(long)]
     blank_as_zero: bool,
+    /// 同时为每个单位生成 PDF（需要 LibreOffice；所有单位在一次 LibreOffice 运行中转换）
+    #[arg(long)]
+    pdf: bool,
+    /// 本单位的 Word 模板，用于所有单位（否则用各单位 report.toml 中的 reference_docx）
+    #[arg(long, value_name = "本单位模板.docx")]
+    reference_docx: Option<PathBuf>,
 }
 
 /// Key figures shown per unit in 汇总.xlsx: (column title, value key).
@@ -180,6 +189,7 @@ const FINDINGS_STEM: &str = "检查结果";
 fn process_unit(
     ctx: &Context,
     args: &BatchArgs,
+    shared_reference: Option<&Arc<ReferenceDocx>>,
     log: &BatchLog,
     name: &str,
     stem: &str,
@@ -210,12 +220,30 @@ fn process_unit(
             };
             let checked = check_unit(&unit, &overrides, &ctx.registry)?;
             let errors = has_errors(&checked.findings);
+            let unit_reference = publish::reference_path(args.reference_docx.as_deref(), &unit);
+            // The template is an input too: never written over.
+            let inputs: Vec<PathBuf> = unit
+                .input_files()
+                .into_iter()
+                .chain(unit_reference.clone())
+                .collect();
             // Both files are made before either is written, so a unit whose workbook cannot be
             // made leaves no DOCX behind.
             let mut files = Vec::new();
             if !errors || args.allow_errors {
-                let docx =
-                    nianbao_pipeline::render_docx(&checked, &mut nianbao_pipeline::no_clock)?;
+                // The command line's template for every unit, else the unit's own.
+                let reference = match shared_reference {
+                    Some(shared) => Some(Arc::clone(shared)),
+                    None => unit_reference
+                        .as_deref()
+                        .map(publish::load_reference)
+                        .transpose()?,
+                };
+                let docx = nianbao_pipeline::render_docx_with(
+                    &checked,
+                    &publish::docx_options(reference),
+                    &mut nianbao_pipeline::no_clock,
+                )?;
                 files.push((format!("{stem}.docx"), docx));
             }
             let xlsx = nianbao_pipeline::render_xlsx(&checked, &mut nianbao_pipeline::no_clock)?;
@@ -225,7 +253,7 @@ fn process_unit(
                 let path = args.output.join(&file_name);
                 // What an interrupted run of this batch wrote is replaced like --force would.
                 let force = args.force || log.wrote_earlier(&file_name);
-                let mut file = AtomicFile::create(&path, force, &unit.input_files())?;
+                let mut file = AtomicFile::create(&path, force, &inputs)?;
                 file.write_all(&bytes)
                     .with_context(|| format!("写入 {} 失败", path.display()))?;
                 log.record(&file_name)?;
@@ -283,6 +311,11 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     if removed > 0 {
         eprintln!("提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件");
     }
+    let shared_reference = args
+        .reference_docx
+        .as_deref()
+        .map(publish::load_reference)
+        .transpose()?;
     let log = BatchLog::open(&args.output);
     if log.resumes() {
         eprintln!(
@@ -336,7 +369,15 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &jobs,
         CHUNK_UNITS,
         |((name, paths), stem)| {
-            let r = process_unit(ctx, &args, &log, name, stem, paths);
+            let r = process_unit(
+                ctx,
+                &args,
+                shared_reference.as_ref(),
+                &log,
+                name,
+                stem,
+                paths,
+            );
             progress.inc(1);
             r
         },
@@ -357,6 +398,33 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         .iter()
         .flat_map(|k| k.outputs.iter().map(|o| args.output.join(o)))
         .collect();
+    if args.pdf {
+        // Every unit's PDF in one LibreOffice run.
+        let docx: Vec<PathBuf> = written
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "docx"))
+            .cloned()
+            .collect();
+        let outcome = publish::make_pdfs(&docx, |pdf, bytes| {
+            let name = pdf
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let force = args.force || log.wrote_earlier(&name);
+            let inputs: Vec<PathBuf> = args.reference_docx.iter().cloned().collect();
+            let mut file = AtomicFile::create(pdf, force, &inputs)?;
+            file.write_all(bytes)
+                .with_context(|| format!("写入 {} 失败", pdf.display()))?;
+            log.record(&name)?;
+            file.commit(Flush::Deferred)
+        })?;
+        match outcome {
+            publish::PdfOutcome::Written(pdfs) => written.extend(pdfs),
+            publish::PdfOutcome::NoLibreOffice => {
+                eprintln!("{}", publish::no_libreoffice_message())
+            }
+        }
+    }
     written.push(summary_path.clone());
     written.push(findings_path.clone());
     flush_written(&args.output, &written)?;

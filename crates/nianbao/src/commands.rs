@@ -11,6 +11,7 @@ use nianbao_plugins::Registry;
 
 use crate::EXIT_FINDINGS;
 use crate::output::{Flush, Lang, check_json, output_path, print_findings, write_atomic};
+use crate::publish;
 use nianbao_pipeline::{
     CONFIG_FILE, Overrides, ReportConfig, Unit, check_unit, display_name, read_unit,
 };
@@ -47,11 +48,25 @@ pub struct InitArgs {
     #[arg(value_name = "目录")]
     dir: Option<PathBuf>,
     /// 机关名称
-    #[arg(long = "org", visible_alias = "机关", value_name = "机关名称")]
-    org: String,
+    #[arg(
+        long = "org",
+        visible_alias = "机关",
+        value_name = "机关名称",
+        required_unless_present = "reference_docx"
+    )]
+    org: Option<String>,
     /// 报告年度（如 2024）
-    #[arg(long, visible_alias = "年度", value_name = "年度", value_parser = parse_year)]
-    year: i32,
+    #[arg(
+        long,
+        visible_alias = "年度",
+        value_name = "年度",
+        value_parser = parse_year,
+        required_unless_present = "reference_docx"
+    )]
+    year: Option<i32>,
+    /// 写出一份本单位 Word 模板的起点（nianbao 自己的页面设置和样式），供在 Word/WPS 中修改后用于 --reference-docx
+    #[arg(long, value_name = "本单位模板.docx")]
+    reference_docx: Option<PathBuf>,
     /// 行政级别：省级、市级、县级、乡镇、部门
     #[arg(long, value_name = "级别")]
     level: Option<String>,
@@ -129,6 +144,12 @@ pub struct BuildArgs {
     /// 覆盖已存在的输出文件
     #[arg(long)]
     force: bool,
+    /// 同时在 DOCX 旁生成 PDF（需要 LibreOffice）
+    #[arg(long)]
+    pdf: bool,
+    /// 本单位的 Word 模板：页面设置、样式（正文、标题、标题 1/2、表格文字、落款、页脚）和页眉页脚取自该文件
+    #[arg(long, value_name = "本单位模板.docx")]
+    reference_docx: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +182,30 @@ pub struct SumArgs {
 }
 
 pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
+    if let Some(path) = &args.reference_docx {
+        let format_id = args
+            .format
+            .as_deref()
+            .unwrap_or(nianbao_model::NATIONAL_2021);
+        let format = ctx
+            .registry
+            .format(format_id)
+            .with_context(|| format!("未找到格式“{format_id}”，用 nianbao formats 查看可用格式"))?;
+        let bytes =
+            nianbao_docx::write_reference_template(format).map_err(|e| anyhow::anyhow!("{e}"))?;
+        write_atomic(path, &bytes, args.force, &[], Flush::Each)?;
+        println!(
+            "已写出本单位模板 {}：请在 Word 或 WPS 中修改其样式（正文、标题、标题 1、标题 2、表格文字、落款、页脚）、页面设置和页眉页脚，生成报告时加 --reference-docx {}。",
+            path.display(),
+            path.display()
+        );
+        if args.org.is_none() || args.year.is_none() {
+            return Ok(0);
+        }
+    }
+    let (Some(org), Some(year)) = (args.org.clone(), args.year) else {
+        bail!("请用 --org 和 --year 给出机关名称和报告年度");
+    };
     let format_id = args
         .format
         .clone()
@@ -178,7 +223,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
     let dir = args
         .dir
         .clone()
-        .unwrap_or_else(|| PathBuf::from(crate::output::sanitize_file_name(&args.org)));
+        .unwrap_or_else(|| PathBuf::from(crate::output::sanitize_file_name(&org)));
     if dir.exists()
         && std::fs::read_dir(&dir)
             .map(|mut d| d.next().is_some())
@@ -191,8 +236,8 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
         );
     }
     let meta = Metadata {
-        org: args.org.trim().to_string(),
-        year: args.year,
+        org: org.trim().to_string(),
+        year,
         format: format.id.clone(),
         level,
         ..Metadata::default()
@@ -218,7 +263,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
         ),
         (
             "草稿.md",
-            nianbao_docs::markdown_skeleton(format, &meta).into_bytes(),
+            nianbao_model::draft::draft_markdown(format, &meta)?.into_bytes(),
         ),
     ];
     for (name, bytes) in &files {
@@ -306,7 +351,22 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         };
         // Both files are made before either is written: a report the workbook cannot hold
         // (a 机关名称 beyond Excel's cell limit) leaves no DOCX behind.
-        let docx = nianbao_pipeline::render_docx(&checked, &mut nianbao_pipeline::no_clock)?;
+        let reference_path = publish::reference_path(args.reference_docx.as_deref(), &unit);
+        let reference = reference_path
+            .as_deref()
+            .map(publish::load_reference)
+            .transpose()?;
+        // The template is an input too: never written over.
+        let inputs: Vec<PathBuf> = unit
+            .input_files()
+            .into_iter()
+            .chain(reference_path)
+            .collect();
+        let docx = nianbao_pipeline::render_docx_with(
+            &checked,
+            &publish::docx_options(reference),
+            &mut nianbao_pipeline::no_clock,
+        )?;
         let mut files = vec![(docx_path.clone(), docx)];
         if let Some(x) = &args.xlsx {
             let xlsx_path = match x {
@@ -323,13 +383,22 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
         for (path, bytes) in files {
             // A refusal to write (the file exists, the folder is read-only) comes after the check
             // results: the office sees what was found, then why nothing was written.
-            if let Err(e) =
-                write_atomic(&path, &bytes, args.force, &unit.input_files(), Flush::Each)
-            {
+            if let Err(e) = write_atomic(&path, &bytes, args.force, &inputs, Flush::Each) {
                 write_error = Some(e);
                 break;
             }
             outputs.push(path);
+        }
+        if args.pdf {
+            let written = publish::make_pdfs(std::slice::from_ref(&docx_path), |pdf, bytes| {
+                write_atomic(pdf, bytes, args.force, &inputs, Flush::Each)
+            })?;
+            match written {
+                publish::PdfOutcome::Written(pdfs) => outputs.extend(pdfs),
+                publish::PdfOutcome::NoLibreOffice => {
+                    eprintln!("{}", publish::no_libreoffice_message());
+                }
+            }
         }
     }
     print_or_json(

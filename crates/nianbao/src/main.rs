@@ -11,6 +11,7 @@ mod batch;
 mod commands;
 mod output;
 mod overlap;
+mod publish;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -577,14 +577,40 @@ fn regional_formats_change_the_filing_document() {
         shandong.contains("0631-0000000"),
         "the contact block is in the Shandong opening"
     );
-    // Shandong closes with the signature and the date.
-    let tail: Vec<&str> = shandong
-        .lines()
-        .filter(|l| !l.is_empty())
-        .rev()
-        .take(2)
-        .collect();
-    assert_eq!(tail, vec!["2025年1月16日", "威海市某某局"]);
+    // Every format closes with the signature and report.toml's date (the 落款 template).
+    let tail = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .rev()
+            .take(2)
+            .map(str::to_string)
+            .collect()
+    };
+    for text in [&national, &shandong, &beijing] {
+        assert_eq!(tail(text), vec!["2025年1月16日", "威海市某某局"]);
+    }
+    // A draft with a closing of its own: its signature stays, the date is report.toml's.
+    let draft = std::fs::read_to_string(unit.join("草稿.md")).unwrap();
+    std::fs::write(
+        unit.join("草稿.md"),
+        format!("{draft}\n威海市某某局办公室\n\n2025年1月10日\n"),
+    )
+    .unwrap();
+    let signed = tmp.path().join("signed.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .args(["--format", "shandong"])
+        .arg("--plugin-dir")
+        .arg(plugins)
+        .arg("-o")
+        .arg(&signed)
+        .assert()
+        .code(0);
+    assert_eq!(
+        tail(&docx_text(&signed)),
+        vec!["2025年1月16日", "威海市某某局办公室"]
+    );
     assert!(
         beijing.starts_with("威海市某某局") || beijing.contains("2024年政府信息公开工作年度报告")
     );
@@ -595,70 +621,268 @@ fn regional_formats_change_the_filing_document() {
     }
 }
 
-// ───────────────────────────── render check ─────────────────────────────
+// ───────────────────────────── the office's Word template ─────────────────────────────
 
-/// LibreOffice converts the bundled example's DOCX to PDF; the PDF holds every heading and value.
-/// Runs when NIANBAO_RENDER_TESTS=1 (CI installs LibreOffice and sets it).
+/// `init --reference-docx` writes a starting template; `build --reference-docx` and
+/// `reference_docx` in report.toml use one (the LibreOffice-made fixture: 楷体 body, a header
+/// line); the template is an input and never written over.
 #[test]
-fn the_bundled_example_renders_with_libreoffice() {
-    if std::env::var("NIANBAO_RENDER_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set NIANBAO_RENDER_TESTS=1 (needs soffice and pdftotext)");
-        return;
-    }
+fn an_office_template_is_written_used_and_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
-    let docx = tmp.path().join("example.docx");
+    let start = tmp.path().join("本单位模板.docx");
     nianbao()
-        .arg("build")
-        .arg(example())
-        .arg("-o")
-        .arg(&docx)
+        .arg("init")
+        .arg("--reference-docx")
+        .arg(&start)
         .assert()
         .code(0);
-    let status = std::process::Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}/lo-profile",
-            tmp.path().display()
-        ))
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(tmp.path())
-        .arg(&docx)
+    assert!(start.is_file());
+    let plain = tmp.path().join("plain.docx");
+    let from_start = tmp.path().join("start.docx");
+    for (out, reference) in [(&plain, None), (&from_start, Some(&start))] {
+        let mut cmd = nianbao();
+        cmd.arg("build").arg(example()).arg("-o").arg(out);
+        if let Some(r) = reference {
+            cmd.arg("--reference-docx").arg(r);
+        }
+        cmd.assert().code(0);
+    }
+    // nianbao's own template gives nianbao's look: the same text and tables.
+    assert_eq!(docx_text(&plain), docx_text(&from_start));
+
+    // A unit naming the office's template in report.toml.
+    let unit = tmp.path().join("u");
+    write_unit(&unit, &huaian_scaled("卫东区行政审批和政务信息管理局", 1));
+    std::fs::copy(
+        root().join("tests/fixtures/reference/office-template.docx"),
+        unit.join("本单位模板.docx"),
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(unit.join("report.toml")).unwrap();
+    std::fs::write(
+        unit.join("report.toml"),
+        format!("{toml}reference_docx = \"本单位模板.docx\"\n"),
+    )
+    .unwrap();
+    let styled = tmp.path().join("styled.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&styled)
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(&styled).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("word/header")),
+        "{names:?}"
+    );
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/styles.xml").unwrap(), &mut styles)
+        .unwrap();
+    assert!(styles.contains("楷体\""), "the template's body font");
+
+    // The template is an input: not even --force writes over it.
+    let template = unit.join("本单位模板.docx");
+    let before = std::fs::read(&template).unwrap();
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&template)
+        .arg("--force")
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&template).unwrap(), before);
+
+    // A file that is not a Word document is refused in Chinese, before anything is written.
+    let bad = tmp.path().join("坏模板.docx");
+    std::fs::write(&bad, "not a zip").unwrap();
+    let out = nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(tmp.path().join("bad.docx"))
+        .arg("--reference-docx")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+        stderr.contains("本单位模板") && stderr.contains("不是 Word 文档"),
+        "{stderr}"
     );
-    let pdf = tmp.path().join("example.pdf");
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf)
+    assert!(!tmp.path().join("bad.docx").exists());
+}
+
+// ───────────────────────────── PDF ─────────────────────────────
+
+fn render_tests_enabled() -> bool {
+    if std::env::var("NIANBAO_RENDER_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped: set NIANBAO_RENDER_TESTS=1 (needs soffice and pdftotext)");
+        return false;
+    }
+    true
+}
+
+/// The text of a PDF (`pdftotext -layout`).
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
         .arg("-")
         .output()
         .unwrap();
-    let text: String = String::from_utf8_lossy(&text.stdout)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A program standing in for LibreOffice's `soffice`: it counts its launches in `count` and
+/// either runs the real LibreOffice (`real`) or, without one, writes a small PDF for every
+/// document it is given, as `soffice --convert-to pdf --outdir DIR a.docx b.docx` does.
+fn soffice_wrapper(dir: &Path, count: &Path, real: Option<&Path>) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("soffice");
+    let body = match real {
+        Some(real) => format!("exec '{}' \"$@\"", real.display()),
+        None => "out=''; while [ $# -gt 0 ]; do case \"$1\" in --outdir) out=\"$2\"; shift;; *.docx) n=$(basename \"$1\" .docx); printf '%%PDF-1.4 stand-in\\n' > \"$out/$n.pdf\";; esac; shift; done".to_string(),
+    };
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho launched >> '{}'\n{body}\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn launches(count: &Path) -> usize {
+    std::fs::read_to_string(count)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+/// `build --pdf`: the PDF beside the DOCX, made by LibreOffice, holds the six headings and every
+/// table value. Runs when NIANBAO_RENDER_TESTS=1 (CI installs LibreOffice and sets it).
+#[test]
+fn build_pdf_holds_the_headings_and_the_table_values() {
+    if !render_tests_enabled() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = tmp.path().join("淮安");
+    let report = huaian_scaled("淮安市人民政府", 1);
+    write_unit(&unit, &report);
+    let docx = tmp.path().join("淮安.docx");
+    nianbao()
+        .arg("build")
+        .arg(&unit)
+        .arg("-o")
+        .arg(&docx)
+        .arg("--pdf")
+        .assert()
+        .code(0);
+    let pdf = tmp.path().join("淮安.pdf");
+    let text = pdf_text(&pdf);
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     for heading in Format::national_2021()
         .parts
         .iter()
         .map(|p| p.full_heading())
     {
-        assert!(text.contains(&heading), "missing {heading}");
+        assert!(compact.contains(&heading), "missing {heading}");
     }
-    assert!(text.contains("卫东区行政审批和政务信息管理局"));
-    assert!(text.contains("本年度我单位未收取信息处理费"));
-    // 200 values, all 0 in this report, in the tables (plus page numbers).
-    assert!(text.matches('0').count() >= 200);
-    let info = std::process::Command::new("pdfinfo")
-        .arg(&pdf)
+    let tokens: std::collections::BTreeSet<&str> = text.split_whitespace().collect();
+    for key in Format::national_2021().value_keys() {
+        let value = report.number(&key).unwrap().normalize().to_string();
+        assert!(
+            tokens.contains(value.as_str()),
+            "{key} = {value} not in the PDF"
+        );
+    }
+}
+
+/// `batch --pdf` over 20 units starts LibreOffice once, and every unit's PDF is beside its DOCX.
+/// Without LibreOffice installed, a stand-in counts the launches the same way.
+#[test]
+fn batch_pdf_converts_every_unit_in_one_libreoffice_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("各单位");
+    for i in 0..20 {
+        write_unit(
+            &dir.join(format!("单位{:02}", i + 1)),
+            &huaian_scaled(&format!("某某区第{}局", i + 1), (i % 5 + 1) as i64),
+        );
+    }
+    let real = render_tests_enabled()
+        .then(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .map(|d| d.join("soffice"))
+                .find(|p| p.is_file())
+        })
+        .flatten();
+    let count = tmp.path().join("launches.txt");
+    let wrapper = soffice_wrapper(tmp.path(), &count, real.as_deref());
+    let out_dir = tmp.path().join("输出");
+    nianbao()
+        .arg("batch")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out_dir)
+        .arg("--pdf")
+        .env("NIANBAO_SOFFICE", &wrapper)
+        .assert()
+        .code(0);
+    assert_eq!(launches(&count), 1);
+    let names = |ext: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(ext).map(str::to_string)
+            })
+            .filter(|n| n != "汇总")
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(".docx").len(), 20);
+    assert_eq!(names(".pdf"), names(".docx"));
+    if real.is_some() {
+        let first = out_dir.join(format!("{}.pdf", names(".pdf")[0]));
+        assert!(pdf_text(&first).contains("一、总体情况"));
+    }
+}
+
+/// Without LibreOffice, `build --pdf` says in Chinese how to get it and still writes the DOCX.
+#[test]
+fn without_libreoffice_the_docx_is_written_and_the_message_says_how_to_get_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = tmp.path().join("报告.docx");
+    let out = nianbao()
+        .arg("build")
+        .arg(example())
+        .arg("-o")
+        .arg(&docx)
+        .arg("--pdf")
+        .env("NIANBAO_SOFFICE", tmp.path().join("没有这个程序"))
         .output()
         .unwrap();
-    let pages: usize = String::from_utf8_lossy(&info.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
-        .unwrap();
-    assert!((3..=10).contains(&pages), "{pages} pages");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("未找到 LibreOffice") && stderr.contains("libreoffice.org"),
+        "{stderr}"
+    );
+    assert!(docx.is_file());
+    assert!(!tmp.path().join("报告.pdf").exists());
 }
 
 // ───────────────────────────── safety of outputs ─────────────────────────────

@@ -12,6 +12,7 @@
 
 use nianbao_plugin_api::nianbao_model::Format;
 use nianbao_plugin_api::nianbao_model::format::{CompareOp, ForEach, ForEachValues};
+use nianbao_plugin_api::nianbao_model::template::part_skeleton;
 use nianbao_plugin_api::nianbao_model::text::split_enumerator;
 use nianbao_plugin_api::{
     FormatOverlay, ItemSpec, PartOverlay, PluginDescriptor, RuleSpec, Severity, nianbao_plugin,
@@ -31,10 +32,14 @@ fn overview_items() -> Vec<ItemSpec> {
         skeleton: "{{ year }}年，{{ org }}对照本年度政务公开工作要点，逐项分解任务、落实责任，完成情况如下：".to_string(),
         keywords: vec!["工作要点".to_string()],
     }];
-    // The national sub-parts follow, worded as the national format words them.
-    let national = Format::national_2021().part(OVERVIEW_PART);
-    for line in national.map(|p| p.skeleton.as_slice()).unwrap_or_default() {
-        let (_, heading) = split_enumerator(line);
+    // The national sub-parts follow, worded as the national format's draft text words them.
+    let national = Format::national_2021().template(&part_skeleton(OVERVIEW_PART));
+    for line in national
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let (_, heading) = split_enumerator(line.trim());
         items.push(ItemSpec {
             heading: heading.to_string(),
             skeleton: String::new(),
@@ -100,6 +105,7 @@ nianbao_plugin! {
 mod tests {
     use super::*;
     use nianbao_plugin_api::Report;
+    use nianbao_plugin_api::nianbao_model::template::OPENING as OPENING_TEMPLATE;
     use nianbao_plugin_api::nianbao_model::{ValueKey, validate};
 
     fn beijing() -> Format {
@@ -121,8 +127,8 @@ mod tests {
         assert_eq!(headings[0], "{{ year }}年度政务公开工作要点落实情况");
         assert_eq!(headings[1], "主动公开");
         assert_eq!(headings[5], "监督保障");
-        assert!(f.part(1).unwrap().skeleton.is_empty());
-        assert_eq!(f.opening.as_deref(), Some(OPENING));
+        assert_eq!(f.template(&part_skeleton(1)), Some(""));
+        assert_eq!(f.template(OPENING_TEMPLATE), Some(OPENING));
     }
 
     #[test]

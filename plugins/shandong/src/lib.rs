@@ -2,7 +2,7 @@
 //! nianbao plugin.
 //!
 //! On top of the national 2021 format it changes:
-//! - the opening paragraph: legal basis (国务院令第711号 and 国办公开办函〔2021〕30号), the six
+//! - the opening paragraph (its template `templates/opening.j2`): legal basis (国务院令第711号 and 国办公开办函〔2021〕30号), the six
 //!   parts, the statistics period, where to download the report and whom to contact;
 //! - part 六: five required numbered items （一）信息处理费 … （五）其他报告事项, each with skeleton
 //!   text for a new draft;
@@ -13,7 +13,7 @@
 //! Everything national (tables, rules, headings) is read from the base format, never restated.
 
 use nianbao_plugin_api::nianbao_model::text::normalize_label;
-use nianbao_plugin_api::nianbao_model::{Format, Paragraph, ParagraphLevel, PartText};
+use nianbao_plugin_api::nianbao_model::{Paragraph, ParagraphLevel, PartText};
 use nianbao_plugin_api::{
     Finding, FormatOverlay, ItemSpec, Location, PageNumberStyle, PartOverlay, PluginDescriptor,
     Report, SignatureSpec, nianbao_plugin,
@@ -28,17 +28,9 @@ const OTHER_MATTERS_PART: u8 = 6;
 /// Item （一） of part 六, the one the native check reads.
 const FEE_ITEM: &str = "信息处理费";
 
-/// Opening paragraph (minijinja over the report metadata). `{PART_COUNT}` and `{PARTS}` are filled
-/// from the national format when the descriptor is built.
-const OPENING_TEMPLATE: &str = "本报告依据《中华人民共和国政府信息公开条例》（国务院令第711号，以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）的要求，由{{ org }}编制，共{PART_COUNT}个部分：{PARTS}。报告中所列数据的统计期限自{{ year }}年1月1日起至{{ year }}年12月31日止。本报告电子版可在{{ org }}门户网站“政府信息公开”专栏查阅、下载。{% if contact %}如对本报告有疑问，请与{{ org }}联系（{{ contact | join(\"；\") }}）。{% endif %}";
-
-fn opening() -> String {
-    let parts = &Format::national_2021().parts;
-    let headings: Vec<&str> = parts.iter().map(|p| p.heading.as_str()).collect();
-    OPENING_TEMPLATE
-        .replace("{PART_COUNT}", &parts.len().to_string())
-        .replace("{PARTS}", &headings.join("、"))
-}
+/// The opening paragraph: the template `opening.j2` of this plugin's `templates/`, replacing the
+/// national one. It lists the parts from the format (`parts`), so it never restates them.
+const OPENING_TEMPLATE: &str = include_str!("../templates/opening.j2");
 
 fn item(heading: &str, skeleton: &str, keywords: &[&str]) -> ItemSpec {
     ItemSpec {
@@ -78,7 +70,11 @@ fn other_matters_items() -> Vec<ItemSpec> {
 /// The Shandong descriptor.
 pub fn describe() -> PluginDescriptor {
     let overlay = FormatOverlay {
-        opening: Some(opening()),
+        templates: [(
+            nianbao_plugin_api::nianbao_model::template::OPENING.to_string(),
+            OPENING_TEMPLATE.to_string(),
+        )]
+        .into(),
         parts: vec![PartOverlay {
             number: OTHER_MATTERS_PART,
             items: Some(other_matters_items()),
@@ -211,6 +207,7 @@ nianbao_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nianbao_plugin_api::nianbao_model::Format;
 
     fn part6(paragraphs: Vec<Paragraph>) -> Report {
         let mut report = Report::new("威海市文登区人民政府", 2024);
@@ -234,9 +231,23 @@ mod tests {
         let d = describe();
         let overlay = d.resolved_overlay().unwrap();
         let f = Format::national_2021().with_overlay(&overlay).unwrap();
-        let opening = f.opening.clone().unwrap();
+        let context = nianbao_plugin_api::nianbao_model::template::template_context(
+            &f,
+            Report::new("威海市文登区人民政府", 2024).template_context(),
+        );
+        let opening = f
+            .render_template(
+                nianbao_plugin_api::nianbao_model::template::OPENING,
+                &context,
+            )
+            .unwrap()
+            .unwrap();
         assert!(opening.contains("国务院令第711号"));
-        assert!(opening.contains("共6个部分：总体情况、主动公开政府信息情况"));
+        assert!(opening.contains("由威海市文登区人民政府编制"), "{opening}");
+        assert!(
+            opening.contains("共6个部分：总体情况、主动公开政府信息情况"),
+            "{opening}"
+        );
         let items: Vec<String> = f
             .part(6)
             .unwrap()

@@ -251,6 +251,19 @@ pub fn document(docx: &[u8]) -> X {
 }
 
 /// The body's direct children.
+/// The body's paragraphs (not those inside tables), in order.
+pub fn body_paragraphs(doc: &X) -> Vec<&X> {
+    body(doc).children_named("w:p").collect()
+}
+
+/// The first body paragraph whose text contains `text`.
+pub fn paragraph_with<'a>(doc: &'a X, text: &str) -> &'a X {
+    body_paragraphs(doc)
+        .into_iter()
+        .find(|p| p.text().contains(text))
+        .unwrap_or_else(|| panic!("no paragraph with “{text}”"))
+}
+
 pub fn body(doc: &X) -> &X {
     doc.child("w:body").unwrap()
 }
