@@ -55,10 +55,13 @@
 //!
 //! [`write_template`] and [`write_report_workbook`] draw each table from
 //! [`TableSpec::layout`](nianbao_model::format::TableSpec::layout)'s data (cells, merges, value
-//! runs) on a sheet of its own (`表二`, `表三`, `表四`), after a `基本信息` sheet. Totals are
+//! runs) on a sheet of its own (`表二`, `表三`, `表四`), after a `基本信息` sheet.
+//! [`write_findings_workbook`] writes a report's findings as a printable 问题清单 (the
+//! `findings` module: one row layout for every place findings are written). Totals are
 //! formulas with cached results, derived from the format's equality rules. Output bytes are
 //! deterministic.
 
+mod findings;
 mod import;
 mod prescan;
 mod sheet;
@@ -69,6 +72,9 @@ use std::path::Path;
 
 use nianbao_model::{Finding, Format, Report};
 
+pub use findings::{
+    FINDING_HEADERS, FINDING_WIDTHS, finding_row, severity_color, write_findings_workbook,
+};
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
 pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};
 pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
