@@ -142,6 +142,55 @@ pub enum ExcelError {
 /// Reads tables 2–4 (and the metadata sheet, if present) from a workbook file. Findings name
 /// the file by its file name.
 pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelError> {
+    let (display_name, bytes) = read_workbook_file(path)?;
+    import_workbook_bytes(&display_name, &bytes, format)
+}
+
+/// One sheet's cells as text (numbers as written), row by row; blank cells are empty strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetTexts {
+    pub name: String,
+    /// (0-based row, the row's cells from column A to its last non-blank cell).
+    pub rows: Vec<(u32, Vec<String>)>,
+}
+
+/// Every sheet of a workbook as text, with the importer's guards (a regular file, size and
+/// sheet caps, calamine contained): for lists kept in a workbook, such as a 政务公开办's roster
+/// of units.
+pub fn read_sheet_texts(path: &Path) -> Result<Vec<SheetTexts>, ExcelError> {
+    let (display_name, bytes) = read_workbook_file(path)?;
+    let grids = sheet::read_grids(&display_name, &bytes)?;
+    Ok(grids
+        .iter()
+        .map(|grid| {
+            let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
+            for &(r, c) in grid.cells.keys() {
+                let text = grid.text(r, c);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                if rows.last().is_none_or(|(last, _)| *last != r) {
+                    rows.push((r, Vec::new()));
+                }
+                if let Some((_, cells)) = rows.last_mut() {
+                    let c = c as usize;
+                    if cells.len() <= c {
+                        cells.resize(c + 1, String::new());
+                    }
+                    cells[c] = text;
+                }
+            }
+            SheetTexts {
+                name: grid.name.clone(),
+                rows,
+            }
+        })
+        .collect())
+}
+
+/// A workbook file's name as shown in messages and its bytes, read as a regular file within
+/// [`MAX_FILE_BYTES`].
+fn read_workbook_file(path: &Path) -> Result<(String, Vec<u8>), ExcelError> {
     let display_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -161,7 +210,7 @@ pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelEr
             reason: other.reason(),
         },
     })?;
-    import_workbook_bytes(&display_name, &bytes, format)
+    Ok((display_name, bytes))
 }
 
 /// Reads tables 2–4 (and the metadata sheet, if present) from a workbook given as bytes.

@@ -13,6 +13,7 @@ mod config;
 mod inputs;
 mod output;
 mod overlap;
+mod roster;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
