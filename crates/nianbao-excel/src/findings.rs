@@ -178,8 +178,10 @@ mod tests {
     #[test]
     fn the_workbook_is_the_same_bytes_each_time() {
         let findings = [Finding::warning("values.missing", "2 个数值未填写")];
-        let a = write_findings_workbook("某局2024年政府信息公开工作年度报告问题清单", &findings).unwrap();
-        let b = write_findings_workbook("某局2024年政府信息公开工作年度报告问题清单", &findings).unwrap();
+        let a = write_findings_workbook("某局2024年政府信息公开工作年度报告问题清单", &findings)
+            .unwrap();
+        let b = write_findings_workbook("某局2024年政府信息公开工作年度报告问题清单", &findings)
+            .unwrap();
         assert_eq!(a, b);
         assert!(write_findings_workbook("某局", &[]).is_ok());
     }

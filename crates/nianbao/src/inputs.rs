@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use nianbao_model::{Finding, Format, Location, Report, validate};
+use nianbao_model::{Finding, Format, Location, Report, Validation};
 use nianbao_plugins::Registry;
 
 use crate::config::{CONFIG_FILE, ReportConfig};
@@ -206,6 +206,8 @@ pub struct Checked {
     pub report: Report,
     pub format: Arc<Format>,
     pub findings: Vec<Finding>,
+    /// How much of the prose repeats last year's, when last year's report has prose.
+    pub repetition: Option<nianbao_model::repetition::Repetition>,
 }
 
 /// Reads a unit into a report (no validation).
@@ -541,13 +543,20 @@ pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Re
         }
         None => None,
     };
-    findings.extend(validate(&format, &report, previous.as_ref()));
+    let validated = Validation {
+        format: &format,
+        report: &report,
+        previous: previous.as_ref(),
+    }
+    .run_measured();
+    findings.extend(validated.findings);
     findings.extend(registry.native_check(&format.id, &report));
     nianbao_model::diagnostic::sort_findings(&mut findings);
     Ok(Checked {
         report,
         format,
         findings,
+        repetition: validated.repetition,
     })
 }
 

@@ -14,6 +14,8 @@ mod inputs;
 mod output;
 mod overlap;
 mod roster;
+mod summary;
+mod units;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -47,9 +47,11 @@ impl Roster {
                 let sheets =
                     nianbao_excel::read_sheet_texts(path).map_err(|e| anyhow::anyhow!("{e}"))?;
                 // The first sheet with a name header; else the first sheet with anything on it.
-                let with_header = sheets
-                    .iter()
-                    .find(|s| s.rows.iter().any(|(_, cells)| header_column(cells).is_some()));
+                let with_header = sheets.iter().find(|s| {
+                    s.rows
+                        .iter()
+                        .any(|(_, cells)| header_column(cells).is_some())
+                });
                 with_header
                     .or_else(|| sheets.iter().find(|s| !s.rows.is_empty()))
                     .map(|s| s.rows.iter().map(|(_, cells)| cells.clone()).collect())
@@ -147,8 +149,10 @@ fn csv_fields(line: &str) -> Vec<String> {
 pub fn name_key(name: &str) -> String {
     static NOISE: OnceLock<Option<Regex>> = OnceLock::new();
     let noise = NOISE.get_or_init(|| {
-        Regex::new(r"(19|20)\d{2}年?度?|政府信息公开工作年度报告|年度报告|工作报告|年报|统计表|报告|草稿")
-            .ok()
+        Regex::new(
+            r"(19|20)\d{2}年?度?|政府信息公开工作年度报告|年度报告|工作报告|年报|统计表|报告|草稿",
+        )
+        .ok()
     });
     let key = normalize_label(name);
     match noise {
@@ -251,7 +255,11 @@ pub fn match_units(roster: &Roster, units: &[(String, String)]) -> Vec<Option<Ro
             if let Some(entry) = keys.iter().position(|k| !k.is_empty() && *k == key) {
                 matches[u] = Some(RosterMatch {
                     entry,
-                    how: if is_org { MatchHow::Org } else { MatchHow::Name },
+                    how: if is_org {
+                        MatchHow::Org
+                    } else {
+                        MatchHow::Name
+                    },
                     matched_text: text.clone(),
                 });
                 break;
@@ -276,12 +284,12 @@ pub fn match_units(roster: &Roster, units: &[(String, String)]) -> Vec<Option<Ro
                 });
                 break;
             }
-            let found = [key.as_str(), bare.as_str()]
-                .iter()
-                .find_map(|k| match index.find(k, How::Close) {
+            let found = [key.as_str(), bare.as_str()].iter().find_map(|k| {
+                match index.find(k, How::Close) {
                     Some(Found::One(entry, _)) if !taken.contains(entry) => Some(*entry),
                     _ => None,
-                });
+                }
+            });
             if let Some(entry) = found {
                 matches[u] = Some(RosterMatch {
                     entry,
@@ -332,7 +340,10 @@ mod tests {
     #[test]
     fn names_keys_and_places() {
         assert_eq!(name_key("卫东区卫健委2024年报告"), "卫东区卫健委");
-        assert_eq!(name_key("卫东区 卫生健康委员会（２０２４年度）"), "卫东区卫生健康委员会");
+        assert_eq!(
+            name_key("卫东区 卫生健康委员会（２０２４年度）"),
+            "卫东区卫生健康委员会"
+        );
         assert_eq!(without_region("卫东区卫生健康委员会"), "卫生健康委员会");
         assert_eq!(without_region("某某市卫东区财政局"), "财政局");
         // 县市场监督管理局: the 县 is the place (a one-character prefix is not a place name).
@@ -365,8 +376,10 @@ mod tests {
                 ("某镇", "某镇人民政府"),
             ]),
         );
-        let how: Vec<Option<(usize, MatchHow)>> =
-            got.iter().map(|m| m.as_ref().map(|m| (m.entry, m.how))).collect();
+        let how: Vec<Option<(usize, MatchHow)>> = got
+            .iter()
+            .map(|m| m.as_ref().map(|m| (m.entry, m.how)))
+            .collect();
         assert_eq!(
             how,
             [
@@ -378,10 +391,11 @@ mod tests {
             ]
         );
         // Two units of one 机关 both match it.
-        let twice = match_units(
-            &r,
-            &units(&[("a", "卫东区财政局"), ("b", "卫东区财政局")]),
+        let twice = match_units(&r, &units(&[("a", "卫东区财政局"), ("b", "卫东区财政局")]));
+        assert!(
+            twice
+                .iter()
+                .all(|m| m.as_ref().is_some_and(|m| m.entry == 1))
         );
-        assert!(twice.iter().all(|m| m.as_ref().is_some_and(|m| m.entry == 1)));
     }
 }
