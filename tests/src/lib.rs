@@ -17,6 +17,7 @@ use nianbao_model::{
     AdminLevel, Decimal, Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report,
     ValueKey,
 };
+use nianbao_pipeline::Phase;
 
 /// The 200 values of the 淮安 2024 report, typed in from the published text.
 pub const HUAIAN_VALUES: &str = include_str!("../fixtures/values/huaian-2024.tsv");
@@ -413,17 +414,24 @@ pub struct Processed {
 
 /// The phases of [`process_unit_bytes`], in order, as named to [`process_unit_timed`]'s clock.
 pub const PHASES: [&str; 6] = [
-    "导入统计表",
-    "读取文稿",
-    "占位符",
-    "检查",
-    "生成DOCX",
-    "生成XLSX",
+    Phase::ALL[0].label(),
+    Phase::ALL[1].label(),
+    Phase::ALL[2].label(),
+    Phase::ALL[3].label(),
+    Phase::ALL[4].label(),
+    Phase::ALL[5].label(),
 ];
 
-/// One unit through the whole pipeline as `nianbao build` runs it, on bytes: import the workbook
-/// and the draft, merge (values from the workbook, prose from the draft), render placeholders,
-/// validate, write the DOCX and the XLSX.
+/// The built-in formats, made once: a registry's format keeps what it derives (label indexes,
+/// table XML), so every unit after the first reuses them, as in one run of the binary.
+fn registry() -> &'static nianbao_plugins::Registry {
+    static REGISTRY: std::sync::OnceLock<nianbao_plugins::Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(nianbao_plugins::Registry::builtin)
+}
+
+/// One unit through the whole pipeline as `nianbao build` runs it, on bytes: the library's
+/// [`nianbao_pipeline::check_unit`] over an in-memory unit (`report.toml` from `meta`, the
+/// workbook, the draft), then the DOCX and the XLSX.
 pub fn process_unit_bytes(
     meta: &nianbao_model::Metadata,
     workbook: &[u8],
@@ -439,49 +447,37 @@ pub fn process_unit_timed(
     draft: &[u8],
     clock: &mut dyn FnMut(&'static str, std::time::Duration),
 ) -> Result<Processed, String> {
-    use std::time::Instant;
-    let format = Format::national_2021();
-    let mut started = Instant::now();
-    let mut lap = |phase: &'static str| {
-        clock(phase, started.elapsed());
-        started = Instant::now();
+    let config = nianbao_pipeline::ReportConfig {
+        org: Some(meta.org.clone()),
+        year: Some(meta.year),
+        level: meta
+            .level
+            .map(|l| l.label().trim_end_matches("（街道）").to_string()),
+        date: meta.date.clone(),
+        ..nianbao_pipeline::ReportConfig::default()
     };
-    let imported = nianbao_excel::import_workbook_bytes(WORKBOOK_FILE, workbook, format)
-        .map_err(|e| e.to_string())?;
-    lap(PHASES[0]);
-    // As `nianbao build` does: the workbook has the numbers, so the draft's tables are skipped.
-    let document = nianbao_docs::read_document_bytes_with(
-        DRAFT_FILE,
-        draft,
-        format,
-        nianbao_docs::TableValues::Skip,
+    let unit = nianbao_pipeline::MemoryUnit {
+        name: meta.org.clone(),
+        config,
+        workbook: Some((WORKBOOK_FILE.to_string(), workbook.to_vec())),
+        documents: vec![(DRAFT_FILE.to_string(), draft.to_vec())],
+        previous: None,
+    };
+    let mut phase_clock = |phase: Phase, took| clock(phase.label(), took);
+    let checked = nianbao_pipeline::check_unit_timed(
+        &unit,
+        &nianbao_pipeline::Overrides::default(),
+        registry(),
+        &mut phase_clock,
     )
-    .map_err(|e| e.to_string())?;
-    lap(PHASES[1]);
-    let mut findings = imported.findings;
-    findings.extend(document.findings);
-    let mut report = Report {
-        meta: meta.clone(),
-        values: imported.report.values,
-        opening: document.report.opening,
-        parts: document.report.parts,
-        closing: document.report.closing,
-        ..Report::default()
-    };
-    findings.extend(nianbao_docs::render_placeholders(&mut report));
-    lap(PHASES[2]);
-    findings.extend(nianbao_model::validate(format, &report, None));
-    lap(PHASES[3]);
+    .map_err(|e| format!("{e:#}"))?;
     let docx =
-        nianbao_docx::write_report_docx(format, &report, &nianbao_docx::DocxOptions::default())
-            .map_err(|e| e.to_string())?;
-    lap(PHASES[4]);
-    let xlsx = nianbao_excel::write_report_workbook(format, &report, &findings)
-        .map_err(|e| e.to_string())?;
-    lap(PHASES[5]);
+        nianbao_pipeline::render_docx(&checked, &mut phase_clock).map_err(|e| format!("{e:#}"))?;
+    let xlsx =
+        nianbao_pipeline::render_xlsx(&checked, &mut phase_clock).map_err(|e| format!("{e:#}"))?;
     Ok(Processed {
-        report,
-        findings,
+        report: checked.report,
+        findings: checked.findings,
         docx,
         xlsx,
     })

@@ -136,7 +136,7 @@ pub enum DocError {
 
 /// The largest document read: a report with its tables is well under 1 MiB as text and a few
 /// MiB as DOCX with pictures.
-const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl DocError {
     pub(crate) fn too_large(file: &str, what: &str, limit: u64) -> DocError {
@@ -171,9 +171,16 @@ pub fn read_document_with(
     format: &Format,
     table_values: TableValues,
 ) -> Result<Imported, DocError> {
+    let (display, bytes) = read_document_file(path)?;
+    read_document_bytes_with(&display, &bytes, format, table_values)
+}
+
+/// A document file's name as findings show it and its bytes, with the documents' bound
+/// ([`MAX_FILE_BYTES`]); the first half of [`read_document_with`].
+pub fn read_document_file(path: &Path) -> Result<(String, Vec<u8>), DocError> {
     let display = file_display_name(path);
     let bytes = read_file_limited(path, &display, MAX_FILE_BYTES)?;
-    read_document_bytes_with(&display, &bytes, format, table_values)
+    Ok((display, bytes))
 }
 
 /// A plain text file (`.txt`, `.csv`) as text, decoded like a draft (UTF-8, UTF-16 with a

@@ -188,15 +188,14 @@ pub fn read_sheet_texts(path: &Path) -> Result<Vec<SheetTexts>, ExcelError> {
         .collect())
 }
 
-/// A workbook file's name as shown in messages and its bytes, read as a regular file within
-/// [`MAX_FILE_BYTES`].
-fn read_workbook_file(path: &Path) -> Result<(String, Vec<u8>), ExcelError> {
+/// A workbook file's name as findings show it and its bytes, read the one way every input is
+/// read: a regular file only, with the [`MAX_FILE_BYTES`] bound, so a FIFO or `/dev/zero` named
+/// as the workbook is refused for what it is instead of blocking or filling memory.
+pub fn read_workbook_file(path: &Path) -> Result<(String, Vec<u8>), ExcelError> {
     let display_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    // A regular file only, read with a bound: a FIFO or `/dev/zero` named as the workbook is
-    // refused for what it is instead of blocking or filling memory.
     let bytes = nianbao_fs::read_regular(path, MAX_FILE_BYTES as u64).map_err(|e| match e {
         nianbao_fs::InputError::TooLarge { size, .. } => ExcelError::TooLarge {
             file: display_name.clone(),

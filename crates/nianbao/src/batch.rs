@@ -18,7 +18,6 @@ use serde::Serialize;
 
 use crate::EXIT_FINDINGS;
 use crate::commands::Context;
-use crate::inputs::{FileKind, Overrides, Unit, check_unit, classify};
 use crate::output::{
     AtomicFile, BATCH_LOG, BatchLog, EarlyFlush, Flush, JSON_SCHEMA, error_text, flush_written,
     output_file_name, write_atomic,
@@ -28,6 +27,7 @@ use crate::summary::{
     ERRORS, ISSUE_LIST_SUFFIX, KEY_FIGURES, PASSED, UNREADABLE, UnitRow, WARNINGS,
 };
 use crate::units::{NamedUnit, folder_entries, group_units};
+use nianbao_pipeline::{FileKind, Overrides, Unit, check_unit, classify};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -192,31 +192,19 @@ fn process_unit(
     };
     let attempt =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<UnitResult> {
-            let unit = Unit::from_paths(paths)?;
-            let overrides = Overrides {
-                previous: previous_for(args.previous_dir.as_deref(), name),
-                ..Overrides::default()
-            };
-            let checked = check_unit(&unit, &overrides, &ctx.registry)?;
+            let mut unit = Unit::from_paths(paths)?;
+            unit.previous = previous_for(args.previous_dir.as_deref(), name);
+            let checked = check_unit(&unit, &Overrides::default(), &ctx.registry)?;
             let errors = has_errors(&checked.findings);
             // Both files are made before either is written, so a unit whose workbook cannot be
             // made leaves no DOCX behind.
             let mut files = Vec::new();
             if !errors || args.allow_errors {
-                let docx = nianbao_docx::write_report_docx(
-                    &checked.format,
-                    &checked.report,
-                    &nianbao_docx::DocxOptions::default(),
-                )
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let docx =
+                    nianbao_pipeline::render_docx(&checked, &mut nianbao_pipeline::no_clock)?;
                 files.push((format!("{stem}.docx"), docx));
             }
-            let xlsx = nianbao_excel::write_report_workbook(
-                &checked.format,
-                &checked.report,
-                &checked.findings,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let xlsx = nianbao_pipeline::render_xlsx(&checked, &mut nianbao_pipeline::no_clock)?;
             files.push((format!("{stem}.xlsx"), xlsx));
             if !checked.findings.is_empty() {
                 let title = format!("{}问题清单", checked.report.title(&checked.format));
@@ -510,7 +498,7 @@ impl ResultFiles {
         force: bool,
         log: &BatchLog,
     ) -> Result<ResultFiles> {
-        let earlier = |p: &Path| log.wrote_earlier(&crate::inputs::display_name(p));
+        let earlier = |p: &Path| log.wrote_earlier(&nianbao_pipeline::display_name(p));
         let force_summary = force || earlier(summary_path);
         let force_findings = force || earlier(findings_path);
         if summary_path.exists() && !force_summary {
@@ -518,8 +506,8 @@ impl ResultFiles {
         }
         // Listed now: both are put in place at the end, and an interruption after that must
         // leave them replaceable.
-        log.record(&crate::inputs::display_name(summary_path))?;
-        log.record(&crate::inputs::display_name(findings_path))?;
+        log.record(&nianbao_pipeline::display_name(summary_path))?;
+        log.record(&nianbao_pipeline::display_name(findings_path))?;
         let mut workbook = Workbook::new();
         let mut props =
             rust_xlsxwriter::DocProperties::new().set_title("政府信息公开工作年度报告汇总");

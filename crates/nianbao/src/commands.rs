@@ -10,9 +10,10 @@ use nianbao_model::{AdminLevel, Finding, Format, Location, Metadata, Report, Sev
 use nianbao_plugins::Registry;
 
 use crate::EXIT_FINDINGS;
-use crate::config::{CONFIG_FILE, ReportConfig};
-use crate::inputs::{Overrides, Unit, check_unit, display_name, read_unit};
 use crate::output::{Flush, Lang, check_json, output_path, print_findings, write_atomic};
+use nianbao_pipeline::{
+    CONFIG_FILE, Overrides, ReportConfig, Unit, check_unit, display_name, read_unit,
+};
 
 /// What every command shares.
 pub struct Context {
@@ -72,8 +73,15 @@ impl InputArgs {
             org: self.org.clone(),
             year: self.year,
             format: self.format.clone(),
-            previous: self.previous.clone(),
+            ..Overrides::default()
         }
+    }
+
+    /// The unit the inputs name, with the `--previous` report.
+    pub fn unit(&self) -> Result<Unit> {
+        let mut unit = Unit::from_paths(&self.inputs)?;
+        unit.previous = self.previous.clone();
+        Ok(unit)
     }
 }
 
@@ -268,7 +276,7 @@ fn print_or_json(
 }
 
 pub fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
-    let unit = Unit::from_paths(&args.input.inputs)?;
+    let unit = args.input.unit()?;
     let checked = check_unit(&unit, &args.input.overrides(), &ctx.registry)?;
     print_or_json(
         ctx,
@@ -286,7 +294,7 @@ pub fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
 }
 
 pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
-    let unit = Unit::from_paths(&args.input.inputs)?;
+    let unit = args.input.unit()?;
     let checked = check_unit(&unit, &args.input.overrides(), &ctx.registry)?;
     let errors = has_errors(&checked.findings);
     let mut outputs = Vec::new();
@@ -300,29 +308,20 @@ pub fn build(ctx: &Context, args: BuildArgs) -> Result<u8> {
                     .dir
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("."))
-                    .join(crate::inputs::OUTPUT_DIR);
+                    .join(nianbao_pipeline::OUTPUT_DIR);
                 output_path(&dir, &checked.report.title(&checked.format), "docx")
             }
         };
         // Both files are made before either is written: a report the workbook cannot hold
         // (a 机关名称 beyond Excel's cell limit) leaves no DOCX behind.
-        let docx = nianbao_docx::write_report_docx(
-            &checked.format,
-            &checked.report,
-            &nianbao_docx::DocxOptions::default(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let docx = nianbao_pipeline::render_docx(&checked, &mut nianbao_pipeline::no_clock)?;
         let mut files = vec![(docx_path.clone(), docx)];
         if let Some(x) = &args.xlsx {
             let xlsx_path = x
                 .clone()
                 .unwrap_or_else(|| docx_path.with_extension("xlsx"));
-            let bytes = nianbao_excel::write_report_workbook(
-                &checked.format,
-                &checked.report,
-                &checked.findings,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}（未写出任何文件）"))?;
+            let bytes = nianbao_pipeline::render_xlsx(&checked, &mut nianbao_pipeline::no_clock)
+                .map_err(|e| anyhow::anyhow!("{e}（未写出任何文件）"))?;
             files.push((xlsx_path, bytes));
         }
         for (path, bytes) in files {

@@ -9,8 +9,6 @@
 
 mod batch;
 mod commands;
-mod config;
-mod inputs;
 mod output;
 mod overlap;
 mod roster;

@@ -136,7 +136,7 @@ pub fn roster_view(roster: Option<(&Roster, &Path)>, rows: &[UnitRow]) -> Roster
         units,
         missing,
         roster_len: roster.map(|(r, _)| r.names.len()),
-        roster_file: roster.map(|(_, p)| crate::inputs::display_name(p)),
+        roster_file: roster.map(|(_, p)| nianbao_pipeline::display_name(p)),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::inputs::classify;
+use nianbao_pipeline::classify;
 
 /// A unit: its name (the folder's name or the files' stem) and its paths (one folder, or files).
 pub type NamedUnit = (String, Vec<PathBuf>);

@@ -1,204 +1,104 @@
-//! From paths on the command line to a checked report: find the files of a unit, import them,
-//! merge what they say, render placeholders, validate.
+//! One unit from its inputs to a checked report, the one way every command (check, build,
+//! batch, sum), the server and the benchmark run it: import the workbook and the documents,
+//! merge what they say, render placeholders, validate (with last year's report when given) and
+//! run the plugin's native check; then the filing DOCX and the tables workbook.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nianbao_model::{Finding, Format, Location, Report, Validation};
 use nianbao_plugins::Registry;
 
-use crate::config::{CONFIG_FILE, ReportConfig};
+use crate::config::CONFIG_FILE;
+use crate::inputs::UnitInputs;
 
-/// What a file is, by its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Workbook,
-    Document,
+/// Who gave the [`Overrides`]: named in `input.meta_conflict` when they differ from the files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OverrideOrigin {
+    #[default]
+    CommandLine,
+    /// The fields of an HTTP request (`nianbao serve`).
+    Request,
 }
 
-pub fn classify(path: &Path) -> Option<FileKind> {
-    let name = path.file_name()?.to_string_lossy();
-    // Office lock files (`~$统计表.xlsx`) and hidden files are never inputs.
-    if name.starts_with("~$") || name.starts_with('.') {
-        return None;
-    }
-    let ext = path.extension()?.to_string_lossy().to_lowercase();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" | "et" => Some(FileKind::Workbook),
-        "docx" | "doc" | "wps" | "html" | "htm" | "md" | "txt" => Some(FileKind::Document),
-        _ => None,
-    }
-}
-
-/// One report's inputs: a folder with `report.toml`, a workbook and a draft, or loose files.
-#[derive(Debug, Clone, Default)]
-pub struct Unit {
-    /// How the unit is named in batch summaries (folder name or file stem).
-    pub name: String,
-    pub dir: Option<PathBuf>,
-    pub config: ReportConfig,
-    pub workbook: Option<PathBuf>,
-    pub documents: Vec<PathBuf>,
-}
-
-impl Unit {
-    /// A unit from the command line's paths: one folder, or files (a workbook and/or documents).
-    pub fn from_paths(paths: &[PathBuf]) -> Result<Unit> {
-        match paths {
-            [] => bail!("请指定报告文件夹或文件"),
-            [dir] if dir.is_dir() => Unit::from_dir(dir),
-            files => {
-                let mut unit = Unit::default();
-                for f in files {
-                    if f.is_dir() {
-                        bail!(
-                            "{} 是文件夹；检查一个文件夹时请只给出这一个路径",
-                            f.display()
-                        );
-                    }
-                    if !f.exists() {
-                        bail!("找不到文件 {}", f.display());
-                    }
-                    if f.file_name().is_some_and(|n| n == CONFIG_FILE) {
-                        unit.config = ReportConfig::read(f)?;
-                        // Paths in report.toml (previous = …) are relative to its folder.
-                        unit.dir = f.parent().map(Path::to_path_buf);
-                        continue;
-                    }
-                    match classify(f) {
-                        Some(FileKind::Workbook) if unit.workbook.is_none() => {
-                            unit.workbook = Some(f.clone())
-                        }
-                        Some(FileKind::Workbook) => {
-                            bail!("给出了多个统计表（{}），一次只能检查一份报告", f.display())
-                        }
-                        Some(FileKind::Document) => unit.documents.push(f.clone()),
-                        None => bail!(
-                            "无法识别的文件类型：{}（支持 xlsx、xls、ods、et、docx、html、md、txt）",
-                            f.display()
-                        ),
-                    }
-                }
-                unit.name = files
-                    .first()
-                    .and_then(|f| f.file_stem())
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Ok(unit)
-            }
+impl OverrideOrigin {
+    fn label(self) -> &'static str {
+        match self {
+            OverrideOrigin::CommandLine => "命令行",
+            OverrideOrigin::Request => "请求参数",
         }
     }
-
-    /// A report folder: `report.toml` (optional) names the files; otherwise the one workbook and
-    /// the one document in it are used.
-    pub fn from_dir(dir: &Path) -> Result<Unit> {
-        let config_path = dir.join(CONFIG_FILE);
-        let config = if config_path.exists() {
-            ReportConfig::read(&config_path)?
-        } else {
-            ReportConfig::default()
-        };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            // Not only regular files: a FIFO or device named like a workbook is taken, so that
-            // the reader refuses it by name instead of the unit silently lacking its workbook.
-            .filter(|p| !p.is_dir())
-            .collect();
-        files.sort();
-        let workbook = match &config.workbook {
-            Some(w) => Some(dir.join(w)),
-            None => {
-                let found: Vec<&PathBuf> = files
-                    .iter()
-                    .filter(|f| classify(f) == Some(FileKind::Workbook))
-                    .collect();
-                if found.len() > 1 {
-                    bail!(
-                        "文件夹 {} 中有多个统计表（{}），请在 report.toml 中用 workbook = \"…\" 指定",
-                        dir.display(),
-                        names(&found)
-                    );
-                }
-                found.first().map(|p| (*p).clone())
-            }
-        };
-        let documents = match &config.draft {
-            Some(d) => vec![dir.join(d)],
-            None => {
-                let found: Vec<&PathBuf> = files
-                    .iter()
-                    .filter(|f| classify(f) == Some(FileKind::Document))
-                    .collect();
-                // A folder made by `nianbao init` has the draft twice (DOCX and Markdown): prefer DOCX.
-                let docx: Vec<&PathBuf> = found
-                    .iter()
-                    .copied()
-                    .filter(|f| has_ext(f, "docx"))
-                    .collect();
-                let chosen = if docx.len() == 1 { docx } else { found };
-                if chosen.len() > 1 {
-                    bail!(
-                        "文件夹 {} 中有多个文稿（{}），请在 report.toml 中用 draft = \"…\" 指定",
-                        dir.display(),
-                        names(&chosen)
-                    );
-                }
-                chosen.into_iter().cloned().collect()
-            }
-        };
-        for f in workbook.iter().chain(&documents) {
-            if !f.exists() {
-                bail!("report.toml 指定的文件不存在：{}", f.display());
-            }
-        }
-        Ok(Unit {
-            name: dir
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "报告".into()),
-            dir: Some(dir.to_path_buf()),
-            config,
-            workbook,
-            documents,
-        })
-    }
-
-    /// Every input file of the unit (outputs must never overwrite one of these).
-    pub fn input_files(&self) -> Vec<PathBuf> {
-        self.workbook
-            .iter()
-            .chain(&self.documents)
-            .cloned()
-            .collect()
-    }
 }
 
-/// The folder inside a report folder where `build` writes by default; `from_dir` reads only the
-/// folder's own files, so what nianbao wrote there is never taken as input.
-pub const OUTPUT_DIR: &str = "输出";
-
-fn has_ext(p: &Path, ext: &str) -> bool {
-    p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
-}
-
-fn names(paths: &[&PathBuf]) -> String {
-    paths
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
-/// Settings from the command line; they win over report.toml, which wins over the files.
+/// Settings from the command line (or a request); they win over report.toml, which wins over
+/// the files.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub org: Option<String>,
     pub year: Option<i32>,
     pub format: Option<String>,
-    pub previous: Option<PathBuf>,
+    pub origin: OverrideOrigin,
+}
+
+/// The phases of a unit's way through the pipeline, as a [`Clock`] is told them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    ImportWorkbook,
+    ReadDocuments,
+    Placeholders,
+    Check,
+    Docx,
+    Xlsx,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 6] = [
+        Phase::ImportWorkbook,
+        Phase::ReadDocuments,
+        Phase::Placeholders,
+        Phase::Check,
+        Phase::Docx,
+        Phase::Xlsx,
+    ];
+
+    /// The phase's name in the benchmark's tables.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Phase::ImportWorkbook => "导入统计表",
+            Phase::ReadDocuments => "读取文稿",
+            Phase::Placeholders => "占位符",
+            Phase::Check => "检查",
+            Phase::Docx => "生成DOCX",
+            Phase::Xlsx => "生成XLSX",
+        }
+    }
+}
+
+/// Told how long each phase took (the benchmark); [`no_clock`] when nobody is asking.
+pub type Clock<'a> = &'a mut dyn FnMut(Phase, Duration);
+
+/// A clock that is not read.
+pub fn no_clock(_: Phase, _: Duration) {}
+
+/// Times consecutive phases: each `lap` tells the clock the time since the previous one.
+struct Laps<'a> {
+    clock: &'a mut dyn FnMut(Phase, Duration),
+    started: Instant,
+}
+
+impl<'a> Laps<'a> {
+    fn new(clock: &'a mut dyn FnMut(Phase, Duration)) -> Self {
+        Laps {
+            clock,
+            started: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, phase: Phase) {
+        (self.clock)(phase, self.started.elapsed());
+        self.started = Instant::now();
+    }
 }
 
 /// A checked report.
@@ -212,14 +112,25 @@ pub struct Checked {
 
 /// Reads a unit into a report (no validation).
 pub fn read_unit(
-    unit: &Unit,
+    unit: &dyn UnitInputs,
     overrides: &Overrides,
     registry: &Registry,
 ) -> Result<(Report, Arc<Format>, Vec<Finding>)> {
+    read_unit_timed(unit, overrides, registry, &mut no_clock)
+}
+
+/// [`read_unit`], telling `clock` how long the reading phases took.
+fn read_unit_timed(
+    unit: &dyn UnitInputs,
+    overrides: &Overrides,
+    registry: &Registry,
+    clock: Clock,
+) -> Result<(Report, Arc<Format>, Vec<Finding>)> {
+    let mut laps = Laps::new(clock);
     let format_id = overrides
         .format
         .clone()
-        .or_else(|| unit.config.format.clone())
+        .or_else(|| unit.config().format.clone())
         .unwrap_or_else(|| nianbao_model::NATIONAL_2021.to_string());
     let format = registry
         .shared_format(&format_id)
@@ -237,13 +148,13 @@ pub fn read_unit(
     let mut have_values = false;
     // Which file gave 机关名称 and 年度, for naming it when another source says otherwise.
     let mut sources = MetaSources::default();
-    if let Some(path) = &unit.workbook {
-        let imported =
-            nianbao_excel::import_workbook(path, &format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(file) = unit.workbook()? {
+        let imported = nianbao_excel::import_workbook_bytes(&file.name, &file.bytes, &format)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         take_meta(
             &mut report,
             &imported.report,
-            &display_name(path),
+            &file.name,
             &mut sources,
             &mut findings,
         );
@@ -251,7 +162,9 @@ pub fn read_unit(
         findings.extend(imported.findings);
         have_values = !report.values.is_empty();
     }
-    for path in &unit.documents {
+    laps.lap(Phase::ImportWorkbook);
+    for index in 0..unit.document_count() {
+        let file = unit.document(index)?;
         // With the numbers in hand (from the workbook, or an earlier document) a draft's tables
         // are not used: they are only recognised (for `input.values_ignored`), not read, and
         // their rows report nothing.
@@ -260,17 +173,12 @@ pub fn read_unit(
         } else {
             nianbao_docs::TableValues::Read
         };
-        let imported = nianbao_docs::read_document_with(path, &format, table_values)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let imported =
+            nianbao_docs::read_document_bytes_with(&file.name, &file.bytes, &format, table_values)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         let doc = imported.report;
         findings.extend(imported.findings);
-        take_meta(
-            &mut report,
-            &doc,
-            &display_name(path),
-            &mut sources,
-            &mut findings,
-        );
+        take_meta(&mut report, &doc, &file.name, &mut sources, &mut findings);
         if doc.has_prose() || !doc.opening.is_empty() {
             report.opening = doc.opening;
             report.parts = doc.parts;
@@ -281,12 +189,9 @@ pub fn read_unit(
                 findings.push(
                     Finding::info(
                         "input.values_ignored",
-                        format!(
-                            "{} 中的表格数值未采用：以统计表中的数值为准",
-                            display_name(path)
-                        ),
+                        format!("{} 中的表格数值未采用：以统计表中的数值为准", file.name),
                     )
-                    .at(Location::file(display_name(path))),
+                    .at(Location::file(file.name.clone())),
                 );
             }
         } else if !doc.values.is_empty() {
@@ -294,6 +199,7 @@ pub fn read_unit(
             have_values = true;
         }
     }
+    laps.lap(Phase::ReadDocuments);
     if !have_values {
         findings.push(
             Finding::error(
@@ -304,7 +210,7 @@ pub fn read_unit(
         );
     }
     let from_files = (report.meta.org.clone(), report.meta.year);
-    unit.config.apply(&mut report.meta)?;
+    unit.config().apply(&mut report.meta)?;
     if let Some(org) = &overrides.org {
         report.meta.org = org.trim().to_string();
     }
@@ -312,9 +218,9 @@ pub fn read_unit(
         report.meta.year = year;
     }
     // Settings override what the files say, as documented; where they differ, both are named.
-    let setting = |from_command_line: bool| {
-        if from_command_line {
-            "命令行".to_string()
+    let setting = |overridden: bool| {
+        if overridden {
+            overrides.origin.label().to_string()
         } else {
             CONFIG_FILE.to_string()
         }
@@ -342,6 +248,7 @@ pub fn read_unit(
     }
     report.meta.format = format.id.clone();
     findings.extend(nianbao_docs::render_placeholders(&mut report));
+    laps.lap(Phase::Placeholders);
     Ok((report, format, findings))
 }
 
@@ -431,8 +338,13 @@ fn meta_conflict(
 /// 机关名称 and 年度 from the unit's folder or file name, the last source: a name written as a
 /// title (`某局2024年政府信息公开工作年度报告.docx`), or a name with a year (`某局2024`), each
 /// with an info finding saying where it came from. Generic names (`统计表`, `草稿`) give nothing.
-fn meta_from_name(unit: &Unit, format: &Format, report: &mut Report, findings: &mut Vec<Finding>) {
-    let name = unit.name.trim();
+fn meta_from_name(
+    unit: &dyn UnitInputs,
+    format: &Format,
+    report: &mut Report,
+    findings: &mut Vec<Finding>,
+) {
+    let name = unit.name().trim();
     let (org, year) = match format.read_title(name) {
         Some(found) => found,
         None => {
@@ -494,34 +406,36 @@ fn meta_from_name(unit: &Unit, format: &Format, report: &mut Report, findings: &
 }
 
 /// Reads, merges and validates a unit, with last year's report when one is named.
-pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Result<Checked> {
-    let (report, format, mut findings) = read_unit(unit, overrides, registry)?;
-    let previous_path = overrides.previous.clone().or_else(|| {
-        let p = unit.config.previous.as_ref()?;
-        Some(
-            unit.dir
-                .as_ref()
-                .map(|d| d.join(p))
-                .unwrap_or_else(|| p.clone()),
-        )
-    });
-    let previous = match previous_path {
-        Some(path) => {
-            let prev_unit = if path.is_dir() {
-                Unit::from_dir(&path)?
-            } else {
-                Unit::from_paths(std::slice::from_ref(&path))?
-            };
+pub fn check_unit(
+    unit: &dyn UnitInputs,
+    overrides: &Overrides,
+    registry: &Registry,
+) -> Result<Checked> {
+    check_unit_timed(unit, overrides, registry, &mut no_clock)
+}
+
+/// [`check_unit`], telling `clock` how long each phase took.
+pub fn check_unit_timed(
+    unit: &dyn UnitInputs,
+    overrides: &Overrides,
+    registry: &Registry,
+    clock: Clock,
+) -> Result<Checked> {
+    let (report, format, mut findings) = read_unit_timed(unit, overrides, registry, clock)?;
+    let mut laps = Laps::new(clock);
+    let previous = match unit.previous()? {
+        Some(named) => {
             let prev_overrides = Overrides {
                 format: Some(format.id.clone()),
                 ..Overrides::default()
             };
-            let (prev, _, prev_findings) = read_unit(&prev_unit, &prev_overrides, registry)
-                .with_context(|| format!("无法读取上年报告 {}", path.display()))?;
+            let (prev, _, prev_findings) =
+                read_unit(named.inputs.as_ref(), &prev_overrides, registry)
+                    .with_context(|| format!("无法读取上年报告 {}", named.shown))?;
             if prev_findings.iter().any(|f| f.rule == "input.no_tables") {
                 bail!(
                     "上年报告 {} 中没有读到统计表数值，无法进行跨年度核对",
-                    path.display()
+                    named.shown
                 );
             }
             if prev.meta.year != 0
@@ -536,7 +450,7 @@ pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Re
                             prev.meta.year, report.meta.year
                         ),
                     )
-                    .at(Location::file(display_name(&path))),
+                    .at(Location::file(named.file_name)),
                 );
             }
             Some(prev)
@@ -552,6 +466,7 @@ pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Re
     findings.extend(validated.findings);
     findings.extend(registry.native_check(&format.id, &report));
     nianbao_model::diagnostic::sort_findings(&mut findings);
+    laps.lap(Phase::Check);
     Ok(Checked {
         report,
         format,
@@ -560,9 +475,25 @@ pub fn check_unit(unit: &Unit, overrides: &Overrides, registry: &Registry) -> Re
     })
 }
 
-/// The file name as shown in messages.
-pub fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+/// The filing DOCX of a checked report.
+pub fn render_docx(checked: &Checked, clock: Clock) -> Result<Vec<u8>> {
+    let mut laps = Laps::new(clock);
+    let docx = nianbao_docx::write_report_docx(
+        &checked.format,
+        &checked.report,
+        &nianbao_docx::DocxOptions::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    laps.lap(Phase::Docx);
+    Ok(docx)
+}
+
+/// The tables workbook (official layout, with the 检查结果 sheet) of a checked report.
+pub fn render_xlsx(checked: &Checked, clock: Clock) -> Result<Vec<u8>> {
+    let mut laps = Laps::new(clock);
+    let xlsx =
+        nianbao_excel::write_report_workbook(&checked.format, &checked.report, &checked.findings)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    laps.lap(Phase::Xlsx);
+    Ok(xlsx)
 }

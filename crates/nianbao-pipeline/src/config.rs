@@ -145,14 +145,20 @@ impl ReportConfig {
     pub fn read(path: &Path) -> Result<ReportConfig> {
         let bytes =
             nianbao_fs::read_regular(path, MAX_CONFIG_BYTES).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
+        ReportConfig::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// `report.toml` from bytes already in hand (an upload); `shown` names it in errors.
+    pub fn from_bytes(bytes: &[u8], shown: &str) -> Result<ReportConfig> {
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            anyhow::bail!("{shown} 过大（超过 1 MB），不是报告设置文件");
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| {
             anyhow::anyhow!(
-                "{} 不是 UTF-8 编码的文字（可能以 GBK/ANSI 编码保存），无法读取；请用记事本或 WPS 打开后“另存为” UTF-8 编码",
-                path.display()
+                "{shown} 不是 UTF-8 编码的文字（可能以 GBK/ANSI 编码保存），无法读取；请用记事本或 WPS 打开后“另存为” UTF-8 编码"
             )
         })?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}{}", path.display(), toml_error_zh(&text, &e)))
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("{shown}{}", toml_error_zh(text, &e)))
     }
 
     /// Applies the settings that are present onto metadata.
