@@ -23,11 +23,12 @@ use crate::output::{
     output_file_name, write_atomic,
 };
 use crate::roster::Roster;
+use crate::roster::name_key;
 use crate::summary::{
     ERRORS, ISSUE_LIST_SUFFIX, KEY_FIGURES, PASSED, UNREADABLE, UnitRow, WARNINGS,
 };
 use crate::units::{NamedUnit, folder_entries, group_units};
-use nianbao_pipeline::{FileKind, Overrides, Unit, check_unit, classify};
+use nianbao_pipeline::{Overrides, Unit, check_unit_choosing_previous, read_unit};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -103,23 +104,68 @@ fn max_jobs() -> usize {
     cores.saturating_mul(4).min(256)
 }
 
-fn previous_for(previous_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
-    let dir = previous_dir?;
-    let folder = dir.join(name);
-    if folder.is_dir() {
-        return Some(folder);
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_stem().is_some_and(|s| s.to_string_lossy() == name) && classify(p).is_some()
+/// Last year's units (`--previous-dir`), named the one way ([`group_units`]), found for this
+/// year's units by name first and then by the 机关名称 their files give.
+#[derive(Default)]
+struct PreviousUnits {
+    units: Vec<NamedUnit>,
+    by_name: BTreeMap<String, usize>,
+    by_org: BTreeMap<String, usize>,
+}
+
+impl PreviousUnits {
+    /// Finds last year's units; only those whose names match none of this year's are read for
+    /// their 机关名称 (in parallel on `pool`), so a folder named like this year's costs nothing.
+    fn find(
+        dir: &Path,
+        this_year: &[NamedUnit],
+        ctx: &Context,
+        pool: &rayon::ThreadPool,
+    ) -> Result<PreviousUnits> {
+        let entries = folder_entries(dir)
+            .with_context(|| format!("无法读取上年报告所在的文件夹 {}", dir.display()))?;
+        let units = group_units(&entries, |p| p.is_dir() && is_batch_output(p));
+        let mut by_name = BTreeMap::new();
+        for (i, (name, _)) in units.iter().enumerate() {
+            by_name.entry(name_key(name)).or_insert(i);
+        }
+        let wanted: std::collections::BTreeSet<String> =
+            this_year.iter().map(|(n, _)| name_key(n)).collect();
+        let unclaimed: Vec<usize> = (0..units.len())
+            .filter(|i| !wanted.contains(&name_key(&units[*i].0)))
+            .collect();
+        let orgs: Vec<(usize, String)> = pool.install(|| {
+            unclaimed
+                .par_iter()
+                .filter_map(|&i| {
+                    let unit = Unit::from_paths(&units[i].1).ok()?;
+                    let (report, _, _) =
+                        read_unit(&unit, &Overrides::default(), &ctx.registry).ok()?;
+                    Some((i, name_key(&report.meta.org)))
+                })
+                .collect()
+        });
+        let mut by_org = BTreeMap::new();
+        for (i, org) in orgs {
+            if !org.is_empty() {
+                by_org.entry(org).or_insert(i);
+            }
+        }
+        Ok(PreviousUnits {
+            units,
+            by_name,
+            by_org,
         })
-        .collect();
-    candidates.sort();
-    // A workbook holds the numbers most reliably; a published document also works.
-    candidates.sort_by_key(|p| classify(p) != Some(FileKind::Workbook));
-    candidates.into_iter().next()
+    }
+
+    /// The paths of last year's unit for this year's unit `name` whose report is `report`.
+    fn for_unit(&self, name: &str, report: &nianbao_model::Report) -> Option<Vec<PathBuf>> {
+        let i = self
+            .by_name
+            .get(&name_key(name))
+            .or_else(|| self.by_org.get(&name_key(&report.meta.org)))?;
+        self.units.get(*i).map(|(_, paths)| paths.clone())
+    }
 }
 
 /// The file stem of each unit's outputs: its cleaned name, made unique (`（2）`…) so that no two
@@ -167,6 +213,7 @@ fn process_unit(
     ctx: &Context,
     args: &BatchArgs,
     log: &BatchLog,
+    previous: &PreviousUnits,
     name: &str,
     stem: &str,
     paths: &[PathBuf],
@@ -192,9 +239,13 @@ fn process_unit(
     };
     let attempt =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<UnitResult> {
-            let mut unit = Unit::from_paths(paths)?;
-            unit.previous = previous_for(args.previous_dir.as_deref(), name);
-            let checked = check_unit(&unit, &Overrides::default(), &ctx.registry)?;
+            let unit = Unit::from_paths(paths)?;
+            let checked = check_unit_choosing_previous(
+                &unit,
+                &Overrides::default(),
+                &ctx.registry,
+                &|report| previous.for_unit(name, report),
+            )?;
             let errors = has_errors(&checked.findings);
             // Both files are made before either is written, so a unit whose workbook cannot be
             // made leaves no DOCX behind.
@@ -355,6 +406,10 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         pool = pool.num_threads(j.clamp(1, max));
     }
     let pool = pool.build().context("无法创建线程池")?;
+    let previous = match &args.previous_dir {
+        Some(dir) => PreviousUnits::find(dir, &units, ctx, &pool)?,
+        None => PreviousUnits::default(),
+    };
     let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
     let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
     let mut files = ResultFiles::create(&summary_path, &findings_path, args.force, &log)?;
@@ -368,7 +423,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &jobs,
         CHUNK_UNITS,
         |((name, paths), stem)| {
-            let r = process_unit(ctx, &args, &log, name, stem, paths);
+            let r = process_unit(ctx, &args, &log, &previous, name, stem, paths);
             progress.inc(1);
             r
         },
@@ -381,7 +436,10 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         || early_flush.start(),
     )?;
     progress.finish_and_clear();
-    let view = crate::summary::roster_view(roster.as_ref().zip(args.roster.as_deref()), &rows);
+    let view = crate::summary::roster_view(
+        roster.as_ref().zip(args.roster.as_deref()),
+        &crate::summary::names_and_orgs(&rows),
+    );
     files.finish(&rows, &view)?;
     // The last chunk's flush overlapped the result files' finishing; the final one covers them.
     early_flush.wait();
@@ -631,7 +689,10 @@ impl ResultFiles {
         // spaces in, so their own indent is moved by two, not four).
         for (key, value) in [
             ("summary", crate::summary::summary_json(rows, view)),
-            ("findings", serde_json::to_value(view.findings(rows))?),
+            (
+                "findings",
+                serde_json::to_value(view.findings(&crate::summary::names_and_orgs(rows)))?,
+            ),
         ] {
             write!(self.json, ",\n  {}: ", serde_json::to_string(key)?)?;
             let pretty = serde_json::to_string_pretty(&value)?;

@@ -87,14 +87,20 @@ pub struct RosterView {
     pub roster_file: Option<String>,
 }
 
+/// A unit as the roster sees it: its name and the 机关名称 its files give (possibly empty).
+pub type NameAndOrg = (String, String);
+
+/// The (name, 机关名称) of each row.
+pub fn names_and_orgs(rows: &[UnitRow]) -> Vec<NameAndOrg> {
+    rows.iter()
+        .map(|r| (r.name.clone(), r.org.clone()))
+        .collect()
+}
+
 /// Matches the units to the roster and finds two units for one 机关 (the same roster name, or
 /// without a roster the same 机关名称 read from the files).
-pub fn roster_view(roster: Option<(&Roster, &Path)>, rows: &[UnitRow]) -> RosterView {
-    let pairs: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| (r.name.clone(), r.org.clone()))
-        .collect();
-    let mut units: Vec<UnitRoster> = vec![UnitRoster::default(); rows.len()];
+pub fn roster_view(roster: Option<(&Roster, &Path)>, pairs: &[NameAndOrg]) -> RosterView {
+    let mut units: Vec<UnitRoster> = vec![UnitRoster::default(); pairs.len()];
     let mut missing = Vec::new();
     // Units grouped by the 机关 they report for: a roster entry, or else their 机关名称.
     let mut by_org: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -117,9 +123,9 @@ pub fn roster_view(roster: Option<(&Roster, &Path)>, rows: &[UnitRow]) -> Roster
             }
         }
     }
-    for (u, row) in rows.iter().enumerate() {
-        if units[u].roster_name.is_none() && !row.org.trim().is_empty() {
-            by_org.entry(name_key(&row.org)).or_default().push(u);
+    for (u, (_, org)) in pairs.iter().enumerate() {
+        if units[u].roster_name.is_none() && !org.trim().is_empty() {
+            by_org.entry(name_key(org)).or_default().push(u);
         }
     }
     for group in by_org.values().filter(|g| g.len() > 1) {
@@ -128,7 +134,7 @@ pub fn roster_view(roster: Option<(&Roster, &Path)>, rows: &[UnitRow]) -> Roster
             units[u].same_org_as = group
                 .iter()
                 .filter(|&&o| o != u)
-                .map(|&o| rows[o].name.clone())
+                .map(|&o| pairs[o].0.clone())
                 .collect();
         }
     }
@@ -143,7 +149,7 @@ pub fn roster_view(roster: Option<(&Roster, &Path)>, rows: &[UnitRow]) -> Roster
 impl RosterView {
     /// The batch's own findings: who has not filed, who is not on the roster, two units for
     /// one 机关, and every fuzzy match to confirm.
-    pub fn findings(&self, rows: &[UnitRow]) -> Vec<Finding> {
+    pub fn findings(&self, pairs: &[NameAndOrg]) -> Vec<Finding> {
         let mut out = Vec::new();
         let roster_file = self.roster_file.clone().unwrap_or_default();
         for name in &self.missing {
@@ -154,14 +160,15 @@ impl RosterView {
                     .hint("请催报；若已报送，请核对文件中的机关名称或文件名与名单是否一致。"),
             );
         }
-        for (row, unit) in rows.iter().zip(&self.units) {
+        for ((name, org), unit) in pairs.iter().zip(&self.units) {
+            let org_shown = show_org(org);
             match unit.status {
                 Some(NOT_LISTED) => out.push(
                     Finding::warning(
                         "roster.not_listed",
-                        format!("“{}”（{}）不在名单中", row.name, show_org(row)),
+                        format!("“{}”（{}）不在名单中", name, org_shown),
                     )
-                    .at(Location::file(row.name.clone()))
+                    .at(Location::file(name.clone()))
                     .hint("请核对是否为本级应报送单位，或补充名单。"),
                 ),
                 Some(TWICE) => out.push(
@@ -169,31 +176,31 @@ impl RosterView {
                         "roster.duplicate",
                         format!(
                             "“{}”与“{}”是同一机关（{}）的两份报告",
-                            row.name,
+                            name,
                             unit.same_org_as.join("”“"),
-                            unit.roster_name.as_deref().unwrap_or(&row.org)
+                            unit.roster_name.as_deref().unwrap_or(org)
                         ),
                     )
-                    .at(Location::file(row.name.clone()))
+                    .at(Location::file(name.clone()))
                     .hint("请确认哪一份是正式报送的，删除或改名另一份。"),
                 ),
                 _ => {}
             }
-            if let (Some(how), Some(name)) = (unit.how, &unit.roster_name)
+            if let (Some(how), Some(listed)) = (unit.how, &unit.roster_name)
                 && how.is_fuzzy()
             {
                 out.push(
                     Finding::info(
                         "roster.fuzzy_match",
                         format!(
-                            "“{}”（{}）按名单中的“{name}”计（{}）",
-                            row.name,
-                            show_org(row),
+                            "“{}”（{}）按名单中的“{listed}”计（{}）",
+                            name,
+                            org_shown,
                             how.label()
                         ),
                     )
-                    .at(Location::file(row.name.clone()))
-                    .expected_found(name.clone(), show_org(row))
+                    .at(Location::file(name.clone()))
+                    .expected_found(listed.clone(), org_shown.clone())
                     .hint("请确认是同一单位；如不是，请改正文件中的机关名称或名单。"),
                 );
             }
@@ -202,11 +209,11 @@ impl RosterView {
     }
 }
 
-fn show_org(row: &UnitRow) -> String {
-    if row.org.trim().is_empty() {
+fn show_org(org: &str) -> String {
+    if org.trim().is_empty() {
         "未读到机关名称".to_string()
     } else {
-        row.org.clone()
+        org.to_string()
     }
 }
 
@@ -381,7 +388,7 @@ pub fn print_summary(
         NOT_LISTED,
         with_roster(NOT_LISTED)
             .iter()
-            .map(|(r, _)| format!("{}（{}）", r.name, show_org(r)))
+            .map(|(r, _)| format!("{}（{}）", r.name, show_org(&r.org)))
             .collect(),
     )?;
     group(
