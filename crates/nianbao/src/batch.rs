@@ -231,7 +231,7 @@ fn process_unit(
         figures: BTreeMap::new(),
         repeated_text: None,
         findings: vec![
-            Finding::error("batch.unit_failed", format!("{name}：{msg}"))
+            Finding::error("batch.unit_failed", msg.clone())
                 .hint("请改正或重新导出该文件后再报送。"),
         ],
         outputs: Vec::new(),
