@@ -14,10 +14,12 @@ pub type NamedUnit = (String, Vec<PathBuf>);
 /// Groups paths into units, in name order: each folder alone, files by folder and stem. Files
 /// nianbao does not read (by extension) are left out; `skip` leaves out other paths (outputs).
 pub fn group_units(paths: &[PathBuf], skip: impl Fn(&Path) -> bool) -> Vec<NamedUnit> {
-    // (name, folder or not, parent of loose files) → paths, so a folder `X` and files `X.xlsx`
-    // stay two units, and files of one stem in two folders too.
-    let mut units: BTreeMap<(String, bool, PathBuf), Vec<PathBuf>> = BTreeMap::new();
-    for path in paths {
+    // (name, folder or not, the folder itself or the parent of loose files, the place of a
+    // folder among the paths) → paths, so a folder `X` and files `X.xlsx` stay two units, and
+    // files of one stem in two folders too; a folder given twice (`u u ./u/`) is an entry each
+    // time, which the caller finds are one unit and says so.
+    let mut units: BTreeMap<(String, bool, PathBuf, usize), Vec<PathBuf>> = BTreeMap::new();
+    for (given, path) in paths.iter().enumerate() {
         if skip(path) {
             continue;
         }
@@ -29,7 +31,7 @@ pub fn group_units(paths: &[PathBuf], skip: impl Fn(&Path) -> bool) -> Vec<Named
         }
         if path.is_dir() {
             units
-                .entry((file_name, true, PathBuf::new()))
+                .entry((file_name, true, path.clone(), given))
                 .or_default()
                 .push(path.clone());
         } else if classify(path).is_some() {
@@ -39,14 +41,14 @@ pub fn group_units(paths: &[PathBuf], skip: impl Fn(&Path) -> bool) -> Vec<Named
                 .unwrap_or(file_name);
             let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
             units
-                .entry((stem, false, parent))
+                .entry((stem, false, parent, 0))
                 .or_default()
                 .push(path.clone());
         }
     }
     units
         .into_iter()
-        .map(|((name, _, _), mut paths)| {
+        .map(|((name, _, _, _), mut paths)| {
             paths.sort();
             paths.dedup();
             (name, paths)
