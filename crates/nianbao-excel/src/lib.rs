@@ -73,7 +73,8 @@ use std::path::Path;
 use nianbao_model::{Finding, Format, Report};
 
 pub use findings::{
-    FINDING_HEADERS, FINDING_WIDTHS, finding_row, severity_color, write_findings_workbook,
+    FINDING_HEADERS, FINDING_WIDTHS, finding_row, severity_color, wrapped_row_height,
+    write_findings_workbook,
 };
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
 pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};

@@ -1,5 +1,5 @@
 //! `nianbao batch`: every unit of a folder checked and built in parallel; for each unit with
-//! findings a 问题清单 to send back; a summary workbook, a findings JSON, and a one-screen
+//! errors or warnings a 问题清单 to send back; a summary workbook, a findings JSON, and a one-screen
 //! summary (`summary`), with the roster's view when `--roster` is given. One unit's failure
 //! never stops the others, and the results are the same bytes at any thread count (units are
 //! processed independently and collected in name order).
@@ -257,7 +257,13 @@ fn process_unit(
             }
             let xlsx = nianbao_pipeline::render_xlsx(&checked, &mut nianbao_pipeline::no_clock)?;
             files.push((format!("{stem}.xlsx"), xlsx));
-            if !checked.findings.is_empty() {
+            // Feedback for a unit with something to correct or verify; notes alone (提示) need
+            // no answer, and are listed in the 问题清单 of the units that get one.
+            if checked
+                .findings
+                .iter()
+                .any(|f| f.severity != Severity::Info)
+            {
                 let title = format!("{}问题清单", checked.report.title(&checked.format));
                 let list = nianbao_excel::write_findings_workbook(&title, &checked.findings)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -545,6 +551,9 @@ struct ResultFiles {
     units_written: usize,
 }
 
+/// Width of the unit column of 问题清单 in 汇总.xlsx.
+const UNIT_COLUMN_WIDTH: f64 = 16.0;
+
 /// Sheets of 汇总.xlsx.
 const SUMMARY_SHEET: usize = 0;
 const ISSUES_SHEET: usize = 1;
@@ -594,7 +603,7 @@ impl ResultFiles {
             .add_worksheet_with_constant_memory()?
             .set_name("问题清单")?;
         // The unit, then the columns of every findings row (nianbao_excel::finding_row).
-        issues.set_column_width(0, 20)?;
+        issues.set_column_width(0, UNIT_COLUMN_WIDTH)?;
         issues.write_with_format(0, 0, "单位", &head)?;
         for (c, (h, w)) in nianbao_excel::FINDING_HEADERS
             .iter()
@@ -636,8 +645,18 @@ impl ResultFiles {
         // Texts are cut to what a cell holds: one unit's long text must not stop the batch.
         let unit = nianbao_excel::cell_text(&r.name);
         for f in &r.findings {
+            let texts = nianbao_excel::finding_row(f);
+            let sized: Vec<(&str, f64)> = std::iter::once((unit.as_ref(), UNIT_COLUMN_WIDTH))
+                .chain(
+                    texts
+                        .iter()
+                        .map(String::as_str)
+                        .zip(nianbao_excel::FINDING_WIDTHS),
+                )
+                .collect();
+            issues.set_row_height(self.issue_row, nianbao_excel::wrapped_row_height(&sized))?;
             issues.write_with_format(self.issue_row, 0, unit.as_ref(), cell)?;
-            for (c, text) in nianbao_excel::finding_row(f).iter().enumerate() {
+            for (c, text) in texts.iter().enumerate() {
                 issues.write_with_format(self.issue_row, 1 + c as u16, text.as_str(), cell)?;
             }
             self.issue_row += 1;

@@ -534,7 +534,7 @@ pub fn write_summary_sheet(
         .map(|(c, h)| match c {
             0 | 1 => 24.0,
             5 => 22.0,
-            c if c == headers.len() - 1 => 30.0,
+            c if c == headers.len() - 1 => 36.0,
             _ => (h.chars().count() as f64).clamp(5.0, 8.0) + 1.0,
         })
         .collect();
@@ -542,11 +542,30 @@ pub fn write_summary_sheet(
         sheet.set_column_width(c as u16, *w)?;
         sheet.write_with_format(0, c as u16, h.as_str(), &head)?;
     }
-    sheet.set_row_height(0, 45)?;
+    sheet.set_row_height(0, 60)?;
     let fit_cell = nianbao_excel::cell_text;
     let figures_at = LEAD_HEADERS.len() as u16;
+    let outputs_col = figures_at as usize + KEY_FIGURES.len();
     for (i, (row, unit)) in rows.iter().zip(&view.units).enumerate() {
         let r = 1 + i as u32;
+        let roster_name = match (&unit.roster_name, unit.how) {
+            (Some(name), Some(how)) if how.is_fuzzy() => format!("{name}（{}）", how.label()),
+            (Some(name), _) => name.clone(),
+            (None, _) if !unit.same_org_as.is_empty() => {
+                format!("与 {} 同一机关", unit.same_org_as.join("、"))
+            }
+            (None, _) => String::new(),
+        };
+        let outputs = row.outputs.join("、");
+        sheet.set_row_height(
+            r,
+            nianbao_excel::wrapped_row_height(&[
+                (&row.name, widths[0]),
+                (&row.org, widths[1]),
+                (&roster_name, widths[5]),
+                (&outputs, widths[outputs_col]),
+            ]),
+        )?;
         sheet.write_with_format(r, 0, fit_cell(&row.name).as_ref(), &wrapped)?;
         sheet.write_with_format(r, 1, fit_cell(&row.org).as_ref(), &wrapped)?;
         if row.year != 0 {
@@ -556,14 +575,6 @@ pub fn write_summary_sheet(
         }
         sheet.write_with_format(r, 3, row.status, &cell)?;
         sheet.write_with_format(r, 4, unit.status.unwrap_or(""), &cell)?;
-        let roster_name = match (&unit.roster_name, unit.how) {
-            (Some(name), Some(how)) if how.is_fuzzy() => format!("{name}（{}）", how.label()),
-            (Some(name), _) => name.clone(),
-            (None, _) if !unit.same_org_as.is_empty() => {
-                format!("与 {} 同一机关", unit.same_org_as.join("、"))
-            }
-            (None, _) => String::new(),
-        };
         sheet.write_with_format(r, 5, fit_cell(&roster_name).as_ref(), &wrapped)?;
         sheet.write_with_format(r, 6, row.counts.errors as u32, &cell)?;
         sheet.write_with_format(r, 7, row.counts.warnings as u32, &cell)?;
@@ -582,13 +593,14 @@ pub fn write_summary_sheet(
         sheet.write_with_format(
             r,
             figures_at + KEY_FIGURES.len() as u16,
-            fit_cell(&row.outputs.join("\n")).as_ref(),
+            fit_cell(&outputs).as_ref(),
             &wrapped,
         )?;
     }
     // Roster names not filed, after the units.
     for (i, name) in view.missing.iter().enumerate() {
         let r = 1 + (rows.len() + i) as u32;
+        sheet.set_row_height(r, nianbao_excel::wrapped_row_height(&[(name, widths[1])]))?;
         sheet.write_with_format(r, 0, "", &cell)?;
         sheet.write_with_format(r, 1, fit_cell(name).as_ref(), &wrapped)?;
         sheet.write_with_format(r, 2, "", &cell)?;
