@@ -785,11 +785,22 @@ fn assert_batch_results(
     for name in ["正常单位1", "正常单位2", "草稿正常"] {
         let u = &units[name];
         assert_eq!(u["counts"]["errors"], 0, "{name}: {u}");
-        assert_eq!(
-            u["outputs"].as_array().unwrap().len(),
-            2,
-            "{name} should have DOCX and XLSX: {u}"
+        // DOCX and XLSX, and a 问题清单 when the unit has errors or warnings.
+        let outputs: Vec<&str> = u["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o.as_str())
+            .collect();
+        let lists = usize::from(
+            u["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["severity"] != "info"),
         );
+        assert_eq!(outputs.len(), 2 + lists, "{name}: {u}");
+        assert!(outputs.iter().any(|o| o.ends_with(".docx")), "{name}: {u}");
     }
     let failed = |name: &str, words: &[&str]| {
         let u = &units[name];

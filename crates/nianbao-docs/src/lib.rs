@@ -184,6 +184,15 @@ pub fn read_document_file(path: &Path) -> Result<(String, Vec<u8>), DocError> {
     Ok((display, bytes))
 }
 
+/// A plain text file (`.txt`, `.csv`) as text, decoded like a draft (UTF-8, UTF-16 with a
+/// mark, GBK; stray control characters dropped): for lists kept as text, such as a
+/// 政务公开办's roster of units.
+pub fn read_text_file(path: &Path) -> Result<String, DocError> {
+    let display = file_display_name(path);
+    let bytes = read_file_limited(path, &display, MAX_FILE_BYTES)?;
+    decode::decode_text(&display, &bytes).map(|d| d.text)
+}
+
 /// Reads a file of at most `limit` bytes, a regular file only ([`nianbao_fs::read_regular`]):
 /// a FIFO, device or folder is refused for what it is, without blocking.
 fn read_file_limited(path: &Path, display: &str, limit: u64) -> Result<Vec<u8>, DocError> {

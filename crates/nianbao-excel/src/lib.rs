@@ -55,10 +55,13 @@
 //!
 //! [`write_template`] and [`write_report_workbook`] draw each table from
 //! [`TableSpec::layout`](nianbao_model::format::TableSpec::layout)'s data (cells, merges, value
-//! runs) on a sheet of its own (`表二`, `表三`, `表四`), after a `基本信息` sheet. Totals are
+//! runs) on a sheet of its own (`表二`, `表三`, `表四`), after a `基本信息` sheet.
+//! [`write_findings_workbook`] writes a report's findings as a printable 问题清单 (the
+//! `findings` module: one row layout for every place findings are written). Totals are
 //! formulas with cached results, derived from the format's equality rules. Output bytes are
 //! deterministic.
 
+mod findings;
 mod import;
 mod prescan;
 mod sheet;
@@ -69,6 +72,10 @@ use std::path::Path;
 
 use nianbao_model::{Finding, Format, Report};
 
+pub use findings::{
+    FINDING_HEADERS, FINDING_WIDTHS, finding_row, severity_color, wrapped_row_height,
+    write_findings_workbook,
+};
 pub use import::{FINDINGS_SHEET, META_LABELS, META_SHEET};
 pub use prescan::{MAX_LOAD_CELLS, MAX_ODS_CONTENT_BYTES};
 pub use sheet::{MAX_COLS, MAX_FILE_BYTES, MAX_ROWS};
@@ -138,6 +145,48 @@ pub enum ExcelError {
 pub fn import_workbook(path: &Path, format: &Format) -> Result<Imported, ExcelError> {
     let (display_name, bytes) = read_workbook_file(path)?;
     import_workbook_bytes(&display_name, &bytes, format)
+}
+
+/// One sheet's cells as text (numbers as written), row by row; blank cells are empty strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetTexts {
+    pub name: String,
+    /// (0-based row, the row's cells from column A to its last non-blank cell).
+    pub rows: Vec<(u32, Vec<String>)>,
+}
+
+/// Every sheet of a workbook as text, with the importer's guards (a regular file, size and
+/// sheet caps, calamine contained): for lists kept in a workbook, such as a 政务公开办's roster
+/// of units.
+pub fn read_sheet_texts(path: &Path) -> Result<Vec<SheetTexts>, ExcelError> {
+    let (display_name, bytes) = read_workbook_file(path)?;
+    let grids = sheet::read_grids(&display_name, &bytes)?;
+    Ok(grids
+        .iter()
+        .map(|grid| {
+            let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
+            for &(r, c) in grid.cells.keys() {
+                let text = grid.text(r, c);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                if rows.last().is_none_or(|(last, _)| *last != r) {
+                    rows.push((r, Vec::new()));
+                }
+                if let Some((_, cells)) = rows.last_mut() {
+                    let c = c as usize;
+                    if cells.len() <= c {
+                        cells.resize(c + 1, String::new());
+                    }
+                    cells[c] = text;
+                }
+            }
+            SheetTexts {
+                name: grid.name.clone(),
+                rows,
+            }
+        })
+        .collect())
 }
 
 /// A workbook file's name as findings show it and its bytes, read the one way every input is

@@ -24,10 +24,10 @@ use crate::value::a1;
 /// Sheet rows above each table's grid (the title row).
 const GRID_TOP: u32 = 1;
 /// Font of every cell: 宋体 with the GB2312 character set, as Chinese offices expect.
-const FONT: &str = "宋体";
-const CHARSET_GB2312: u8 = 134;
+pub(crate) const FONT: &str = "宋体";
+pub(crate) const CHARSET_GB2312: u8 = 134;
 /// A4 in Excel's paper size codes.
-const PAPER_A4: u8 = 9;
+pub(crate) const PAPER_A4: u8 = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -53,7 +53,7 @@ pub fn write_report_workbook(
     write_workbook(format, report, Some(findings), Mode::Report)
 }
 
-fn werr(e: rust_xlsxwriter::XlsxError) -> ExcelError {
+pub(crate) fn werr(e: rust_xlsxwriter::XlsxError) -> ExcelError {
     match e {
         // Every text this crate writes is checked or shortened first ([`checked_meta`],
         // [`cell_text`]); this is the last guard, in words the office understands.
@@ -101,19 +101,19 @@ pub fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-struct Formats {
-    title: CellFormat,
-    header: CellFormat,
-    label: CellFormat,
-    value_locked: CellFormat,
-    value_input: CellFormat,
-    text: CellFormat,
-    text_input: CellFormat,
-    heading: CellFormat,
+pub(crate) struct Formats {
+    pub(crate) title: CellFormat,
+    pub(crate) header: CellFormat,
+    pub(crate) label: CellFormat,
+    pub(crate) value_locked: CellFormat,
+    pub(crate) value_input: CellFormat,
+    pub(crate) text: CellFormat,
+    pub(crate) text_input: CellFormat,
+    pub(crate) heading: CellFormat,
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(crate) fn new() -> Formats {
         let base = CellFormat::new()
             .set_font_name(FONT)
             .set_font_charset(CHARSET_GB2312)
@@ -651,42 +651,7 @@ fn write_findings_sheet(
     f: &Formats,
 ) -> Result<(), ExcelError> {
     sheet.set_name(FINDINGS_SHEET).map_err(werr)?;
-    let headers = ["级别", "规则", "说明", "位置", "应为", "实为", "建议"];
-    let widths = [6.0, 22.0, 60.0, 40.0, 20.0, 20.0, 40.0];
-    for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
-        sheet.set_column_width(c as u16, w).map_err(werr)?;
-        sheet
-            .write_string_with_format(0, c as u16, *h, &f.heading)
-            .map_err(werr)?;
-    }
-    if findings.is_empty() {
-        sheet
-            .merge_range(1, 0, 1, 6, "未发现问题。", &f.label)
-            .map_err(werr)?;
-    }
-    for (i, finding) in findings.iter().enumerate() {
-        let row = 1 + i as u32;
-        let locations: Vec<String> = finding.locations.iter().map(|l| l.to_string()).collect();
-        let columns = [
-            finding.severity.label().to_string(),
-            finding.rule.clone(),
-            finding.message.clone(),
-            locations.join("\n"),
-            finding.expected.clone().unwrap_or_default(),
-            finding.found.clone().unwrap_or_default(),
-            finding.hint.clone().unwrap_or_default(),
-        ];
-        for (c, text) in columns.iter().enumerate() {
-            sheet
-                .write_string_with_format(row, c as u16, cell_text(text), &f.label)
-                .map_err(werr)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0).map_err(werr)?;
-    sheet.set_paper_size(PAPER_A4);
-    sheet.set_landscape();
-    sheet.set_print_fit_to_pages(1, 0);
-    Ok(())
+    crate::findings::write_finding_rows(sheet, 0, findings, &f.heading, &f.label)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //!   by stable [`ValueKey`]s, each with the [`Location`] it came from.
 //! - [`validate`]: every consistency rule (勾稽关系), the cross-year rules given last year's report,
 //!   and the prose and plausibility checks. It returns all findings and never stops at the first.
+//!   [`repetition`]: how much of the text repeats last year's (`prose.repeated_text`).
 //! - [`diagnostic`]: findings with a stable rule id, a severity, a Chinese message, locations and
 //!   a hint.
 //! - [`text`]: label normalisation shared by the importers; [`labels`]: the one label index they
@@ -24,6 +25,7 @@ pub mod format;
 pub mod key;
 pub mod labels;
 pub mod prose;
+pub mod repetition;
 pub mod report;
 pub mod template;
 pub mod text;
@@ -36,4 +38,4 @@ pub use report::{
     AdminLevel, Cell, CellValue, Metadata, Paragraph, ParagraphLevel, PartText, Report,
 };
 pub use rust_decimal::Decimal;
-pub use validate::{Validation, validate};
+pub use validate::{Validated, Validation, validate};

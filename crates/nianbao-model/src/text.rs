@@ -27,12 +27,17 @@ pub fn shared_regex(pattern: &str) -> Option<Arc<Regex>> {
 /// Converts full-width ASCII to half-width and the ideographic space to a space.
 pub fn to_half_width(s: &str) -> String {
     let mut half = String::with_capacity(s.len());
-    half.extend(s.chars().map(|c| match c {
+    half.extend(s.chars().map(half_width));
+    half
+}
+
+/// One character made half-width (full-width ASCII, the ideographic space).
+pub fn half_width(c: char) -> char {
+    match c {
         '\u{3000}' => ' ',
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,
-    }));
-    half
+    }
 }
 
 /// Splits a leading enumerator off a label: `一、`, `（一）`, `(一)`, `1.`, `1、`, `1．`, `（1）`.

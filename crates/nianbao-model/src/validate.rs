@@ -8,13 +8,15 @@
 //!   whatever a regional format adds).
 //! - `meta.org_missing`, `meta.year_invalid`, `meta.date_missing`: metadata.
 //! - `p.regulations_by_non_government`, `p.nothing_granted`: plausibility (code rules).
-//! - `prose.*`: see [`crate::prose`].
+//! - `prose.*`: see [`crate::prose`]; `prose.repeated_text`, the cross-year prose rule, see
+//!   [`crate::repetition`].
 
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Finding, Location, Severity, sort_findings};
 use crate::format::{CompareOp, Format, RuleInstance, RuleSpec, Term, ValueKind};
 use crate::key::{KeyLookup, ValueKey};
+use crate::repetition::Repetition;
 use crate::report::{AdminLevel, Cell, CellValue, Report};
 
 /// The inputs of a validation run.
@@ -92,8 +94,21 @@ pub fn validate(format: &Format, report: &Report, previous: Option<&Report>) -> 
     .run()
 }
 
+/// What a validation found, with the measures it took on the way.
+pub struct Validated {
+    pub findings: Vec<Finding>,
+    /// How much of the prose repeats last year's (`prose.repeated_text`), when both reports
+    /// have prose.
+    pub repetition: Option<Repetition>,
+}
+
 impl Validation<'_> {
     pub fn run(&self) -> Vec<Finding> {
+        self.run_measured().findings
+    }
+
+    /// Every finding, and the repetition measure the cross-year prose rule took.
+    pub fn run_measured(&self) -> Validated {
         let mut findings = Vec::new();
         self.check_metadata(&mut findings);
         self.check_values(&mut findings);
@@ -122,8 +137,18 @@ impl Validation<'_> {
         if self.report.has_prose() {
             findings.extend(crate::prose::check_prose(self.format, self.report));
         }
+        // The cross-year prose rule: last year's text carried over.
+        let repetition = self
+            .previous
+            .and_then(|previous| crate::repetition::measure(self.report, previous));
+        if let Some(r) = &repetition {
+            findings.push(r.finding(self.report));
+        }
         sort_findings(&mut findings);
-        findings
+        Validated {
+            findings,
+            repetition,
+        }
     }
 
     /// Where a value is, for a finding: its source cell if known, always with its key and label.

@@ -366,16 +366,28 @@ impl UnitInputs for Unit {
         let Some(path) = named else {
             return Ok(None);
         };
-        let unit = if path.is_dir() {
-            Unit::from_dir(&path)?
-        } else {
-            Unit::from_paths(std::slice::from_ref(&path))?
+        Previous::from_paths(std::slice::from_ref(&path)).map(Some)
+    }
+}
+
+impl Previous {
+    /// Last year's report from paths: a report folder, or files of one unit (a workbook and
+    /// its published text), as [`Unit::from_paths`] takes them.
+    pub fn from_paths(paths: &[PathBuf]) -> Result<Previous> {
+        let unit = match paths {
+            [dir] if dir.is_dir() => Unit::from_dir(dir)?,
+            files => Unit::from_paths(files)?,
         };
-        Ok(Some(Previous {
-            shown: path.display().to_string(),
-            file_name: display_name(&path),
+        let first = paths.first().cloned().unwrap_or_default();
+        Ok(Previous {
+            shown: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
+            file_name: display_name(&first),
             inputs: Box::new(unit),
-        }))
+        })
     }
 }
 

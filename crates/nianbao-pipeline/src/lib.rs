@@ -20,6 +20,6 @@ pub use inputs::{
     FileKind, InputFile, MemoryUnit, OUTPUT_DIR, Previous, Unit, UnitInputs, classify, display_name,
 };
 pub use pipeline::{
-    Checked, Clock, OverrideOrigin, Overrides, Phase, check_unit, check_unit_timed, no_clock,
-    read_unit, render_docx, render_docx_with, render_xlsx,
+    Checked, Clock, OverrideOrigin, Overrides, Phase, check_unit, check_unit_choosing_previous,
+    check_unit_timed, no_clock, read_unit, render_docx, render_docx_with, render_xlsx,
 };

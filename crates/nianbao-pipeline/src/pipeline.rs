@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use nianbao_model::{Finding, Format, Location, Report, validate};
+use nianbao_model::{Finding, Format, Location, Report, Validation};
 use nianbao_plugins::Registry;
 
 use crate::config::CONFIG_FILE;
@@ -109,6 +109,8 @@ pub struct Checked {
     pub report: Report,
     pub format: Arc<Format>,
     pub findings: Vec<Finding>,
+    /// How much of the prose repeats last year's, when last year's report has prose.
+    pub repetition: Option<nianbao_model::repetition::Repetition>,
 }
 
 /// Reads a unit into a report (no validation).
@@ -561,45 +563,53 @@ pub fn check_unit_timed(
     registry: &Registry,
     clock: Clock,
 ) -> Result<Checked> {
+    check_unit_choosing_previous_timed(unit, overrides, registry, &|_| None, clock)
+}
+
+/// [`check_unit`] where last year's report, when the unit names none, is chosen once this
+/// year's is read, so that its 机关名称 can decide (`batch --previous-dir`): `choose` gives the
+/// paths of last year's unit, or `None`.
+pub fn check_unit_choosing_previous(
+    unit: &dyn UnitInputs,
+    overrides: &Overrides,
+    registry: &Registry,
+    choose: &dyn Fn(&Report) -> Option<Vec<std::path::PathBuf>>,
+) -> Result<Checked> {
+    check_unit_choosing_previous_timed(unit, overrides, registry, choose, &mut no_clock)
+}
+
+fn check_unit_choosing_previous_timed(
+    unit: &dyn UnitInputs,
+    overrides: &Overrides,
+    registry: &Registry,
+    choose: &dyn Fn(&Report) -> Option<Vec<std::path::PathBuf>>,
+    clock: Clock,
+) -> Result<Checked> {
     let (report, format, mut findings) = read_unit_timed(unit, overrides, registry, clock)?;
     let mut laps = Laps::new(clock);
-    let previous = match unit.previous()? {
-        Some(named) => {
-            // Last year's blanks are read as this year's are.
-            let prev_overrides = Overrides {
-                format: Some(format.id.clone()),
-                blank_as_zero: overrides.blank_as_zero,
-                ..Overrides::default()
-            };
-            let (prev, _, prev_findings) =
-                read_unit(named.inputs.as_ref(), &prev_overrides, registry)
-                    .with_context(|| format!("无法读取上年报告 {}", named.shown))?;
-            if prev_findings.iter().any(|f| f.rule == "input.no_tables") {
-                bail!(
-                    "上年报告 {} 中没有读到统计表数值，无法进行跨年度核对",
-                    named.shown
-                );
-            }
-            if prev.meta.year != 0
-                && report.meta.year != 0
-                && prev.meta.year != report.meta.year - 1
-            {
-                findings.push(
-                    Finding::warning(
-                        "input.previous_year",
-                        format!(
-                            "作为上年报告给出的是 {} 年度报告，本报告为 {} 年度",
-                            prev.meta.year, report.meta.year
-                        ),
-                    )
-                    .at(Location::file(named.file_name)),
-                );
-            }
-            Some(prev)
-        }
-        None => None,
+    let named = match unit.previous() {
+        Ok(None) => choose(&report)
+            .map(|paths| crate::inputs::Previous::from_paths(&paths))
+            .transpose(),
+        other => other,
     };
-    findings.extend(validate(&format, &report, previous.as_ref()));
+    let previous = match named {
+        Ok(Some(named)) => {
+            usable_previous(&report, &format, overrides, &named, registry, &mut findings)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            findings.push(previous_unreadable(None, &format!("{e:#}")));
+            None
+        }
+    };
+    let validated = Validation {
+        format: &format,
+        report: &report,
+        previous: previous.as_ref(),
+    }
+    .run_measured();
+    findings.extend(validated.findings);
     findings.extend(registry.native_check(&format.id, &report));
     nianbao_model::diagnostic::sort_findings(&mut findings);
     laps.lap(Phase::Check);
@@ -607,7 +617,101 @@ pub fn check_unit_timed(
         report,
         format,
         findings,
+        repetition: validated.repetition,
     })
+}
+
+/// Last year's report, read and checked to be last year's report of this body; otherwise a
+/// warning saying why and `None`, so that no cross-year rule (上年结转, 现行有效件数, 与上年重复率)
+/// judges this year's report against the wrong one. This year's checks run either way.
+fn usable_previous(
+    report: &Report,
+    format: &Format,
+    overrides: &Overrides,
+    named: &crate::inputs::Previous,
+    registry: &Registry,
+    findings: &mut Vec<Finding>,
+) -> Option<Report> {
+    // Last year's blanks are read as this year's are.
+    let prev_overrides = Overrides {
+        format: Some(format.id.clone()),
+        blank_as_zero: overrides.blank_as_zero,
+        ..Overrides::default()
+    };
+    let (prev, _, prev_findings) = match read_unit(named.inputs.as_ref(), &prev_overrides, registry)
+    {
+        Ok(read) => read,
+        Err(e) => {
+            findings.push(previous_unreadable(Some(named), &format!("{e:#}")));
+            return None;
+        }
+    };
+    if prev_findings.iter().any(|f| f.rule == "input.no_tables") {
+        findings.push(previous_unreadable(Some(named), "其中没有读到统计表数值"));
+        return None;
+    }
+    let not_compared =
+        "本次未进行跨年度核对（上年结转、现行有效件数、与上年重复率），本年度的其他检查照常进行";
+    if prev.meta.year != 0 && report.meta.year != 0 && prev.meta.year != report.meta.year - 1 {
+        findings.push(
+            Finding::warning(
+                "input.previous_year",
+                format!(
+                    "作为上年报告给出的是 {} 年度报告，本报告为 {} 年度：{not_compared}",
+                    prev.meta.year, report.meta.year
+                ),
+            )
+            .at(Location::file(named.file_name.clone()))
+            .expected_found(
+                format!("{} 年度报告", report.meta.year - 1),
+                format!("{} 年度报告", prev.meta.year),
+            )
+            .hint("请给出本机关上一年度的报告。"),
+        );
+        return None;
+    }
+    let (now_org, prev_org) = (
+        nianbao_model::text::normalize_label(&report.meta.org),
+        nianbao_model::text::normalize_label(&prev.meta.org),
+    );
+    // One name inside the other is the same body written shorter or longer (`某局` and
+    // `某市某局`); anything else is another body.
+    if !now_org.is_empty()
+        && !prev_org.is_empty()
+        && !now_org.contains(&prev_org)
+        && !prev_org.contains(&now_org)
+    {
+        findings.push(
+            Finding::warning(
+                "input.previous_org",
+                format!(
+                    "作为上年报告给出的是“{}”的报告，本报告为“{}”：{not_compared}",
+                    prev.meta.org, report.meta.org
+                ),
+            )
+            .at(Location::file(named.file_name.clone()))
+            .expected_found(report.meta.org.clone(), prev.meta.org.clone())
+            .hint("请给出本机关上一年度的报告；机构名称变更的，可在上年报告的 report.toml 中用 org 写明现名称。"),
+        );
+        return None;
+    }
+    Some(prev)
+}
+
+/// Last year's report could not be read: a warning, and this year's checks go on.
+fn previous_unreadable(named: Option<&crate::inputs::Previous>, reason: &str) -> Finding {
+    let shown = named.map(|n| n.shown.as_str()).unwrap_or("上年报告");
+    let mut f = Finding::warning(
+        "input.previous_unreadable",
+        format!(
+            "无法读取上年报告 {shown}（{reason}）：本次未进行跨年度核对，本年度的其他检查照常进行"
+        ),
+    )
+    .hint("请改正或重新导出上年报告后再核对；也可以不给上年报告。");
+    if let Some(n) = named {
+        f = f.at(Location::file(n.file_name.clone()));
+    }
+    f
 }
 
 /// The filing DOCX of a checked report.

@@ -1,7 +1,8 @@
-//! `nianbao batch`: every unit of a folder checked and built in parallel; a summary workbook, a
-//! findings JSON, and a one-screen summary. One unit's failure never stops the others, and the
-//! results are the same bytes at any thread count (units are processed independently and
-//! collected in name order).
+//! `nianbao batch`: every unit of a folder checked and built in parallel; for each unit with
+//! errors or warnings a 问题清单 to send back; a summary workbook, a findings JSON, and a one-screen
+//! summary (`summary`), with the roster's view when `--roster` is given. One unit's failure
+//! never stops the others, and the results are the same bytes at any thread count (units are
+//! processed independently and collected in name order).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -12,7 +13,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use nianbao_docx::ReferenceDocx;
 use nianbao_model::validate::has_errors;
-use nianbao_model::{Counts, Finding, ValueKey};
+use nianbao_model::{Counts, Finding, Severity, ValueKey};
 use rayon::prelude::*;
 use rust_xlsxwriter::{Format as XlsxFormat, FormatAlign, FormatBorder, Workbook};
 use serde::Serialize;
@@ -24,7 +25,13 @@ use crate::output::{
     output_file_name, write_atomic,
 };
 use crate::publish;
-use nianbao_pipeline::{FileKind, Overrides, Unit, check_unit, classify};
+use crate::roster::Roster;
+use crate::roster::name_key;
+use crate::summary::{
+    ERRORS, ISSUE_LIST_SUFFIX, KEY_FIGURES, PASSED, UNREADABLE, UnitRow, WARNINGS,
+};
+use crate::units::{NamedUnit, folder_entries, group_units};
+use nianbao_pipeline::{Overrides, Unit, check_unit_choosing_previous, read_unit};
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
@@ -37,9 +44,12 @@ pub struct BatchArgs {
     /// 并行线程数（默认为处理器核数；最多为核数的 4 倍，且不超过 256）
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
-    /// 上一年度各单位报告所在的文件夹（按单位名称对应），用于跨年度核对
+    /// 上一年度各单位报告所在的文件夹（按单位名称或机关名称对应），用于跨年度核对
     #[arg(long, value_name = "文件夹")]
     previous_dir: Option<PathBuf>,
+    /// 应报送单位名单（xlsx、csv 或 txt：“单位名称”一列，或每行一个单位），列出未报送和名单外的单位
+    #[arg(long, value_name = "名单")]
+    roster: Option<PathBuf>,
     /// 有错误的单位也生成 DOCX
     #[arg(long)]
     allow_errors: bool,
@@ -57,17 +67,6 @@ pub struct BatchArgs {
     reference_docx: Option<PathBuf>,
 }
 
-/// Key figures shown per unit in 汇总.xlsx: (column title, value key).
-const KEY_FIGURES: [(&str, &str, &str); 7] = [
-    ("本年新收", "new_received", "total"),
-    ("上年结转", "carried_over", "total"),
-    ("办结（总计）", "processed_total", "total"),
-    ("结转下年度", "carried_forward", "total"),
-    ("行政复议", "review", "total"),
-    ("行政诉讼（直接起诉）", "litigation_direct", "total"),
-    ("行政诉讼（复议后起诉）", "litigation_after_review", "total"),
-];
-
 #[derive(Debug, Clone, Serialize)]
 struct UnitResult {
     name: String,
@@ -77,6 +76,9 @@ struct UnitResult {
     status: &'static str,
     counts: Counts,
     figures: BTreeMap<String, Option<String>>,
+    /// How much of the text repeats last year's (when last year's report was found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repeated_text: Option<nianbao_model::repetition::Repetition>,
     findings: Vec<Finding>,
     /// Output file names, relative to the output folder.
     outputs: Vec<String>,
@@ -85,40 +87,18 @@ struct UnitResult {
     failure: Option<String>,
 }
 
-/// Finds the units of a batch folder, in name order.
-fn discover_units(dir: &Path, output: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
-    // The output folder may sit inside the input folder; what nianbao wrote is never a unit.
+/// Finds the units of a batch folder, in name order ([`group_units`]). What nianbao wrote
+/// (this run's output folder, an earlier run's left inside) and the roster are never units.
+fn discover_units(dir: &Path, output: &Path, roster: Option<&Path>) -> Result<Vec<NamedUnit>> {
     let output = std::fs::canonicalize(output).ok();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("无法读取文件夹 {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    let mut units: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for path in entries {
-        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            // A batch output folder (this run's, or an earlier run's left inside the input
-            // folder) is recognised by its summary files.
-            let earlier_output = is_batch_output(&path);
-            if earlier_output || (output.is_some() && std::fs::canonicalize(&path).ok() == output) {
-                continue;
-            }
-            units.entry(name).or_default().push(path);
-        } else if classify(&path).is_some() {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or(name);
-            units.entry(stem).or_default().push(path);
-        }
-    }
-    Ok(units.into_iter().collect())
+    let roster = roster.and_then(|r| std::fs::canonicalize(r).ok());
+    let entries =
+        folder_entries(dir).with_context(|| format!("无法读取文件夹 {}", dir.display()))?;
+    Ok(group_units(&entries, |path| {
+        let resolved = || std::fs::canonicalize(path).ok();
+        (path.is_dir() && (is_batch_output(path) || (output.is_some() && resolved() == output)))
+            || (roster.is_some() && resolved() == roster)
+    }))
 }
 
 /// Whether a folder is a batch's output: an earlier run's summary files, or the list of an
@@ -136,29 +116,74 @@ fn max_jobs() -> usize {
     cores.saturating_mul(4).min(256)
 }
 
-fn previous_for(previous_dir: Option<&Path>, name: &str) -> Option<PathBuf> {
-    let dir = previous_dir?;
-    let folder = dir.join(name);
-    if folder.is_dir() {
-        return Some(folder);
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_stem().is_some_and(|s| s.to_string_lossy() == name) && classify(p).is_some()
+/// Last year's units (`--previous-dir`), named the one way ([`group_units`]), found for this
+/// year's units by name first and then by the 机关名称 their files give.
+#[derive(Default)]
+struct PreviousUnits {
+    units: Vec<NamedUnit>,
+    by_name: BTreeMap<String, usize>,
+    by_org: BTreeMap<String, usize>,
+}
+
+impl PreviousUnits {
+    /// Finds last year's units; only those whose names match none of this year's are read for
+    /// their 机关名称 (in parallel on `pool`), so a folder named like this year's costs nothing.
+    fn find(
+        dir: &Path,
+        this_year: &[NamedUnit],
+        ctx: &Context,
+        pool: &rayon::ThreadPool,
+    ) -> Result<PreviousUnits> {
+        let entries = folder_entries(dir)
+            .with_context(|| format!("无法读取上年报告所在的文件夹 {}", dir.display()))?;
+        let units = group_units(&entries, |p| p.is_dir() && is_batch_output(p));
+        let mut by_name = BTreeMap::new();
+        for (i, (name, _)) in units.iter().enumerate() {
+            by_name.entry(name_key(name)).or_insert(i);
+        }
+        let wanted: std::collections::BTreeSet<String> =
+            this_year.iter().map(|(n, _)| name_key(n)).collect();
+        let unclaimed: Vec<usize> = (0..units.len())
+            .filter(|i| !wanted.contains(&name_key(&units[*i].0)))
+            .collect();
+        let orgs: Vec<(usize, String)> = pool.install(|| {
+            unclaimed
+                .par_iter()
+                .filter_map(|&i| {
+                    let unit = Unit::from_paths(&units[i].1).ok()?;
+                    let (report, _, _) =
+                        read_unit(&unit, &Overrides::default(), &ctx.registry).ok()?;
+                    Some((i, name_key(&report.meta.org)))
+                })
+                .collect()
+        });
+        let mut by_org = BTreeMap::new();
+        for (i, org) in orgs {
+            if !org.is_empty() {
+                by_org.entry(org).or_insert(i);
+            }
+        }
+        Ok(PreviousUnits {
+            units,
+            by_name,
+            by_org,
         })
-        .collect();
-    candidates.sort();
-    // A workbook holds the numbers most reliably; a published document also works.
-    candidates.sort_by_key(|p| classify(p) != Some(FileKind::Workbook));
-    candidates.into_iter().next()
+    }
+
+    /// The paths of last year's unit for this year's unit `name` whose report is `report`.
+    fn for_unit(&self, name: &str, report: &nianbao_model::Report) -> Option<Vec<PathBuf>> {
+        let i = self
+            .by_name
+            .get(&name_key(name))
+            .or_else(|| self.by_org.get(&name_key(&report.meta.org)))?;
+        self.units.get(*i).map(|(_, paths)| paths.clone())
+    }
 }
 
 /// The file stem of each unit's outputs: its cleaned name, made unique (`（2）`…) so that no two
 /// units, and no unit and the summary files, write the same file. Decided before the parallel
 /// step, in name order, so it does not depend on scheduling.
-fn output_stems(units: &[(String, Vec<PathBuf>)]) -> Vec<String> {
+fn output_stems(units: &[NamedUnit]) -> Vec<String> {
     let mut taken: std::collections::BTreeSet<String> = [SUMMARY_STEM, FINDINGS_STEM]
         .iter()
         .map(|s| s.to_string())
@@ -172,15 +197,25 @@ fn output_stems(units: &[(String, Vec<PathBuf>)]) -> Vec<String> {
                 let file = output_file_name(name, suffix, "xlsx");
                 file.strip_suffix(".xlsx").unwrap_or(&file).to_string()
             };
+            // The stem is free when its 问题清单 is too (a unit named `某局问题清单`).
+            let free = |taken: &std::collections::BTreeSet<String>, stem: &String| {
+                !taken.contains(stem) && !taken.contains(&issue_list_stem(stem))
+            };
             let mut stem = stem_of("");
             let mut n = 2;
-            while !taken.insert(stem.clone()) {
+            while !free(&taken, &stem) {
                 stem = stem_of(&format!("（{n}）"));
                 n += 1;
             }
+            taken.insert(issue_list_stem(&stem));
+            taken.insert(stem.clone());
             stem
         })
         .collect()
+}
+
+fn issue_list_stem(stem: &str) -> String {
+    format!("{stem}{}", ISSUE_LIST_SUFFIX.trim_end_matches(".xlsx"))
 }
 
 const SUMMARY_STEM: &str = "汇总";
@@ -191,6 +226,7 @@ fn process_unit(
     args: &BatchArgs,
     shared_reference: Option<&Arc<ReferenceDocx>>,
     log: &BatchLog,
+    previous: &PreviousUnits,
     name: &str,
     stem: &str,
     paths: &[PathBuf],
@@ -199,26 +235,33 @@ fn process_unit(
         name: name.to_string(),
         org: String::new(),
         year: 0,
-        status: "无法读取",
+        status: UNREADABLE,
         counts: Counts {
             errors: 1,
             warnings: 0,
             infos: 0,
         },
         figures: BTreeMap::new(),
-        findings: vec![Finding::error("batch.unit_failed", msg.clone())],
+        repeated_text: None,
+        findings: vec![
+            Finding::error("batch.unit_failed", msg.clone())
+                .hint("请改正或重新导出该文件后再报送。"),
+        ],
         outputs: Vec::new(),
         failure: Some(msg),
     };
     let attempt =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<UnitResult> {
-            let mut unit = Unit::from_paths(paths)?;
-            unit.previous = previous_for(args.previous_dir.as_deref(), name);
-            let overrides = Overrides {
-                blank_as_zero: args.blank_as_zero,
-                ..Overrides::default()
-            };
-            let checked = check_unit(&unit, &overrides, &ctx.registry)?;
+            let unit = Unit::from_paths(paths)?;
+            let checked = check_unit_choosing_previous(
+                &unit,
+                &Overrides {
+                    blank_as_zero: args.blank_as_zero,
+                    ..Overrides::default()
+                },
+                &ctx.registry,
+                &|report| previous.for_unit(name, report),
+            )?;
             let errors = has_errors(&checked.findings);
             let unit_reference = publish::reference_path(args.reference_docx.as_deref(), &unit);
             // The template is an input too: never written over.
@@ -248,18 +291,19 @@ fn process_unit(
             }
             let xlsx = nianbao_pipeline::render_xlsx(&checked, &mut nianbao_pipeline::no_clock)?;
             files.push((format!("{stem}.xlsx"), xlsx));
-            let mut outputs = Vec::new();
-            for (file_name, bytes) in files {
-                let path = args.output.join(&file_name);
-                // What an interrupted run of this batch wrote is replaced like --force would.
-                let force = args.force || log.wrote_earlier(&file_name);
-                let mut file = AtomicFile::create(&path, force, &inputs)?;
-                file.write_all(&bytes)
-                    .with_context(|| format!("写入 {} 失败", path.display()))?;
-                log.record(&file_name)?;
-                file.commit(Flush::Deferred)?;
-                outputs.push(file_name);
+            // Feedback for a unit with something to correct or verify; notes alone (提示) need
+            // no answer, and are listed in the 问题清单 of the units that get one.
+            if checked
+                .findings
+                .iter()
+                .any(|f| f.severity != Severity::Info)
+            {
+                let title = format!("{}问题清单", checked.report.title(&checked.format));
+                let list = nianbao_excel::write_findings_workbook(&title, &checked.findings)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                files.push((format!("{stem}{ISSUE_LIST_SUFFIX}"), list));
             }
+            let outputs = write_unit_files(args, log, files, &inputs)?;
             let counts = Counts::of(&checked.findings);
             let figures = KEY_FIGURES
                 .iter()
@@ -276,27 +320,70 @@ fn process_unit(
                 org: checked.report.meta.org.clone(),
                 year: checked.report.meta.year,
                 status: if counts.errors > 0 {
-                    "有错误"
+                    ERRORS
                 } else if counts.warnings > 0 {
-                    "有警告"
+                    WARNINGS
                 } else {
-                    "通过"
+                    PASSED
                 },
                 counts,
                 figures,
+                repeated_text: checked.repetition,
                 findings: checked.findings,
                 outputs,
                 failure: None,
             })
         }));
-    match attempt {
-        Ok(Ok(r)) => r,
+    let mut unreadable = match attempt {
+        Ok(Ok(r)) => return r,
         Ok(Err(e)) => failed(error_text(&e)),
         Err(_) => failed(
             "处理该单位时发生内部错误（已跳过，其他单位不受影响），请将文件提供给维护人员"
                 .to_string(),
         ),
+    };
+    // The unit is told why its files could not be read, like any other finding.
+    let list =
+        nianbao_excel::write_findings_workbook(&format!("{name}问题清单"), &unreadable.findings)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .and_then(|bytes| {
+                write_unit_files(
+                    args,
+                    log,
+                    vec![(format!("{stem}{ISSUE_LIST_SUFFIX}"), bytes)],
+                    paths,
+                )
+            });
+    match list {
+        Ok(outputs) => unreadable.outputs = outputs,
+        Err(e) => unreadable
+            .findings
+            .push(Finding::error("batch.unit_failed", error_text(&e))),
     }
+    unreadable
+}
+
+/// Writes a unit's files into the output folder (each listed in the batch log first) and
+/// returns their names.
+fn write_unit_files(
+    args: &BatchArgs,
+    log: &BatchLog,
+    files: Vec<(String, Vec<u8>)>,
+    inputs: &[PathBuf],
+) -> Result<Vec<String>> {
+    let mut outputs = Vec::new();
+    for (file_name, bytes) in files {
+        let path = args.output.join(&file_name);
+        // What an interrupted run of this batch wrote is replaced like --force would.
+        let force = args.force || log.wrote_earlier(&file_name);
+        let mut file = AtomicFile::create(&path, force, inputs)?;
+        file.write_all(&bytes)
+            .with_context(|| format!("写入 {} 失败", path.display()))?;
+        log.record(&file_name)?;
+        file.commit(Flush::Deferred)?;
+        outputs.push(file_name);
+    }
+    Ok(outputs)
 }
 
 pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
@@ -322,7 +409,13 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
             "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
         );
     }
-    let mut units = discover_units(&args.dir, &args.output)?;
+    // The roster is read before anything is processed: a roster that cannot be read stops the
+    // batch at once rather than after an hour of work.
+    let roster = match &args.roster {
+        Some(path) => Some(Roster::read(path)?),
+        None => None,
+    };
+    let mut units = discover_units(&args.dir, &args.output, args.roster.as_deref())?;
     // The same files reached twice (a link to a unit's folder) are one unit, kept under its own
     // name rather than the link's; then back in name order.
     units.sort_by_key(|(_, paths)| paths.iter().any(|p| p.is_symlink()));
@@ -338,7 +431,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     let stems = output_stems(&units);
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(units.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "正在检查各单位 {bar:30} 已完成 {pos}/{len} 个单位",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -356,13 +451,17 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         pool = pool.num_threads(j.clamp(1, max));
     }
     let pool = pool.build().context("无法创建线程池")?;
+    let previous = match &args.previous_dir {
+        Some(dir) => PreviousUnits::find(dir, &units, ctx, &pool)?,
+        None => PreviousUnits::default(),
+    };
     let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
     let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
     let mut files = ResultFiles::create(&summary_path, &findings_path, args.force, &log)?;
     let mut early_flush = EarlyFlush::new(&args.output);
     // Units go through in chunks, in name order, and each result goes into the result files
     // as soon as its chunk is done: memory holds one chunk, not the whole batch.
-    let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
+    let mut rows: Vec<UnitRow> = Vec::with_capacity(units.len());
     let jobs: Vec<_> = units.iter().zip(&stems).collect();
     in_chunks(
         &pool,
@@ -374,6 +473,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
                 &args,
                 shared_reference.as_ref(),
                 &log,
+                &previous,
                 name,
                 stem,
                 paths,
@@ -383,18 +483,22 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         },
         |r| {
             files.add(&r)?;
-            kept.push(Kept::of(r));
+            rows.push(kept_row(r));
             Ok(())
         },
         // The chunk's files start on their way to disk while the next chunk is made.
         || early_flush.start(),
     )?;
     progress.finish_and_clear();
-    files.finish()?;
+    let view = crate::summary::roster_view(
+        roster.as_ref().zip(args.roster.as_deref()),
+        &crate::summary::names_and_orgs(&rows),
+    );
+    files.finish(&rows, &view)?;
     // The last chunk's flush overlapped the result files' finishing; the final one covers them.
     early_flush.wait();
     // Everything is on disk before the batch says it is done.
-    let mut written: Vec<PathBuf> = kept
+    let mut written: Vec<PathBuf> = rows
         .iter()
         .flat_map(|k| k.outputs.iter().map(|o| args.output.join(o)))
         .collect();
@@ -430,30 +534,16 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     flush_written(&args.output, &written)?;
     log.finish()?;
 
-    let count = |s: &str| kept.iter().filter(|k| k.status == s).count();
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "共 {} 个单位：通过 {}，有警告 {}，有错误 {}，无法读取 {}",
-        kept.len(),
-        count("通过"),
-        count("有警告"),
-        count("有错误"),
-        count("无法读取")
+    crate::summary::print_summary(
+        &mut out,
+        &rows,
+        &view,
+        &summary_path,
+        &findings_path,
+        &args.output,
     )?;
-    for k in kept.iter().filter(|k| k.errors > 0) {
-        writeln!(
-            out,
-            "  {}（{}）：错误 {} 项，如 {}",
-            k.name,
-            k.status,
-            k.errors,
-            k.first_error.as_deref().unwrap_or_default()
-        )?;
-    }
-    writeln!(out, "汇总表：{}", summary_path.display())?;
-    writeln!(out, "检查结果：{}", findings_path.display())?;
-    Ok(if kept.iter().any(|k| k.errors > 0) {
+    Ok(if rows.iter().any(|k| k.counts.errors > 0) {
         EXIT_FINDINGS
     } else {
         0
@@ -485,52 +575,59 @@ fn in_chunks<T: Sync, R: Send>(
     Ok(())
 }
 
-/// What the batch keeps of a unit once its results are written: its line in the printed summary
-/// and its output files.
-struct Kept {
-    name: String,
-    status: &'static str,
-    errors: usize,
-    /// `[rule] message` of the first error.
-    first_error: Option<String>,
-    outputs: Vec<String>,
-}
-
-impl Kept {
-    /// The strings kept are copied, not moved: they were made on a worker thread, and glibc
-    /// serves each thread from its own arena, so a few bytes kept per unit until the end of the
-    /// batch would pin pages all over that arena while every unit's megabytes come and go
-    /// around them (peak memory grew from 18 to 37 MiB over 3,000 units).
-    fn of(r: UnitResult) -> Kept {
-        let first_error = r
-            .findings
+/// What the batch keeps of a unit once its results are written: its row of the summary.
+///
+/// The strings kept are copied, not moved: they were made on a worker thread, and glibc serves
+/// each thread from its own arena, so a few bytes kept per unit until the end of the batch would
+/// pin pages all over that arena while every unit's megabytes come and go around them (peak
+/// memory grew from 18 to 37 MiB over 3,000 units).
+fn kept_row(r: UnitResult) -> UnitRow {
+    let first = |severity: Severity| {
+        r.findings
             .iter()
-            .find(|f| f.severity == nianbao_model::Severity::Error)
-            .map(|f| format!("[{}] {}", f.rule, f.message));
-        Kept {
-            name: r.name.as_str().to_owned(),
-            status: r.status,
-            errors: r.counts.errors,
-            first_error,
-            outputs: r.outputs.iter().map(|o| o.as_str().to_owned()).collect(),
-        }
+            .find(|f| f.severity == severity)
+            .map(|f| format!("[{}] {}", f.rule, f.message))
+    };
+    UnitRow {
+        name: r.name.as_str().to_owned(),
+        org: r.org.as_str().to_owned(),
+        year: r.year,
+        status: r.status,
+        counts: r.counts,
+        figures: KEY_FIGURES
+            .iter()
+            .map(|(title, _, _)| {
+                r.figures
+                    .get(*title)
+                    .cloned()
+                    .flatten()
+                    .and_then(|s| s.parse::<f64>().ok())
+            })
+            .collect(),
+        repeated_percent: r.repeated_text.as_ref().map(|m| m.percent),
+        first_error: first(Severity::Error),
+        first_warning: first(Severity::Warning),
+        outputs: r.outputs.iter().map(|o| o.as_str().to_owned()).collect(),
     }
 }
 
-/// The batch's result files, written unit by unit in name order: 汇总.xlsx (one row per unit on
-/// 汇总, every finding with its unit on 问题清单; both sheets stream their rows to disk) and
-/// 检查结果.json (`nianbao/1`: schema, tool, units). Neither holds more than the current unit.
+/// The batch's result files, written unit by unit in name order: 汇总.xlsx (every finding with
+/// its unit on 问题清单, streamed to disk as units finish; the 汇总 sheet of one row per unit and
+/// the chart sheet at the end, from the rows kept) and 检查结果.json (`nianbao/1`: schema,
+/// tool, units as they finish, then `summary` and the batch's own `findings`).
 struct ResultFiles {
     summary_path: PathBuf,
     force: bool,
     workbook: Workbook,
     cell: XlsxFormat,
-    /// Next row of 汇总 and of 问题清单.
-    summary_row: u32,
+    /// Next row of 问题清单.
     issue_row: u32,
     json: std::io::BufWriter<AtomicFile>,
     units_written: usize,
 }
+
+/// Width of the unit column of 问题清单 in 汇总.xlsx.
+const UNIT_COLUMN_WIDTH: f64 = 16.0;
 
 /// Sheets of 汇总.xlsx.
 const SUMMARY_SHEET: usize = 0;
@@ -565,29 +662,38 @@ impl ResultFiles {
             .set_font_name("宋体")
             .set_border(FormatBorder::Thin)
             .set_align(FormatAlign::Center)
-            .set_text_wrap();
+            .set_text_wrap()
+            .set_background_color(rust_xlsxwriter::Color::RGB(0xEEEEEE));
         let cell = XlsxFormat::new()
             .set_font_name("宋体")
-            .set_border(FormatBorder::Thin);
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Top)
+            .set_text_wrap();
 
-        let sheet = workbook
+        // Written at the end (`finish`), first in the workbook.
+        workbook
             .add_worksheet_with_constant_memory()?
             .set_name("汇总")?;
-        for (c, h) in summary_headers().iter().enumerate() {
-            sheet.set_column_width(c as u16, if c < 2 { 28 } else { 11 })?;
-            sheet.write_with_format(0, c as u16, h.as_str(), &head)?;
-        }
-        sheet.set_freeze_panes(1, 1)?;
         let issues = workbook
             .add_worksheet_with_constant_memory()?
             .set_name("问题清单")?;
-        for (c, w) in [20, 6, 22, 60, 40, 12, 12, 40].iter().enumerate() {
-            issues.set_column_width(c as u16, *w)?;
+        // The unit, then the columns of every findings row (nianbao_excel::finding_row).
+        issues.set_column_width(0, UNIT_COLUMN_WIDTH)?;
+        issues.write_with_format(0, 0, "单位", &head)?;
+        for (c, (h, w)) in nianbao_excel::FINDING_HEADERS
+            .iter()
+            .zip(nianbao_excel::FINDING_WIDTHS)
+            .enumerate()
+        {
+            issues.set_column_width(1 + c as u16, w)?;
+            issues.write_with_format(0, 1 + c as u16, *h, &head)?;
         }
-        for (c, h) in ISSUE_HEADERS.iter().enumerate() {
-            issues.write_with_format(0, c as u16, *h, &head)?;
-        }
-        issues.set_freeze_panes(1, 0)?;
+        issues.set_freeze_panes(1, 1)?;
+        issues.set_paper_size(9);
+        issues.set_landscape();
+        issues.set_print_fit_to_pages(1, 0);
+        issues.set_repeat_rows(0, 0)?;
+        issues.set_footer("&C第 &P 页，共 &N 页");
 
         let mut json =
             std::io::BufWriter::new(AtomicFile::create(findings_path, force_findings, &[])?);
@@ -602,7 +708,6 @@ impl ResultFiles {
             force: force_summary,
             workbook,
             cell,
-            summary_row: 1,
             issue_row: 1,
             json,
             units_written: 0,
@@ -611,88 +716,88 @@ impl ResultFiles {
 
     fn add(&mut self, r: &UnitResult) -> Result<()> {
         let cell = &self.cell;
-        let row = self.summary_row;
-        let sheet = self.workbook.worksheet_from_index(SUMMARY_SHEET)?;
-        // Texts are cut to what a cell holds: one unit's long text must not stop the batch.
-        let fit = nianbao_excel::cell_text;
-        sheet.write_with_format(row, 0, fit(&r.name).as_ref(), cell)?;
-        sheet.write_with_format(row, 1, fit(&r.org).as_ref(), cell)?;
-        sheet.write_with_format(row, 2, r.year, cell)?;
-        sheet.write_with_format(row, 3, r.status, cell)?;
-        sheet.write_with_format(row, 4, r.counts.errors as u32, cell)?;
-        sheet.write_with_format(row, 5, r.counts.warnings as u32, cell)?;
-        sheet.write_with_format(row, 6, r.counts.infos as u32, cell)?;
-        for (j, (title, _, _)) in KEY_FIGURES.iter().enumerate() {
-            let col = 7 + j as u16;
-            match r
-                .figures
-                .get(*title)
-                .cloned()
-                .flatten()
-                .and_then(|s| s.parse::<f64>().ok())
-            {
-                Some(n) => sheet.write_with_format(row, col, n, cell)?,
-                None => sheet.write_with_format(row, col, "", cell)?,
-            };
-        }
-        sheet.write_with_format(
-            row,
-            7 + KEY_FIGURES.len() as u16,
-            r.outputs.join("\n"),
-            cell,
-        )?;
-        self.summary_row += 1;
-
         let issues = self.workbook.worksheet_from_index(ISSUES_SHEET)?;
+        // Texts are cut to what a cell holds: one unit's long text must not stop the batch.
+        let unit = nianbao_excel::cell_text(&r.name);
         for f in &r.findings {
-            let locations: Vec<String> = f.locations.iter().map(|l| l.to_string()).collect();
-            let values = [
-                r.name.as_str(),
-                f.severity.label(),
-                f.rule.as_str(),
-                f.message.as_str(),
-                &locations.join("\n"),
-                f.expected.as_deref().unwrap_or(""),
-                f.found.as_deref().unwrap_or(""),
-                f.hint.as_deref().unwrap_or(""),
-            ];
-            for (c, v) in values.iter().enumerate() {
-                issues.write_with_format(self.issue_row, c as u16, fit(v).as_ref(), cell)?;
+            let texts = nianbao_excel::finding_row(f);
+            let sized: Vec<(&str, f64)> = std::iter::once((unit.as_ref(), UNIT_COLUMN_WIDTH))
+                .chain(
+                    texts
+                        .iter()
+                        .map(String::as_str)
+                        .zip(nianbao_excel::FINDING_WIDTHS),
+                )
+                .collect();
+            issues.set_row_height(self.issue_row, nianbao_excel::wrapped_row_height(&sized))?;
+            issues.write_with_format(self.issue_row, 0, unit.as_ref(), cell)?;
+            for (c, text) in texts.iter().enumerate() {
+                issues.write_with_format(self.issue_row, 1 + c as u16, text.as_str(), cell)?;
             }
             self.issue_row += 1;
         }
 
-        // Pretty-printed as a member of the `units` array: serde_json's two-space indent, moved
-        // in by four (a JSON string holds no raw line break, so lines are safe to indent).
         let unit = serde_json::to_string_pretty(r)?;
         self.json.write_all(if self.units_written == 0 {
             b"\n"
         } else {
             b",\n"
         })?;
-        for (i, line) in unit.lines().enumerate() {
+        self.write_member(&unit)?;
+        self.units_written += 1;
+        Ok(())
+    }
+
+    /// Writes a pretty-printed value as a member of a top-level array or object: serde_json's
+    /// two-space indent, moved in by four (a JSON string holds no raw line break, so lines are
+    /// safe to indent).
+    fn write_member(&mut self, pretty: &str) -> Result<()> {
+        for (i, line) in pretty.lines().enumerate() {
             if i > 0 {
                 self.json.write_all(b"\n")?;
             }
             write!(self.json, "    {line}")?;
         }
-        self.units_written += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Result<()> {
-        let last_row = self.summary_row.saturating_sub(1);
-        let columns = summary_headers().len() as u16;
+    fn finish(mut self, rows: &[UnitRow], view: &crate::summary::RosterView) -> Result<()> {
+        let last_issue_row = self.issue_row.saturating_sub(1);
         self.workbook
-            .worksheet_from_index(SUMMARY_SHEET)?
-            .autofilter(0, 0, last_row, columns - 1)?;
+            .worksheet_from_index(ISSUES_SHEET)?
+            .autofilter(
+                0,
+                0,
+                last_issue_row,
+                nianbao_excel::FINDING_HEADERS.len() as u16,
+            )?;
+        crate::summary::write_summary_sheet(&mut self.workbook, SUMMARY_SHEET, rows, view)?;
         let bytes = self.workbook.save_to_buffer()?;
         write_atomic(&self.summary_path, &bytes, self.force, &[], Flush::Deferred)?;
         self.json.write_all(if self.units_written == 0 {
-            b"]\n}"
+            b"]"
         } else {
-            b"\n  ]\n}"
+            b"\n  ]"
         })?;
+        // The summary and the batch's own findings, as members of the top-level object (two
+        // spaces in, so their own indent is moved by two, not four).
+        for (key, value) in [
+            ("summary", crate::summary::summary_json(rows, view)),
+            (
+                "findings",
+                serde_json::to_value(view.findings(&crate::summary::names_and_orgs(rows)))?,
+            ),
+        ] {
+            write!(self.json, ",\n  {}: ", serde_json::to_string(key)?)?;
+            let pretty = serde_json::to_string_pretty(&value)?;
+            for (i, line) in pretty.lines().enumerate() {
+                if i > 0 {
+                    write!(self.json, "\n  ")?;
+                }
+                self.json.write_all(line.as_bytes())?;
+            }
+        }
+        self.json.write_all(b"\n}")?;
         let json = self
             .json
             .into_inner()
@@ -700,22 +805,6 @@ impl ResultFiles {
         json.commit(Flush::Deferred)
     }
 }
-
-/// Column titles of the 汇总 sheet.
-fn summary_headers() -> Vec<String> {
-    let mut headers: Vec<String> = ["单位", "机关名称", "年度", "状态", "错误", "警告", "提示"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    headers.extend(KEY_FIGURES.iter().map(|(t, _, _)| t.to_string()));
-    headers.push("输出文件".into());
-    headers
-}
-
-/// Column titles of the 问题清单 sheet.
-const ISSUE_HEADERS: [&str; 8] = [
-    "单位", "级别", "规则", "说明", "位置", "应为", "实为", "建议",
-];
 
 #[cfg(test)]
 mod tests {

@@ -154,7 +154,7 @@ pub struct BuildArgs {
 
 #[derive(Args, Debug)]
 pub struct SumArgs {
-    /// 要汇总的各单位（报告文件夹或统计表文件）
+    /// 要汇总的各单位：每个报告文件夹，或同名的统计表与文稿，是一个单位（如 各单位/*）
     #[arg(value_name = "单位", required = true)]
     units: Vec<PathBuf>,
     /// 输出的汇总统计表 XLSX
@@ -169,6 +169,9 @@ pub struct SumArgs {
     /// 上级（本级政府）报告：核对其数值是否等于各单位之和
     #[arg(long, value_name = "报告")]
     parent: Option<PathBuf>,
+    /// 应报送单位名单（xlsx、csv 或 txt）：列出未报送、因而未计入汇总的单位
+    #[arg(long, value_name = "名单")]
+    roster: Option<PathBuf>,
     /// 以 JSON 输出汇总结果
     #[arg(long)]
     json: bool,
@@ -437,47 +440,65 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     let mut format: Option<std::sync::Arc<Format>> = None;
     // Every file read, so the output can never replace one of them.
     let mut inputs: Vec<PathBuf> = Vec::new();
+    let roster = match &args.roster {
+        Some(path) => Some(crate::roster::Roster::read(path)?),
+        None => None,
+    };
+    // Units named the one way (`sum 各单位/*` names what `batch 各单位` does); the roster is
+    // never a unit.
+    let roster_path = args
+        .roster
+        .as_ref()
+        .and_then(|r| std::fs::canonicalize(r).ok());
+    let grouped = crate::units::group_units(&args.units, |p| {
+        roster_path.is_some() && std::fs::canonicalize(p).ok() == roster_path
+    });
+    // Units that cannot be read are named and left out; the others are still summed.
+    let mut left_out: Vec<String> = Vec::new();
+    let mut given = Vec::new();
+    for (name, paths) in grouped {
+        match Unit::from_paths(&paths) {
+            Ok(unit) => given.push((name, paths, unit)),
+            Err(e) => {
+                findings.push(unit_failed(&name, &paths, &e));
+                left_out.push(name);
+            }
+        }
+    }
     // The same unit named twice (`sum u u ./u`, or its folder and its workbook) is added once:
     // its figures must not count double.
-    let mut given = Vec::new();
-    for path in &args.units {
-        let unit = if path.is_dir() {
-            Unit::from_dir(path)?
-        } else {
-            Unit::from_paths(std::slice::from_ref(path))?
-        };
-        given.push((path.clone(), unit));
-    }
-    let (units, repeated) = crate::overlap::first_of_each(given, |(_, unit)| {
+    let (units, repeated) = crate::overlap::first_of_each(given, |(_, _, unit)| {
         crate::overlap::identity(&unit.input_files())
     });
-    for ((path, _), first) in &repeated {
+    for ((name, paths, _), first) in &repeated {
         let kept = units
             .get(*first)
-            .map(|(p, _)| p.display().to_string())
+            .map(|(n, _, _)| n.clone())
             .unwrap_or_default();
         findings.push(
             Finding::warning(
                 "sum.duplicate_unit",
-                format!(
-                    "单位 {} 与 {kept} 的文件相同，重复给出，只汇总一次",
-                    path.display()
-                ),
+                format!("单位“{name}”与“{kept}”的文件相同，重复给出，只汇总一次"),
             )
-            .at(Location::file(display_name(path))),
+            .at(Location::file(shown_paths(paths))),
         );
     }
-    for (path, unit) in &units {
+    let sum_overrides = Overrides {
+        blank_as_zero: args.blank_as_zero,
+        ..Overrides::default()
+    };
+    // (name, 机关名称) of each unit summed, for the roster.
+    let mut summed_units: Vec<(String, String)> = Vec::new();
+    for (name, paths, unit) in &units {
         inputs.extend(unit.input_files());
-        let (mut report, f, unit_findings) = read_unit(
-            unit,
-            &Overrides {
-                blank_as_zero: args.blank_as_zero,
-                ..Overrides::default()
-            },
-            &ctx.registry,
-        )
-        .with_context(|| format!("无法读取单位 {}", path.display()))?;
+        let (mut report, f, unit_findings) = match read_unit(unit, &sum_overrides, &ctx.registry) {
+            Ok(read) => read,
+            Err(e) => {
+                findings.push(unit_failed(name, paths, &e));
+                left_out.push(name.clone());
+                continue;
+            }
+        };
         if report.meta.org.is_empty() {
             report.meta.org = unit.name.clone();
         }
@@ -495,14 +516,24 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
                         report.meta.org
                     ),
                 )
-                .at(Location::file(display_name(path)))
-                .hint(format!("先运行 nianbao check {} 修正", path.display())),
+                .at(Location::file(shown_paths(paths)))
+                .hint(format!("先运行 nianbao check {} 修正", shown_paths(paths))),
             );
         }
         format.get_or_insert(f);
+        summed_units.push((name.clone(), report.meta.org.clone()));
         reports.push(report);
     }
+    if let Some(roster) = &roster {
+        let view =
+            crate::summary::roster_view(args.roster.as_deref().map(|p| (roster, p)), &summed_units);
+        findings.extend(view.findings(&summed_units));
+    }
     let Some(format) = format else {
+        if findings.iter().any(|f| f.rule == "sum.unit_failed") {
+            let reasons: Vec<String> = findings.iter().map(|f| f.message.clone()).collect();
+            bail!("没有可汇总的单位：{}", reasons.join("；"))
+        }
         bail!("请指定要汇总的单位")
     };
     let year = args
@@ -569,15 +600,29 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
             summed.summed_from.len(),
             summed.summed_from.join("、")
         )?;
-        let total = |row: &str| {
-            summed
-                .number(&ValueKey::new(row, "total"))
-                .map(|n| n.to_string())
-                .unwrap_or_default()
+        if !left_out.is_empty() {
+            writeln!(
+                out,
+                "未计入 {} 个单位（无法读取）：{}",
+                left_out.len(),
+                left_out.join("、")
+            )?;
+        }
+        // A total some unit left blank is said to be so, with the units, never printed blank.
+        let total = |row: &str| match summed.values.get(&ValueKey::new(row, "total")) {
+            Some(nianbao_model::Cell {
+                value: nianbao_model::CellValue::Number(n),
+                ..
+            }) => format!("{n} 件"),
+            Some(nianbao_model::Cell {
+                value: nianbao_model::CellValue::Empty(raw),
+                ..
+            }) if !raw.is_empty() => format!("未填写{raw}"),
+            _ => "未填写".to_string(),
         };
         writeln!(
             out,
-            "本年新收申请 {} 件，办结 {} 件，结转下年度 {} 件；行政复议 {} 件",
+            "本年新收申请 {}，办结 {}，结转下年度 {}；行政复议 {}",
             total("new_received"),
             total("processed_total"),
             total("carried_forward"),
@@ -590,6 +635,30 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+/// A unit `sum` could not read: named, left out of the sum, and an error (the sum is not the
+/// whole).
+fn unit_failed(name: &str, paths: &[PathBuf], e: &anyhow::Error) -> Finding {
+    Finding::error(
+        "sum.unit_failed",
+        format!(
+            "单位“{name}”无法读取，未计入汇总：{}",
+            crate::output::error_text(e)
+        ),
+    )
+    .at(Location::file(shown_paths(paths)))
+    .expected_found("可读取的统计表", "无法读取")
+    .hint("请改正或重新导出该单位的文件后重新汇总；汇总结果不含该单位。")
+}
+
+/// A unit's paths as messages show them.
+fn shown_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Each value of the parent report that differs from the sum of its units (warnings).

@@ -12,6 +12,9 @@ mod commands;
 mod output;
 mod overlap;
 mod publish;
+mod roster;
+mod summary;
+mod units;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

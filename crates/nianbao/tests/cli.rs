@@ -971,12 +971,16 @@ fn batch_units_never_share_an_output_file() {
             "汇总.xlsx",
             "汇总（2）.docx",
             "汇总（2）.xlsx",
+            "汇总（2）问题清单.xlsx",
             "甲_局.docx",
             "甲_局.xlsx",
+            "甲_局问题清单.xlsx",
             "甲_局（2）.docx",
             "甲_局（2）.xlsx",
+            "甲_局（2）问题清单.xlsx",
             "甲_局（3）.docx",
             "甲_局（3）.xlsx",
+            "甲_局（3）问题清单.xlsx",
         ]
     );
     let run2 = nianbao()
