@@ -201,6 +201,31 @@ impl ReferenceDocx {
     }
 }
 
+/// An element of the reference with only WordprocessingML in it: child elements and attributes
+/// in other namespaces (`w14:`, `mc:`…) are left out, because nianbao's style sheet and section
+/// do not declare them (and a prefix without its declaration makes the part unreadable).
+fn wordprocessing_only(element: &Element) -> Element {
+    let mut copy = Element::new(&element.name);
+    copy.attrs = element
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.starts_with("w:") || k.starts_with("xml:"))
+        .cloned()
+        .collect();
+    copy.children = element
+        .children
+        .iter()
+        .filter_map(|c| match c {
+            Node::Element(e) if e.name.starts_with("w:") => {
+                Some(Node::Element(wordprocessing_only(e)))
+            }
+            Node::Element(_) => None,
+            Node::Text(t) => Some(Node::Text(t.clone())),
+        })
+        .collect();
+    copy
+}
+
 fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars
@@ -342,7 +367,7 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
     if let Some(section) = section {
         for name in ["w:pgSz", "w:pgMar"] {
             if let Some(e) = section.child(name) {
-                reference.page.push(e.clone());
+                reference.page.push(wordprocessing_only(e));
             }
         }
         reference.title_page = section
@@ -412,7 +437,9 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
                 })
             };
             if let Some(style) = by_name.or_else(by_id) {
-                reference.styles.insert(id.to_string(), (*style).clone());
+                reference
+                    .styles
+                    .insert(id.to_string(), wordprocessing_only(style));
             }
         }
         // The styles the headers and footers use that are not ours, with what they are based on.
@@ -427,7 +454,7 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
                 .iter()
                 .find(|s| s.attr("w:styleId") == Some(id.as_str()))
             {
-                let mut style = (*style).clone();
+                let mut style = wordprocessing_only(style);
                 // Only one default style per type: ours.
                 style.attrs.retain(|(k, _)| k != "w:default");
                 if let Some(base) = style.child("w:basedOn").and_then(|b| b.attr("w:val")) {
@@ -605,6 +632,18 @@ mod tests {
         );
         assert!(document.contains("w:top=\"1800\""), "{document}");
         assert!(read("word/_rels/document.xml.rels").contains("Id=\"rIdHeader1\""));
+    }
+
+    #[test]
+    fn only_wordprocessingml_is_taken_from_a_style() {
+        let style = xmltree::parse(
+            br#"<w:style w:styleId="Normal" w14:x="1"><w:rPr><w:rFonts w:eastAsia="KaiTi"/><w14:ligatures w14:val="all"/></w:rPr></w:style>"#,
+        )
+        .unwrap();
+        let kept = String::from_utf8(xmltree::to_xml(&wordprocessing_only(&style))).unwrap();
+        assert!(kept.ends_with(
+            r#"<w:style w:styleId="Normal"><w:rPr><w:rFonts w:eastAsia="KaiTi"/></w:rPr></w:style>"#
+        ));
     }
 
     #[test]
