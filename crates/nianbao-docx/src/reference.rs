@@ -201,6 +201,31 @@ impl ReferenceDocx {
     }
 }
 
+/// An element of the reference with only WordprocessingML in it: child elements and attributes
+/// in other namespaces (`w14:`, `mc:`…) are left out, because nianbao's style sheet and section
+/// do not declare them (and a prefix without its declaration makes the part unreadable).
+fn wordprocessing_only(element: &Element) -> Element {
+    let mut copy = Element::new(&element.name);
+    copy.attrs = element
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.starts_with("w:") || k.starts_with("xml:"))
+        .cloned()
+        .collect();
+    copy.children = element
+        .children
+        .iter()
+        .filter_map(|c| match c {
+            Node::Element(e) if e.name.starts_with("w:") => {
+                Some(Node::Element(wordprocessing_only(e)))
+            }
+            Node::Element(_) => None,
+            Node::Text(t) => Some(Node::Text(t.clone())),
+        })
+        .collect();
+    copy
+}
+
 fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars
@@ -342,7 +367,7 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
     if let Some(section) = section {
         for name in ["w:pgSz", "w:pgMar"] {
             if let Some(e) = section.child(name) {
-                reference.page.push(e.clone());
+                reference.page.push(wordprocessing_only(e));
             }
         }
         reference.title_page = section
@@ -412,7 +437,9 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
                 })
             };
             if let Some(style) = by_name.or_else(by_id) {
-                reference.styles.insert(id.to_string(), (*style).clone());
+                reference
+                    .styles
+                    .insert(id.to_string(), wordprocessing_only(style));
             }
         }
         // The styles the headers and footers use that are not ours, with what they are based on.
@@ -427,7 +454,7 @@ fn read_reference(bytes: &[u8]) -> Result<ReferenceDocx, String> {
                 .iter()
                 .find(|s| s.attr("w:styleId") == Some(id.as_str()))
             {
-                let mut style = (*style).clone();
+                let mut style = wordprocessing_only(style);
                 // Only one default style per type: ours.
                 style.attrs.retain(|(k, _)| k != "w:default");
                 if let Some(base) = style.child("w:basedOn").and_then(|b| b.attr("w:val")) {
@@ -532,6 +559,111 @@ mod tests {
             assert!(text.contains("本单位模板.docx"), "{text}");
             assert!(!text.is_ascii(), "{text}");
         }
+    }
+
+    /// A DOCX package of the given parts.
+    fn package(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const DOC_RELS: &str = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"h1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/header\" Target=\"header7.xml\"/></Relationships>";
+
+    #[test]
+    fn a_header_picture_comes_along_under_a_name_of_its_own() {
+        let document = format!(
+            "<w:document xmlns:w=\"{}\" xmlns:r=\"r\"><w:body><w:p/><w:sectPr><w:headerReference w:type=\"default\" r:id=\"h1\"/><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"1800\" w:bottom=\"1440\" w:left=\"1440\" w:right=\"1440\" w:header=\"851\" w:footer=\"992\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>",
+            crate::package::W_NS
+        );
+        let header = "<w:hdr xmlns:w=\"w\" xmlns:r=\"r\"><w:p><w:r><w:drawing><a:blip r:embed=\"img\"/></w:drawing><w:t>红头</w:t></w:r></w:p></w:hdr>";
+        let header_rels = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"img\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/logo.PNG\"/><Relationship Id=\"x\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/oleObject\" Target=\"embeddings/a.bin\"/></Relationships>";
+        let bytes = package(&[
+            ("word/document.xml", document.as_bytes()),
+            ("word/_rels/document.xml.rels", DOC_RELS.as_bytes()),
+            ("word/header7.xml", header.as_bytes()),
+            ("word/_rels/header7.xml.rels", header_rels.as_bytes()),
+            ("word/media/logo.PNG", b"\x89PNG not really"),
+        ]);
+        let reference = ReferenceDocx::parse(&bytes, "t.docx").unwrap();
+        assert_eq!(reference.headers.len(), 1);
+        assert_eq!(reference.media.len(), 1);
+        assert_eq!(reference.media[0].path, "word/media/header1-1.png");
+        assert_eq!(reference.media[0].content_type, "image/png");
+        let rels = String::from_utf8_lossy(reference.headers[0].rels.as_deref().unwrap());
+        assert!(rels.contains("Target=\"media/header1-1.png\""), "{rels}");
+        // What is not a picture is not carried into the package.
+        assert!(!rels.contains("oleObject"), "{rels}");
+        assert_eq!(reference.page.len(), 2);
+
+        // Written into a report: the header, its picture, their content types and references.
+        let options = crate::DocxOptions {
+            reference: Some(std::sync::Arc::new(reference)),
+            ..crate::DocxOptions::default()
+        };
+        let report = nianbao_model::Report::new("某局", 2024);
+        let docx =
+            crate::write_report_docx(nianbao_model::Format::national_2021(), &report, &options)
+                .unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(docx)).unwrap();
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap_or_default();
+            text
+        };
+        assert!(read("word/header1.xml").contains("红头"));
+        assert!(read("word/_rels/header1.xml.rels").contains("media/header1-1.png"));
+        assert!(
+            read("[Content_Types].xml")
+                .contains("/word/media/header1-1.png\" ContentType=\"image/png\"")
+        );
+        let document = read("word/document.xml");
+        assert!(
+            document.contains("<w:headerReference w:type=\"default\" r:id=\"rIdHeader1\"/>"),
+            "{document}"
+        );
+        assert!(document.contains("w:top=\"1800\""), "{document}");
+        assert!(read("word/_rels/document.xml.rels").contains("Id=\"rIdHeader1\""));
+    }
+
+    #[test]
+    fn only_wordprocessingml_is_taken_from_a_style() {
+        let style = xmltree::parse(
+            br#"<w:style w:styleId="Normal" w14:x="1"><w:rPr><w:rFonts w:eastAsia="KaiTi"/><w14:ligatures w14:val="all"/></w:rPr></w:style>"#,
+        )
+        .unwrap();
+        let kept = String::from_utf8(xmltree::to_xml(&wordprocessing_only(&style))).unwrap();
+        assert!(kept.ends_with(
+            r#"<w:style w:styleId="Normal"><w:rPr><w:rFonts w:eastAsia="KaiTi"/></w:rPr></w:style>"#
+        ));
+    }
+
+    #[test]
+    fn oversized_and_deeply_nested_parts_are_refused() {
+        let deep = format!(
+            "<w:document>{}{}</w:document>",
+            "<w:p>".repeat(1000),
+            "</w:p>".repeat(1000)
+        );
+        let err = ReferenceDocx::parse(
+            &package(&[("word/document.xml", deep.as_bytes())]),
+            "t.docx",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("嵌套"), "{err}");
+        let err = ReferenceDocx::parse(&package(&[("word/styles.xml", b"<a/>")]), "t.docx")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("缺少正文"), "{err}");
     }
 
     #[test]

@@ -1263,6 +1263,49 @@ mod tests {
     }
 
     #[test]
+    fn overlay_templates_add_or_replace_and_older_overlays_still_read() {
+        // An overlay written before templates: `opening` and a part's `skeleton`.
+        let old: FormatOverlay = serde_json::from_str(
+            r#"{"id":"old","name":"旧式","version":"1","opening":"依据{{ org }}编制。",
+                "parts":[{"number":6,"skeleton":["本年度无。"]}]}"#,
+        )
+        .unwrap();
+        let f = Format::national_2021().with_overlay(&old).unwrap();
+        assert_eq!(
+            f.template(crate::template::OPENING),
+            Some("依据{{ org }}编制。")
+        );
+        assert_eq!(f.template("part-6.j2"), Some("本年度无。\n"));
+        // Templates by name: one replaced, one added; the others stay the base's.
+        let new: FormatOverlay = serde_json::from_str(
+            r#"{"id":"new","name":"新式","version":"1","opening":"不用这句。",
+                "templates":{"opening.j2":"依据条例编制。","part-2.j2":"（主动公开情况另附。）"}}"#,
+        )
+        .unwrap();
+        let f = Format::national_2021().with_overlay(&new).unwrap();
+        assert_eq!(f.template(crate::template::OPENING), Some("依据条例编制。"));
+        assert_eq!(f.template("part-2.j2"), Some("（主动公开情况另附。）"));
+        assert_eq!(
+            f.template(crate::template::CLOSING),
+            Format::national_2021().template(crate::template::CLOSING)
+        );
+        // A template that does not compile is refused with its name.
+        let broken = FormatOverlay {
+            id: "broken".into(),
+            name: "坏".into(),
+            version: "1".into(),
+            templates: [("closing.j2".to_string(), "{% for %}".to_string())].into(),
+            ..Default::default()
+        };
+        let err = Format::national_2021()
+            .with_overlay(&broken)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("closing.j2"), "{err}");
+    }
+
+    #[test]
     fn only_table_4_is_positional() {
         let f = Format::national_2021();
         let positional: Vec<&str> = f
