@@ -221,16 +221,23 @@ fn issue_list_stem(stem: &str) -> String {
 const SUMMARY_STEM: &str = "汇总";
 const FINDINGS_STEM: &str = "检查结果";
 
+/// What every unit of a batch shares besides the command line.
+struct Shared<'a> {
+    /// The office's Word template given on the command line, read once for all units.
+    reference: Option<&'a Arc<ReferenceDocx>>,
+    log: &'a BatchLog,
+    previous: &'a PreviousUnits,
+}
+
 fn process_unit(
     ctx: &Context,
     args: &BatchArgs,
-    shared_reference: Option<&Arc<ReferenceDocx>>,
-    log: &BatchLog,
-    previous: &PreviousUnits,
+    shared: &Shared,
     name: &str,
     stem: &str,
     paths: &[PathBuf],
 ) -> UnitResult {
+    let (shared_reference, log, previous) = (shared.reference, shared.log, shared.previous);
     let failed = |msg: String| UnitResult {
         name: name.to_string(),
         org: String::new(),
@@ -463,21 +470,17 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     // as soon as its chunk is done: memory holds one chunk, not the whole batch.
     let mut rows: Vec<UnitRow> = Vec::with_capacity(units.len());
     let jobs: Vec<_> = units.iter().zip(&stems).collect();
+    let shared = Shared {
+        reference: shared_reference.as_ref(),
+        log: &log,
+        previous: &previous,
+    };
     in_chunks(
         &pool,
         &jobs,
         CHUNK_UNITS,
         |((name, paths), stem)| {
-            let r = process_unit(
-                ctx,
-                &args,
-                shared_reference.as_ref(),
-                &log,
-                &previous,
-                name,
-                stem,
-                paths,
-            );
+            let r = process_unit(ctx, &args, &shared, name, stem, paths);
             progress.inc(1);
             r
         },
