@@ -781,6 +781,22 @@ fn paragraph_of(para: &Para) -> Paragraph {
 }
 
 /// Places the paragraphs: title, opening, parts, closing.
+/// The year of a report's statistics period as its text states it (`统计期限为2024年1月1日至2024年
+/// 12月31日`, `自2023年1月1日起至2023年12月31日止`): a whole calendar year, the same year at both
+/// ends. A sentence without the whole year is no statement of the report's year.
+fn period_year(text: &str) -> Option<i32> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| {
+            Regex::new(r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*(\d{4})\s*年\s*12\s*月\s*31\s*日").ok()
+        })
+        .as_ref()?;
+    let caps = re.captures(text)?;
+    let start: i32 = caps.get(1)?.as_str().parse().ok()?;
+    let end: i32 = caps.get(2)?.as_str().parse().ok()?;
+    (start == end && (2008..=2100).contains(&start)).then_some(start)
+}
+
 fn assemble(
     paras: Vec<Para>,
     hints: &[Para],
@@ -879,6 +895,19 @@ fn assemble(
                 paras.first().map(|p| p.text.clone()).unwrap_or_default(),
             )
             .hint("请用 --org 和 --year 指定机关名称和年度，或在文档开头写出完整标题。"),
+        );
+    }
+    if report.meta.year == 0
+        && let Some((year, para)) = paras.iter().find_map(|p| Some((period_year(&p.text)?, p)))
+    {
+        report.meta.year = year;
+        findings.push(
+            Finding::info(
+                "import.year_from_period",
+                format!("标题中没有年度，已按正文所述统计期限（{year}年1月1日至{year}年12月31日）取为 {year} 年"),
+            )
+            .at(para.loc.clone())
+            .hint("请在文档开头写出完整标题，或用 --year 指定年度。"),
         );
     }
     report.opening = front
@@ -1167,6 +1196,21 @@ fn take_closing(paragraphs: &mut Vec<Paragraph>, org: &str) -> Vec<Paragraph> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_statistics_period_states_the_year() {
+        for (text, year) in [
+            (
+                "本报告所列数据的统计期限为2024年1月1日至2024年12月31日。",
+                Some(2024),
+            ),
+            ("统计期限自2023年1月1日起至2023年12月31日止", Some(2023)),
+            ("2023年1月1日—2024年12月31日", None),
+            ("截止2023年12月31日", None),
+        ] {
+            assert_eq!(period_year(text), year, "{text}");
+        }
+    }
 
     #[test]
     fn part_headings_drift_and_typos() {
