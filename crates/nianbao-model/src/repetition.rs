@@ -197,7 +197,7 @@ pub fn measure(report: &Report, previous: &Report) -> Option<Repetition> {
         return None;
     }
     // Longest first; among equals, the earlier one (the sort is stable).
-    passages.sort_by(|a, b| b.0.cmp(&a.0));
+    passages.sort_by_key(|p| std::cmp::Reverse(p.0));
     Some(Repetition {
         percent: percent(repeated_chars, chars),
         chars,

@@ -105,7 +105,7 @@ pub fn roster_view(roster: Option<(&Roster, &Path)>, pairs: &[NameAndOrg]) -> Ro
     // Units grouped by the 机关 they report for: a roster entry, or else their 机关名称.
     let mut by_org: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some((roster, _)) = roster {
-        let matches = match_units(roster, &pairs);
+        let matches = match_units(roster, pairs);
         for (u, m) in matches.iter().enumerate() {
             match m {
                 Some(m) => {
