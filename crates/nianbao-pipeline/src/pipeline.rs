@@ -707,6 +707,7 @@ fn previous_unreadable(named: Option<&crate::inputs::Previous>, reason: &str) ->
             "无法读取上年报告 {shown}（{reason}）：本次未进行跨年度核对，本年度的其他检查照常进行"
         ),
     )
+    .expected_found("可以读取的上年报告", "无法读取")
     .hint("请改正或重新导出上年报告后再核对；也可以不给上年报告。");
     if let Some(n) = named {
         f = f.at(Location::file(n.file_name.clone()));

@@ -169,6 +169,7 @@ impl RosterView {
                         format!("“{}”（{}）不在名单中", name, org_shown),
                     )
                     .at(Location::file(name.clone()))
+                    .expected_found("名单中的单位", org_shown.clone())
                     .hint("请核对是否为本级应报送单位，或补充名单。"),
                 ),
                 Some(TWICE) => out.push(
@@ -182,6 +183,10 @@ impl RosterView {
                         ),
                     )
                     .at(Location::file(name.clone()))
+                    .expected_found(
+                        "每个机关一份报告",
+                        format!("{} 份", unit.same_org_as.len() + 1),
+                    )
                     .hint("请确认哪一份是正式报送的，删除或改名另一份。"),
                 ),
                 _ => {}

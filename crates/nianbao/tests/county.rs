@@ -615,3 +615,44 @@ fn last_years_reports_matched_by_name_and_by_org() {
     assert!(found.contains(&"input.previous_unreadable"), "{found:?}");
     assert_eq!(doc["report"]["meta"]["org"], "卫东区林业局");
 }
+
+/// `sum` never prints a blank total: a total some unit left blank is 未填写, naming the unit.
+#[test]
+fn sum_names_blank_totals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("各单位");
+    nianbao_tests::write_unit(
+        &dir.join("甲局"),
+        &nianbao_tests::huaian_scaled("卫东区甲局", 2024, 1),
+    )
+    .unwrap();
+    let mut blank = nianbao_tests::huaian_scaled("卫东区乙局", 2024, 2);
+    blank.values.retain(|key, _| key.row != "review");
+    nianbao_tests::write_unit(&dir.join("乙局"), &blank).unwrap();
+    let out = nianbao()
+        .arg("sum")
+        .arg(dir.join("甲局"))
+        .arg(dir.join("乙局"))
+        .arg("-o")
+        .arg(tmp.path().join("汇总.xlsx"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let totals = text
+        .lines()
+        .find(|l| l.starts_with("本年新收申请"))
+        .unwrap_or_else(|| panic!("{text}"));
+    // 甲局 has 淮安's numbers, 乙局 twice them.
+    let received = nianbao_tests::huaian()
+        .number(&ValueKey::new("new_received", "total"))
+        .unwrap()
+        * Decimal::from(3);
+    assert!(
+        totals.contains(&format!("本年新收申请 {received} 件")),
+        "{totals}"
+    );
+    assert!(
+        totals.ends_with("行政复议 未填写（卫东区乙局未填写）"),
+        "{totals}"
+    );
+}
