@@ -23,26 +23,26 @@ use crate::output::{
 };
 use nianbao_pipeline::{FileKind, Overrides, Unit, check_unit, classify};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct BatchArgs {
     /// 各单位所在的文件夹：每个子文件夹是一个单位，或同名的统计表与文稿（如 卫东区.xlsx 和 卫东区.docx）
     #[arg(value_name = "文件夹")]
-    dir: PathBuf,
+    pub dir: PathBuf,
     /// 输出文件夹
     #[arg(short = 'o', long = "output", value_name = "输出文件夹")]
-    output: PathBuf,
+    pub output: PathBuf,
     /// 并行线程数（默认为处理器核数；最多为核数的 4 倍，且不超过 256）
     #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
+    pub jobs: Option<usize>,
     /// 上一年度各单位报告所在的文件夹（按单位名称对应），用于跨年度核对
     #[arg(long, value_name = "文件夹")]
-    previous_dir: Option<PathBuf>,
+    pub previous_dir: Option<PathBuf>,
     /// 有错误的单位也生成 DOCX
     #[arg(long)]
-    allow_errors: bool,
+    pub allow_errors: bool,
     /// 覆盖输出文件夹中已存在的文件
     #[arg(long)]
-    force: bool,
+    pub force: bool,
 }
 
 /// Key figures shown per unit in 汇总.xlsx: (column title, value key).
@@ -264,97 +264,37 @@ fn process_unit(
     }
 }
 
-pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
-    if !args.dir.is_dir() {
-        bail!("{} 不是文件夹", args.dir.display());
-    }
-    // Before anything is written: outputs must not land among the inputs.
-    crate::overlap::check_batch_output(&args.dir, &args.output, is_batch_output)?;
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
-    let removed = crate::output::remove_stale_temporaries(&args.output);
-    if removed > 0 {
-        eprintln!("提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件");
-    }
-    let log = BatchLog::open(&args.output);
-    if log.resumes() {
-        eprintln!(
-            "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
-        );
-    }
-    let mut units = discover_units(&args.dir, &args.output)?;
-    // The same files reached twice (a link to a unit's folder) are one unit, kept under its own
-    // name rather than the link's; then back in name order.
-    units.sort_by_key(|(_, paths)| paths.iter().any(|p| p.is_symlink()));
-    let (mut units, repeated) =
-        crate::overlap::first_of_each(units, |(_, paths)| crate::overlap::identity(paths));
-    for ((name, _), first) in &repeated {
-        eprintln!(
-            "警告：[batch.duplicate_unit] 单位“{name}”与“{}”是同一组文件，只处理一次",
-            units.get(*first).map_or("", |(n, _)| n.as_str())
-        );
-    }
-    units.sort_by(|a, b| a.0.cmp(&b.0));
-    let stems = output_stems(&units);
-    let progress = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(units.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = args.jobs {
-        let max = max_jobs();
-        if j > max {
-            eprintln!(
-                "提示：--jobs {j} 超过上限，按 {max} 个线程运行（上限为处理器核数的 4 倍，且不超过 256）"
-            );
-        }
-        pool = pool.num_threads(j.clamp(1, max));
-    }
-    let pool = pool.build().context("无法创建线程池")?;
-    let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
-    let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
-    let mut files = ResultFiles::create(&summary_path, &findings_path, args.force, &log)?;
-    let mut early_flush = EarlyFlush::new(&args.output);
-    // Units go through in chunks, in name order, and each result goes into the result files
-    // as soon as its chunk is done: memory holds one chunk, not the whole batch.
-    let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
-    let jobs: Vec<_> = units.iter().zip(&stems).collect();
-    in_chunks(
-        &pool,
-        &jobs,
-        CHUNK_UNITS,
-        |((name, paths), stem)| {
-            let r = process_unit(ctx, &args, &log, name, stem, paths);
-            progress.inc(1);
-            r
-        },
-        |r| {
-            files.add(&r)?;
-            kept.push(Kept::of(r));
-            Ok(())
-        },
-        // The chunk's files start on their way to disk while the next chunk is made.
-        || early_flush.start(),
-    )?;
-    progress.finish_and_clear();
-    files.finish()?;
-    // The last chunk's flush overlapped the result files' finishing; the final one covers them.
-    early_flush.wait();
-    // Everything is on disk before the batch says it is done.
-    let mut written: Vec<PathBuf> = kept
-        .iter()
-        .flat_map(|k| k.outputs.iter().map(|o| args.output.join(o)))
-        .collect();
-    written.push(summary_path.clone());
-    written.push(findings_path.clone());
-    flush_written(&args.output, &written)?;
-    log.finish()?;
+/// What a finished batch leaves: each unit's line of the summary, and where the result files are.
+pub struct BatchOutcome {
+    pub kept: Vec<Kept>,
+    pub summary_path: PathBuf,
+    pub findings_path: PathBuf,
+}
 
+/// How a batch tells its notes (a resumed run, stale temporaries, duplicate units, the thread
+/// limit): the command line prints them; the server, which must not log what was uploaded,
+/// drops them.
+pub struct Notes<'a> {
+    pub note: &'a mut dyn FnMut(String),
+    /// A progress bar on the terminal.
+    pub progress: bool,
+}
+
+pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
+    let mut print = |note: String| eprintln!("{note}");
+    let outcome = run_batch(
+        ctx,
+        &args,
+        Notes {
+            note: &mut print,
+            progress: std::io::stderr().is_terminal(),
+        },
+    )?;
+    let BatchOutcome {
+        kept,
+        summary_path,
+        findings_path,
+    } = outcome;
     let count = |s: &str| kept.iter().filter(|k| k.status == s).count();
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -385,6 +325,110 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     })
 }
 
+/// Every unit of `args.dir` checked and built into `args.output`, with 汇总.xlsx and
+/// 检查结果.json: the batch itself, shared by `nianbao batch` and `POST /api/batch`.
+pub fn run_batch(ctx: &Context, args: &BatchArgs, notes: Notes) -> Result<BatchOutcome> {
+    let Notes { note, progress } = notes;
+    if !args.dir.is_dir() {
+        bail!("{} 不是文件夹", args.dir.display());
+    }
+    // Before anything is written: outputs must not land among the inputs.
+    crate::overlap::check_batch_output(&args.dir, &args.output, is_batch_output)?;
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
+    let removed = crate::output::remove_stale_temporaries(&args.output);
+    if removed > 0 {
+        note(format!(
+            "提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件"
+        ));
+    }
+    let log = BatchLog::open(&args.output);
+    if log.resumes() {
+        note(
+            "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
+                .to_string(),
+        );
+    }
+    let mut units = discover_units(&args.dir, &args.output)?;
+    // The same files reached twice (a link to a unit's folder) are one unit, kept under its own
+    // name rather than the link's; then back in name order.
+    units.sort_by_key(|(_, paths)| paths.iter().any(|p| p.is_symlink()));
+    let (mut units, repeated) =
+        crate::overlap::first_of_each(units, |(_, paths)| crate::overlap::identity(paths));
+    for ((name, _), first) in &repeated {
+        note(format!(
+            "警告：[batch.duplicate_unit] 单位“{name}”与“{}”是同一组文件，只处理一次",
+            units.get(*first).map_or("", |(n, _)| n.as_str())
+        ));
+    }
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    let stems = output_stems(&units);
+    let progress = if progress {
+        let bar = indicatif::ProgressBar::new(units.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = args.jobs {
+        let max = max_jobs();
+        if j > max {
+            note(format!(
+                "提示：--jobs {j} 超过上限，按 {max} 个线程运行（上限为处理器核数的 4 倍，且不超过 256）"
+            ));
+        }
+        pool = pool.num_threads(j.clamp(1, max));
+    }
+    let pool = pool.build().context("无法创建线程池")?;
+    let summary_path = args.output.join(format!("{SUMMARY_STEM}.xlsx"));
+    let findings_path = args.output.join(format!("{FINDINGS_STEM}.json"));
+    let mut files = ResultFiles::create(&summary_path, &findings_path, args.force, &log)?;
+    let mut early_flush = EarlyFlush::new(&args.output);
+    // Units go through in chunks, in name order, and each result goes into the result files
+    // as soon as its chunk is done: memory holds one chunk, not the whole batch.
+    let mut kept: Vec<Kept> = Vec::with_capacity(units.len());
+    let jobs: Vec<_> = units.iter().zip(&stems).collect();
+    in_chunks(
+        &pool,
+        &jobs,
+        CHUNK_UNITS,
+        |((name, paths), stem)| {
+            let r = process_unit(ctx, args, &log, name, stem, paths);
+            progress.inc(1);
+            r
+        },
+        |r| {
+            files.add(&r)?;
+            kept.push(Kept::of(r));
+            Ok(())
+        },
+        // The chunk's files start on their way to disk while the next chunk is made.
+        || early_flush.start(),
+    )?;
+    progress.finish_and_clear();
+    files.finish()?;
+    // The last chunk's flush overlapped the result files' finishing; the final one covers them.
+    early_flush.wait();
+    // Everything is on disk before the batch says it is done.
+    let mut written: Vec<PathBuf> = kept
+        .iter()
+        .flat_map(|k| k.outputs.iter().map(|o| args.output.join(o)))
+        .collect();
+    written.push(summary_path.clone());
+    written.push(findings_path.clone());
+    flush_written(&args.output, &written)?;
+    log.finish()?;
+
+    Ok(BatchOutcome {
+        kept,
+        summary_path,
+        findings_path,
+    })
+}
+
 /// Units processed together before their results are written out: enough for the threads to
 /// share the work evenly, few enough that a chunk's results take little memory.
 const CHUNK_UNITS: usize = 128;
@@ -412,13 +456,13 @@ fn in_chunks<T: Sync, R: Send>(
 
 /// What the batch keeps of a unit once its results are written: its line in the printed summary
 /// and its output files.
-struct Kept {
-    name: String,
-    status: &'static str,
-    errors: usize,
+pub struct Kept {
+    pub name: String,
+    pub status: &'static str,
+    pub errors: usize,
     /// `[rule] message` of the first error.
-    first_error: Option<String>,
-    outputs: Vec<String>,
+    pub first_error: Option<String>,
+    pub outputs: Vec<String>,
 }
 
 impl Kept {
