@@ -9,11 +9,18 @@ const HTML: &str = include_str!("page/index.html");
 const CSS: &str = include_str!("page/style.css");
 const JS: &str = include_str!("page/app.js");
 
-/// `GET /`: the page, its style and script inlined.
+/// `GET /`: the page, its style and script inlined. The script lists a finding's places as the
+/// terminal does, the same number of them (`output::SHOWN_LOCATIONS`).
 pub async fn index() -> Response {
-    let page = HTML
-        .replacen("/*STYLE*/", CSS, 1)
-        .replacen("/*SCRIPT*/", JS, 1);
+    let page = HTML.replacen("/*STYLE*/", CSS, 1).replacen(
+        "/*SCRIPT*/",
+        &JS.replacen(
+            "/*SHOWN_LOCATIONS*/4",
+            &crate::output::SHOWN_LOCATIONS.to_string(),
+            1,
+        ),
+        1,
+    );
     let mut response = axum::response::Html(page).into_response();
     let headers = response.headers_mut();
     // Nothing from elsewhere: no CDN, no network, no framing by other sites.
