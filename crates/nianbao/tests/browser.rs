@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use nianbao_model::{CellValue, Decimal, Format, ValueKey};
 use serde_json::{Value, json};
-use support::Server;
 
 fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -301,7 +300,7 @@ fn the_page_works_in_a_real_browser() {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../browser");
     std::fs::create_dir_all(&shots).unwrap();
     let downloads = tempfile::tempdir().unwrap();
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let browser = Browser::start(&driver, downloads.path());
     browser.go(&server.url("/"));
     // The formats come from the server; the empty tables are drawn from the format's grids.

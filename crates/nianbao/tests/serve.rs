@@ -30,7 +30,7 @@ fn assert_no_request_folders(server: &Server) {
 
 #[test]
 fn check_answers_exactly_the_json_of_check_json() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let response = server.post("/api/check", &example_parts());
     assert_eq!(response.status, 200);
     assert_eq!(response.header("content-type"), Some("application/json"));
@@ -59,7 +59,7 @@ fn check_answers_exactly_the_json_of_check_json() {
 
 #[test]
 fn check_refuses_broken_input_in_chinese() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     // Text named as a workbook: the importer's own message, 422.
     let r = server.post(
         "/api/check",
@@ -114,7 +114,7 @@ fn check_refuses_broken_input_in_chinese() {
 
 #[test]
 fn build_answers_the_docx_or_a_zip_with_the_xlsx() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let r = server.post("/api/build", &example_parts());
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -167,7 +167,7 @@ fn build_answers_the_docx_or_a_zip_with_the_xlsx() {
 
 #[test]
 fn build_refuses_a_report_with_errors_unless_allowed() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let parts = vec![
         Part::file("files", "统计表.xlsx", workbook_with_errors()),
         Part::file(
@@ -202,7 +202,7 @@ fn build_refuses_a_report_with_errors_unless_allowed() {
 
 #[test]
 fn batch_answers_a_zip_of_all_outputs() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let mut files: Vec<(String, Vec<u8>)> = ["report.toml", "统计表.xlsx", "草稿.md"]
         .iter()
         .map(|n| {
@@ -265,7 +265,7 @@ fn batch_answers_a_zip_of_all_outputs() {
 
 #[test]
 fn hostile_uploads_are_refused_quickly_and_leave_nothing() {
-    let server = Server::start(&["--max-upload", "8", "--max-files", "50"]);
+    let server = support::start(&["--max-upload", "8", "--max-files", "50"]);
     let refused = |parts: &[Part], status: u16, wanted: &str| {
         let started = Instant::now();
         let r = server.post("/api/batch", parts);
@@ -346,7 +346,7 @@ fn hostile_uploads_are_refused_quickly_and_leave_nothing() {
 #[test]
 fn a_token_guards_every_request() {
     let token = "t0ken-for-tests";
-    let server = Server::start(&["--listen", "127.0.0.1", "--token", token]);
+    let server = support::start(&["--listen", "127.0.0.1", "--token", token]);
     assert!(
         server.banner.contains(&format!("?token={token}")),
         "{}",
@@ -392,7 +392,7 @@ fn a_token_guards_every_request() {
 
 #[test]
 fn without_a_token_only_the_loopback_host_is_answered() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     // What a page elsewhere sends once its name points at 127.0.0.1 (DNS rebinding).
     let mut stream = support::connect(server.port);
     use std::io::Write;
@@ -409,7 +409,7 @@ fn without_a_token_only_the_loopback_host_is_answered() {
 
 #[test]
 fn twenty_concurrent_uploads_all_get_the_same_answer() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let expected = support::cli_check_json(&[&example()]);
     let answers: Vec<serde_json::Value> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..20)
@@ -429,7 +429,7 @@ fn twenty_concurrent_uploads_all_get_the_same_answer() {
 
 #[test]
 fn a_panicking_request_answers_500_and_the_server_goes_on() {
-    let server = Server::start_with_env(&[], &[("NIANBAO_SERVE_TEST_PANIC", "1")]);
+    let server = support::start_with_env(&[], &[("NIANBAO_SERVE_TEST_PANIC", "1")]);
     let r = server.get("/api/test-panic");
     assert_eq!(r.status, 500);
     assert!(r.error().contains("内部出错"), "{}", r.error());
@@ -443,7 +443,7 @@ fn a_panicking_request_answers_500_and_the_server_goes_on() {
 
 #[test]
 fn the_page_and_the_table_layouts_are_served() {
-    let server = Server::start(&[]);
+    let server = support::start(&[]);
     let page = server.get("/");
     assert_eq!(page.status, 200);
     let html = String::from_utf8(page.body.clone()).unwrap();
