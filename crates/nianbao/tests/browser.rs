@@ -31,7 +31,9 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(driver: &Path, downloads: &Path) -> Browser {
+    /// `profile` holds the browser's profile, so that nothing of it is left in the system's
+    /// temporary folder.
+    fn start(driver: &Path, downloads: &Path, profile: &Path) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -59,7 +61,8 @@ impl Browser {
         }
         let mut options = json!({
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1366,768", "--lang=zh-CN"],
+                     "--window-size=1366,768", "--lang=zh-CN",
+                     format!("--user-data-dir={}", profile.display())],
             "prefs": {
                 "download.default_directory": downloads.to_string_lossy(),
                 "download.prompt_for_download": false,
@@ -301,7 +304,8 @@ fn the_page_works_in_a_real_browser() {
     std::fs::create_dir_all(&shots).unwrap();
     let downloads = tempfile::tempdir().unwrap();
     let server = support::start(&[]);
-    let browser = Browser::start(&driver, downloads.path());
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::start(&driver, downloads.path(), profile.path());
     browser.go(&server.url("/"));
     // The formats come from the server; the empty tables are drawn from the format's grids.
     browser.wait_for(

@@ -507,6 +507,13 @@ mod tests {
     }
 
     #[test]
+    fn zip_entry_names_without_the_utf8_flag_are_read_as_gbk() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("各单位/统计表.xlsx");
+        assert_eq!(entry_name(&gbk), "各单位/统计表.xlsx");
+        assert_eq!(entry_name("单位/草稿.md".as_bytes()), "单位/草稿.md");
+    }
+
+    #[test]
     fn a_single_container_folder_is_gone_into() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("各单位/单位A")).unwrap();
