@@ -121,6 +121,9 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The longest a request's upload may take: 64 MB at a slow office line's 1 MB/s, with room.
+const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 const INTERNAL: &str = "服务器处理该请求时内部出错，未能完成（其他请求不受影响）。请将所用文件提供给维护人员（以 NIANBAO_DEBUG=1 启动可显示详细信息）。";
 
 pub fn serve(ctx: Context, args: ServeArgs) -> Result<u8> {
@@ -425,7 +428,15 @@ async fn read_request(
             "请求应为 multipart/form-data 表单：统计表、文稿等文件放在 files 字段中",
         )
     })?;
-    let form = upload::read_form(multipart, &server.limits).await?;
+    // A client that trickles its upload must not hold a permit for ever.
+    let form = tokio::time::timeout(UPLOAD_TIMEOUT, upload::read_form(multipart, &server.limits))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "上传超时（5 分钟内未传完），请检查网络后重新上传",
+            )
+        })??;
     Ok((permit, form))
 }
 
