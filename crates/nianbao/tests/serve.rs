@@ -330,14 +330,16 @@ fn hostile_uploads_are_refused_quickly_and_leave_nothing() {
     assert_eq!(r.status, 413);
     assert!(r.error().contains("超过上限"));
     assert!(started.elapsed() < Duration::from_secs(10));
-    // Memory stayed bounded through all of it (the bomb was never held in memory).
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-    let peak_kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    assert!(peak_kib < 200 * 1024, "server peak memory {peak_kib} KiB");
+    // Memory stayed bounded through all of it (the bomb was never held in memory); the peak is
+    // read where the system tells it (Linux).
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", server.pid())) {
+        let peak_kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        assert!(peak_kib < 200 * 1024, "server peak memory {peak_kib} KiB");
+    }
     // Still serving, and nothing left in its temporary folder.
     assert_eq!(server.post("/api/check", &example_parts()).status, 200);
     assert_no_request_folders(&server);
