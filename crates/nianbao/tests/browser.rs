@@ -354,6 +354,8 @@ fn the_page_works_in_a_real_browser() {
         cell[1]
     );
 
+    browser.screenshot(&shots.join("本单位报告-示例.png"));
+
     // Download the DOCX and open it.
     browser.click("#unit-docx");
     let docx = wait_for_download(downloads.path(), "docx");

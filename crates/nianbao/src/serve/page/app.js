@@ -304,6 +304,9 @@
       box.append(el("section", { class: "group " + severity }, [
         el("h3", { text: label + "（" + group.length + "）" }), list]));
     }
+    if (!check.findings.length) {
+      box.append(el("p", { class: "muted", text: "没有发现问题，可以下载 DOCX 报送。" }));
+    }
     $("unit-result").hidden = false;
   }
 
