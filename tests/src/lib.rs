@@ -7,7 +7,10 @@
 //!   the equality rules of the [`Format`], so no table structure is written here a second time;
 //! - a draft with prose and placeholders ([`with_draft_prose`]) and a writer of report folders
 //!   as an office hands them in ([`write_unit`], [`write_corpus`]);
-//! - the per-report pipeline as the binary runs it, on bytes ([`process_unit_bytes`]).
+//! - the per-report pipeline as the binary runs it, on bytes ([`process_unit_bytes`]);
+//! - a client of `nianbao serve` ([`http`]) for the server's tests and benchmark.
+
+pub mod http;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -12,6 +12,9 @@
 //!    each K times (default 3) into a fresh folder: the median wall time, the fastest and
 //!    slowest, and the peak resident memory of the process (`wait4`'s `ru_maxrss`).
 //!
+//! 3. The server: `POST /api/check` of the bundled example against the release binary's
+//!    `nianbao serve`, one request at a time (`cargo bench -p nianbao-tests --bench serve`).
+//!
 //! Nothing here asserts a time: these are figures for people, measured on whatever machine runs
 //! them.
 
@@ -81,6 +84,23 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
 
     // 2. Batches with the release binary.
     let bin = crate::nianbao_binary(root)?;
+
+    // 3. The server checking the example, with the same binary.
+    eprintln!("== 服务器基准（POST /api/check，示例）");
+    crate::run(
+        Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args([
+                "bench",
+                "-p",
+                "nianbao-tests",
+                "--bench",
+                "serve",
+                "--",
+                "--binary",
+            ])
+            .arg(&bin),
+    )?;
     let small = options.units.min(100);
     let sizes: Vec<usize> = if small == options.units {
         vec![small]

@@ -33,38 +33,38 @@ use crate::summary::{
 use crate::units::{NamedUnit, folder_entries, group_units};
 use nianbao_pipeline::{Overrides, Unit, check_unit_choosing_previous, read_unit};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct BatchArgs {
     /// 各单位所在的文件夹：每个子文件夹是一个单位，或同名的统计表与文稿（如 卫东区.xlsx 和 卫东区.docx）
     #[arg(value_name = "文件夹")]
-    dir: PathBuf,
+    pub dir: PathBuf,
     /// 输出文件夹
     #[arg(short = 'o', long = "output", value_name = "输出文件夹")]
-    output: PathBuf,
+    pub output: PathBuf,
     /// 并行线程数（默认为处理器核数；最多为核数的 4 倍，且不超过 256）
     #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
+    pub jobs: Option<usize>,
     /// 上一年度各单位报告所在的文件夹（按单位名称或机关名称对应），用于跨年度核对
     #[arg(long, value_name = "文件夹")]
-    previous_dir: Option<PathBuf>,
+    pub previous_dir: Option<PathBuf>,
     /// 应报送单位名单（xlsx、csv 或 txt：“单位名称”一列，或每行一个单位），列出未报送和名单外的单位
     #[arg(long, value_name = "名单")]
-    roster: Option<PathBuf>,
+    pub roster: Option<PathBuf>,
     /// 有错误的单位也生成 DOCX
     #[arg(long)]
-    allow_errors: bool,
+    pub allow_errors: bool,
     /// 覆盖输出文件夹中已存在的文件
     #[arg(long)]
-    force: bool,
+    pub force: bool,
     /// 统计表中留空的数值按 0 处理（默认按“未填写”处理）
     #[arg(long)]
-    blank_as_zero: bool,
+    pub blank_as_zero: bool,
     /// 同时为每个单位生成 PDF（需要 LibreOffice；所有单位在一次 LibreOffice 运行中转换）
     #[arg(long)]
-    pdf: bool,
+    pub pdf: bool,
     /// 本单位的 Word 模板，用于所有单位（否则用各单位 report.toml 中的 reference_docx）
     #[arg(long, value_name = "本单位模板.docx")]
-    reference_docx: Option<PathBuf>,
+    pub reference_docx: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -393,7 +393,59 @@ fn write_unit_files(
     Ok(outputs)
 }
 
+/// What a finished batch leaves: each unit's row of the summary, the roster view, and where the
+/// result files are.
+pub struct BatchOutcome {
+    pub rows: Vec<UnitRow>,
+    pub view: crate::summary::RosterView,
+    pub summary_path: PathBuf,
+    pub findings_path: PathBuf,
+}
+
+/// How a batch tells its notes (a resumed run, stale temporaries, duplicate units, the thread
+/// limit): the command line prints them; the server, which must not log what was uploaded,
+/// drops them.
+pub struct Notes<'a> {
+    pub note: &'a mut dyn FnMut(String),
+    /// A progress bar on the terminal.
+    pub progress: bool,
+}
+
 pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
+    let mut print = |note: String| eprintln!("{note}");
+    let BatchOutcome {
+        rows,
+        view,
+        summary_path,
+        findings_path,
+    } = run_batch(
+        ctx,
+        &args,
+        Notes {
+            note: &mut print,
+            progress: std::io::stderr().is_terminal(),
+        },
+    )?;
+    let mut out = std::io::stdout().lock();
+    crate::summary::print_summary(
+        &mut out,
+        &rows,
+        &view,
+        &summary_path,
+        &findings_path,
+        &args.output,
+    )?;
+    Ok(if rows.iter().any(|k| k.counts.errors > 0) {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+/// Every unit of `args.dir` checked and built into `args.output`, with 汇总.xlsx, 检查结果.json
+/// and each unit's 问题清单: the batch itself, shared by `nianbao batch` and `POST /api/batch`.
+pub fn run_batch(ctx: &Context, args: &BatchArgs, notes: Notes) -> Result<BatchOutcome> {
+    let Notes { note, progress } = notes;
     if !args.dir.is_dir() {
         bail!("{} 不是文件夹", args.dir.display());
     }
@@ -403,7 +455,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         .with_context(|| format!("无法创建输出文件夹 {}", args.output.display()))?;
     let removed = crate::output::remove_stale_temporaries(&args.output);
     if removed > 0 {
-        eprintln!("提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件");
+        note(format!(
+            "提示：已删除输出文件夹中上次中断时留下的 {removed} 个临时文件"
+        ));
     }
     let shared_reference = args
         .reference_docx
@@ -412,8 +466,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         .transpose()?;
     let log = BatchLog::open(&args.output);
     if log.resumes() {
-        eprintln!(
+        note(
             "提示：上次对该输出文件夹的批量处理未完成，其已写出的文件将被替换（无需 --force）"
+                .to_string(),
         );
     }
     // The roster is read before anything is processed: a roster that cannot be read stops the
@@ -429,14 +484,14 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     let (mut units, repeated) =
         crate::overlap::first_of_each(units, |(_, paths)| crate::overlap::identity(paths));
     for ((name, _), first) in &repeated {
-        eprintln!(
+        note(format!(
             "警告：[batch.duplicate_unit] 单位“{name}”与“{}”是同一组文件，只处理一次",
             units.get(*first).map_or("", |(n, _)| n.as_str())
-        );
+        ));
     }
     units.sort_by(|a, b| a.0.cmp(&b.0));
     let stems = output_stems(&units);
-    let progress = if std::io::stderr().is_terminal() {
+    let progress = if progress {
         let bar = indicatif::ProgressBar::new(units.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "正在检查各单位 {bar:30} 已完成 {pos}/{len} 个单位",
@@ -451,9 +506,9 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     if let Some(j) = args.jobs {
         let max = max_jobs();
         if j > max {
-            eprintln!(
+            note(format!(
                 "提示：--jobs {j} 超过上限，按 {max} 个线程运行（上限为处理器核数的 4 倍，且不超过 256）"
-            );
+            ));
         }
         pool = pool.num_threads(j.clamp(1, max));
     }
@@ -480,7 +535,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         &jobs,
         CHUNK_UNITS,
         |((name, paths), stem)| {
-            let r = process_unit(ctx, &args, &shared, name, stem, paths);
+            let r = process_unit(ctx, args, &shared, name, stem, paths);
             progress.inc(1);
             r
         },
@@ -528,7 +583,7 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
         match outcome {
             publish::PdfOutcome::Written(pdfs) => written.extend(pdfs),
             publish::PdfOutcome::NoLibreOffice => {
-                eprintln!("{}", publish::no_libreoffice_message())
+                note(publish::no_libreoffice_message().to_string())
             }
         }
     }
@@ -537,19 +592,11 @@ pub fn batch(ctx: &Context, args: BatchArgs) -> Result<u8> {
     flush_written(&args.output, &written)?;
     log.finish()?;
 
-    let mut out = std::io::stdout().lock();
-    crate::summary::print_summary(
-        &mut out,
-        &rows,
-        &view,
-        &summary_path,
-        &findings_path,
-        &args.output,
-    )?;
-    Ok(if rows.iter().any(|k| k.counts.errors > 0) {
-        EXIT_FINDINGS
-    } else {
-        0
+    Ok(BatchOutcome {
+        rows,
+        view,
+        summary_path,
+        findings_path,
     })
 }
 

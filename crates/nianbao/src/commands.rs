@@ -286,6 +286,20 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// The `--json` document of `check`, `build` and `sum` (and of `POST /api/check`): the plugins
+/// that could not be loaded come first among the findings.
+pub fn json_document(
+    ctx: &Context,
+    format: &Format,
+    report: &Report,
+    findings: &[Finding],
+    outputs: &[PathBuf],
+) -> serde_json::Value {
+    let mut all: Vec<Finding> = ctx.plugin_problems.iter().map(|p| p.to_finding()).collect();
+    all.extend(findings.iter().cloned());
+    check_json(format, report, &all, outputs)
+}
+
 fn print_or_json(
     ctx: &Context,
     format: &Format,
@@ -296,9 +310,7 @@ fn print_or_json(
 ) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let mut all: Vec<Finding> = ctx.plugin_problems.iter().map(|p| p.to_finding()).collect();
-        all.extend(findings.iter().cloned());
-        let doc = check_json(format, report, &all, outputs);
+        let doc = json_document(ctx, format, report, findings, outputs);
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {

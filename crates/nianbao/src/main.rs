@@ -2,7 +2,8 @@
 //! produce the filing DOCX and the tables workbook; and the one a county 政务公开办 runs over all
 //! its departments.
 //!
-//! Commands: `init` (a new report folder), `check`, `build`, `batch`, `sum`, `formats`. Exit codes:
+//! Commands: `init` (a new report folder), `check`, `build`, `batch`, `sum`, `formats`, `serve`
+//! (the local web page and HTTP API). Exit codes:
 //! 0 no errors, 1 the report has errors (findings of severity 错误), 2 usage or file problems.
 //! The work is done by the library crates; this crate resolves inputs, merges what they say, and
 //! writes outputs safely.
@@ -13,6 +14,7 @@ mod output;
 mod overlap;
 mod publish;
 mod roster;
+mod serve;
 mod summary;
 mod units;
 
@@ -79,6 +81,8 @@ enum Command {
     Sum(commands::SumArgs),
     /// 列出可用的报告格式（内置格式和地区插件）
     Formats,
+    /// 启动本机网页（浏览器中检查报告、生成 DOCX、批量检查）和 HTTP 接口
+    Serve(serve::ServeArgs),
 }
 
 /// The help layout, in Chinese, for the program and every command.
@@ -188,12 +192,12 @@ fn usage_error_zh(e: &clap::Error) -> String {
             }
         }
         K::InvalidSubcommand => format!(
-            "无法识别的命令“{}”（可用命令：init、check、build、batch、sum、formats）{}",
+            "无法识别的命令“{}”（可用命令：init、check、build、batch、sum、formats、serve）{}",
             text(C::InvalidSubcommand).unwrap_or_default(),
             suggestion(C::SuggestedSubcommand)
         ),
         K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "请指定命令（init、check、build、batch、sum、formats）".to_string()
+            "请指定命令（init、check、build、batch、sum、formats、serve）".to_string()
         }
         K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => {
             format!("参数 {arg} 的取值个数不对")
@@ -231,5 +235,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Batch(args) => batch::batch(&ctx, args),
         Command::Sum(args) => commands::sum(&ctx, args),
         Command::Formats => commands::formats(&ctx),
+        Command::Serve(args) => serve::serve(ctx, args),
     }
 }

@@ -20,7 +20,7 @@ pub enum Lang {
 }
 
 /// How many locations of one finding are printed before "等 N 处".
-const SHOWN_LOCATIONS: usize = 4;
+pub const SHOWN_LOCATIONS: usize = 4;
 
 /// Prints findings grouped by severity, for people.
 pub fn print_findings(
