@@ -29,6 +29,38 @@ fn assert_no_request_folders(server: &Server) {
 }
 
 #[test]
+fn blank_as_zero_is_asked_for_by_a_field() {
+    let server = support::start(&[]);
+    let meta = nianbao_model::Metadata {
+        org: "某某镇人民政府".into(),
+        year: 2024,
+        ..nianbao_model::Metadata::default()
+    };
+    let blank = nianbao_excel::write_template(Format::national_2021(), &meta).unwrap();
+    let files = vec![Part::file("files", "统计表.xlsx", blank)];
+    let rules = |json: serde_json::Value| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["rule"].as_str().map(str::to_string))
+            .collect()
+    };
+    let plain = rules(server.post("/api/check", &files).json());
+    assert!(plain.iter().any(|r| r == "values.missing"), "{plain:?}");
+    let zero = rules(
+        server
+            .post(
+                "/api/check",
+                &[files.clone(), vec![Part::text("blank_as_zero", "1")]].concat(),
+            )
+            .json(),
+    );
+    assert!(zero.iter().any(|r| r == "values.blank_as_zero"), "{zero:?}");
+    assert!(!zero.iter().any(|r| r == "values.missing"), "{zero:?}");
+}
+
+#[test]
 fn check_answers_exactly_the_json_of_check_json() {
     let server = support::start(&[]);
     let response = server.post("/api/check", &example_parts());

@@ -201,6 +201,7 @@
     if (org) form.append("org", org);
     if (year) form.append("year", year);
     form.append("format", $("unit-format").value);
+    if ($("unit-blank-as-zero").checked) form.append("blank_as_zero", "1");
     for (const [k, v] of Object.entries(extra || {})) form.append(k, v);
     return form;
   }
@@ -457,6 +458,7 @@
     const form = new FormData();
     for (const item of batchFiles) form.append("files", item.file, item.path);
     if ($("batch-allow-errors").checked) form.append("allow_errors", "1");
+    if ($("batch-blank-as-zero").checked) form.append("blank_as_zero", "1");
     if (view) form.append("view", view);
     return form;
   }
