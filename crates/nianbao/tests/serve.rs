@@ -28,6 +28,48 @@ fn assert_no_request_folders(server: &Server) {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+/// `pdf=only` answers the report as PDF, made by LibreOffice as `build --pdf` makes it; `pdf=1`
+/// with `xlsx=1` a zip of all three. Runs with NIANBAO_RENDER_TESTS=1 (CI installs LibreOffice).
+#[test]
+fn build_answers_the_pdf_when_asked() {
+    if std::env::var("NIANBAO_RENDER_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped: set NIANBAO_RENDER_TESTS=1 (needs soffice)");
+        return;
+    }
+    let server = support::start(&[]);
+    let r = server.post(
+        "/api/build",
+        &[example_parts(), vec![Part::text("pdf", "only")]].concat(),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(r.body.starts_with(b"%PDF"), "not a PDF");
+    let r = server.post(
+        "/api/build",
+        &[
+            example_parts(),
+            vec![Part::text("pdf", "1"), Part::text("xlsx", "1")],
+        ]
+        .concat(),
+    );
+    assert_eq!(r.status, 200);
+    let names: Vec<String> = unzip(&r.body).into_iter().map(|(n, _)| n).collect();
+    let title = "卫东区行政审批和政务信息管理局2024年政府信息公开工作年度报告";
+    assert_eq!(
+        names,
+        [
+            format!("{title}.docx"),
+            format!("{title}.pdf"),
+            format!("{title}.xlsx")
+        ]
+    );
+    let r = server.post(
+        "/api/build",
+        &[example_parts(), vec![Part::text("pdf", "yes")]].concat(),
+    );
+    assert_eq!(r.status, 400);
+    assert_no_request_folders(&server);
+}
+
 #[test]
 fn blank_as_zero_is_asked_for_by_a_field() {
     let server = support::start(&[]);

@@ -592,6 +592,21 @@ async fn build(
             )));
         }
     };
+    let pdf_wanted = match form.pdf.as_deref() {
+        None | Some("" | "0") => Pdf::No,
+        Some("1" | "true") => Pdf::Also,
+        Some("only") => Pdf::Only,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "字段“pdf”应为 1（同时生成 PDF）、only（只要 PDF）或 0，实为“{other}”"
+            )));
+        }
+    };
+    let (docx_wanted, xlsx_wanted) = if pdf_wanted == Pdf::Only {
+        (false, false)
+    } else {
+        (docx_wanted, xlsx_wanted)
+    };
     let allow_errors = form.allow_errors;
     let worker = server.clone();
     let (name, bytes) = blocking(move || {
@@ -614,10 +629,15 @@ async fn build(
         let mut clock = nianbao_pipeline::no_clock;
         // Both are made before either is sent, as `build` writes neither unless both are made.
         let mut files = Vec::new();
-        if docx_wanted {
+        if docx_wanted || pdf_wanted != Pdf::No {
             let docx = nianbao_pipeline::render_docx(&checked, &mut clock)
                 .map_err(|e| ApiError::unprocessable(&e))?;
-            files.push((docx_name, docx));
+            if pdf_wanted != Pdf::No {
+                files.push((output_file_name(&title, "", "pdf"), pdf_of(&docx)?));
+            }
+            if docx_wanted {
+                files.insert(0, (docx_name, docx));
+            }
         }
         if xlsx_wanted {
             let xlsx = nianbao_pipeline::render_xlsx(&checked, &mut clock)
@@ -635,6 +655,43 @@ async fn build(
     })
     .await?;
     Ok(download(&name, bytes))
+}
+
+/// What `pdf` asks of `/api/build`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pdf {
+    No,
+    Also,
+    Only,
+}
+
+/// The PDF of a DOCX through LibreOffice (the one conversion `build --pdf` uses), in a private
+/// temporary folder; without LibreOffice a 503 saying how to get it.
+fn pdf_of(docx: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let Some(soffice) = nianbao_docx::render::find_soffice() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            nianbao_docx::render::INSTALL_HINT,
+        ));
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".nianbao-serve-")
+        .tempdir()
+        .map_err(|e| {
+            ApiError::internal(format!("无法创建临时文件夹：{}", nianbao_fs::io_reason(&e)))
+        })?;
+    let path = temp.path().join("报告.docx");
+    std::fs::write(&path, docx).map_err(|e| {
+        ApiError::internal(format!("无法写入临时文件：{}", nianbao_fs::io_reason(&e)))
+    })?;
+    let mut pdfs = nianbao_docx::render::convert_to_pdf(
+        &soffice,
+        std::slice::from_ref(&path),
+        nianbao_docx::render::timeout_for(1),
+    )
+    .map_err(|e| ApiError::internal(format!("PDF 生成失败：{e}")))?;
+    pdfs.pop()
+        .ok_or_else(|| ApiError::internal("PDF 生成失败：LibreOffice 没有写出 PDF".to_string()))
 }
 
 /// `POST /api/batch`: every unit of the upload (files, folders, zip archives) through

@@ -62,6 +62,8 @@ pub struct Form {
     pub allow_errors: bool,
     /// `blank_as_zero=1`: blank value cells count as 0, as `--blank-as-zero`.
     pub blank_as_zero: bool,
+    /// `pdf`: `1` adds the PDF (LibreOffice) to what `build` answers, `only` answers the PDF alone.
+    pub pdf: Option<String>,
     /// `view=json`: a batch answers with its 检查结果.json instead of the zip.
     pub view: Option<String>,
 }
@@ -152,7 +154,8 @@ async fn read_fields(multipart: &mut Multipart, limits: &Limits) -> Result<Form,
                     form.previous.push(file);
                 }
             }
-            "org" | "year" | "format" | "xlsx" | "allow_errors" | "blank_as_zero" | "view" => {
+            "org" | "year" | "format" | "xlsx" | "pdf" | "allow_errors" | "blank_as_zero"
+            | "view" => {
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field
                     .chunk()
@@ -192,13 +195,14 @@ async fn read_fields(multipart: &mut Multipart, limits: &Limits) -> Result<Form,
                     "format" => form.format = Some(text),
                     "xlsx" => form.xlsx = Some(text),
                     "allow_errors" => form.allow_errors = matches!(text.as_str(), "1" | "true"),
+                    "pdf" => form.pdf = Some(text),
                     "blank_as_zero" => form.blank_as_zero = matches!(text.as_str(), "1" | "true"),
                     _ => form.view = Some(text),
                 }
             }
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "无法识别的字段“{other}”；可用的字段：files、previous、org、year、format、xlsx、allow_errors、blank_as_zero、view"
+                    "无法识别的字段“{other}”；可用的字段：files、previous、org、year、format、xlsx、pdf、allow_errors、blank_as_zero、view"
                 )));
             }
         }

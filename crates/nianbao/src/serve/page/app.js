@@ -241,7 +241,7 @@
       if (!response.ok) {
         lastCheck = null;
         $("unit-result").hidden = true;
-        $("unit-docx").disabled = $("unit-xlsx").disabled = true;
+        $("unit-docx").disabled = $("unit-xlsx").disabled = $("unit-pdf").disabled = true;
         showMessage(await errorOf(response));
         return;
       }
@@ -249,7 +249,7 @@
       const layout = await layoutOf(lastCheck.format.id);
       renderResult(lastCheck);
       renderTables(layout, lastCheck);
-      $("unit-docx").disabled = $("unit-xlsx").disabled = false;
+      $("unit-docx").disabled = $("unit-xlsx").disabled = $("unit-pdf").disabled = false;
     } catch (e) {
       showMessage(e.message);
     } finally {
@@ -415,9 +415,10 @@
     }
   }
 
-  async function buildDownload(xlsx) {
+  async function buildDownload(xlsx, pdf) {
     showMessage("");
     const extra = { xlsx };
+    if (pdf) extra.pdf = pdf;
     if ($("unit-allow-errors").checked) extra.allow_errors = "1";
     try {
       const response = await api("/api/build", { method: "POST", body: unitForm(extra) });
@@ -425,7 +426,7 @@
         showMessage(await errorOf(response));
         return;
       }
-      const fallback = xlsx === "only" ? "统计表.xlsx" : "报告.docx";
+      const fallback = pdf === "only" ? "报告.pdf" : xlsx === "only" ? "统计表.xlsx" : "报告.docx";
       downloadBlob(await response.blob(), fileNameOf(response, fallback));
     } catch (e) {
       showMessage(e.message);
@@ -433,6 +434,7 @@
   }
   $("unit-docx").addEventListener("click", () => buildDownload("0"));
   $("unit-xlsx").addEventListener("click", () => buildDownload("only"));
+  $("unit-pdf").addEventListener("click", () => buildDownload("0", "only"));
 
   // ---- 批量检查 ----
   let batchFiles = [];
