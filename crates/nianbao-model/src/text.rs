@@ -204,6 +204,22 @@ pub fn parse_date_line(text: &str) -> Option<String> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// A 成文日期 as offices write it — `2025-01-16`, `2025/1/16`, `2025.1.16`, `2025年1月16日`,
+/// `二〇二五年一月十六日` — as `YYYY-MM-DD`; `None` when it is no date (`2025/13/45`).
+pub fn parse_date(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some(iso) = parse_date_line(&compact) {
+        return Some(iso);
+    }
+    let parts: Vec<&str> = compact.split(['-', '/', '.']).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    ((1000..=9999).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
 /// A number written in Arabic or Chinese digits (`2025`, `二〇二五`, `十六`).
 fn chinese_number(text: &str) -> Option<u32> {
     if let Ok(n) = text.parse::<u32>() {
@@ -244,6 +260,21 @@ fn chinese_number(text: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_as_offices_write_them() {
+        for (text, iso) in [
+            ("2025-01-16", Some("2025-01-16")),
+            ("2025/1/16", Some("2025-01-16")),
+            ("2025.1.6", Some("2025-01-06")),
+            ("2025年2月3日", Some("2025-02-03")),
+            ("二〇二五年一月十六日", Some("2025-01-16")),
+            ("2025/13/45", None),
+            ("一月", None),
+        ] {
+            assert_eq!(parse_date(text).as_deref(), iso, "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@
 //! - the format's declarative rules (`t3.row_total`, `t3.results_total`, `t3.balance`,
 //!   `t4.block_total`, `y.carry_over`, `y.document_stock`, `p.after_review_exceeds_review`, and
 //!   whatever a regional format adds).
-//! - `meta.org_missing`, `meta.year_invalid`, `meta.date_missing`: metadata.
+//! - `meta.org_missing`, `meta.year_invalid`, `meta.date_missing`, `meta.date_invalid`: metadata.
 //! - `p.regulations_by_non_government`, `p.nothing_granted`: plausibility (code rules).
 //! - `prose.*`: see [`crate::prose`]; `prose.repeated_text`, the cross-year prose rule, see
 //!   [`crate::repetition`].
@@ -200,6 +200,20 @@ impl Validation<'_> {
                     meta.date.clone().unwrap_or_else(|| "（未填写）".into()),
                 )
                 .hint("在 report.toml 中填写 date = \"2025-01-16\"。"),
+            );
+        }
+        // A 成文日期 given but not readable (a workbook's 基本信息 cell, a draft's own line):
+        // the 落款 cannot print it, and saying nothing would file a document without it.
+        if let Some(date) = self.report.meta.date.as_deref()
+            && self.report.meta.date_chinese().is_none()
+        {
+            findings.push(
+                Finding::warning(
+                    "meta.date_invalid",
+                    format!("成文日期“{date}”无法识别，落款中未打印日期"),
+                )
+                .expected_found("2025-01-16 或 2025年1月16日", date.to_string())
+                .hint("请在 report.toml 中写 date = \"2025-01-16\"，或改正统计表“基本信息”中的成文日期。"),
             );
         }
     }

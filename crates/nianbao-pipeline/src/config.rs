@@ -185,7 +185,13 @@ impl ReportConfig {
             meta.region = Some(region.clone());
         }
         if let Some(date) = &self.date {
-            meta.date = Some(date.clone());
+            // A date the 落款 cannot print is refused here, not dropped from the document.
+            let iso = nianbao_model::text::parse_date(date).with_context(|| {
+                format!(
+                    "{CONFIG_FILE} 中 date = \"{date}\" 不是有效的成文日期：请写作 date = \"2025-01-16\" 或 date = \"2025年1月16日\""
+                )
+            })?;
+            meta.date = Some(iso);
         }
         if !self.contact.is_empty() {
             meta.contact = self.contact.clone();

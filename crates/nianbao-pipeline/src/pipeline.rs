@@ -150,7 +150,11 @@ fn read_unit_timed(
     let mut findings = Vec::new();
     let mut have_values = false;
     // Which file gave 机关名称 and 年度, for naming it when another source says otherwise.
-    let mut sources = MetaSources::default();
+    let mut sources = MetaSources {
+        org_settled: overrides.org.is_some() || unit.config().org.is_some(),
+        year_settled: overrides.year.is_some() || unit.config().year.is_some(),
+        ..MetaSources::default()
+    };
     if let Some(file) = unit.workbook()? {
         let imported = nianbao_excel::import_workbook_bytes(&file.name, &file.bytes, &format)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -185,6 +189,9 @@ fn read_unit_timed(
         if unit.chooses_draft() {
             candidates.push((file.name.clone(), imported));
         } else {
+            if !is_written(&file.name, &imported, &format) {
+                findings.push(unwritten_draft(&file.name));
+            }
             let mut taking = Taking {
                 report: &mut report,
                 findings: &mut findings,
@@ -237,6 +244,7 @@ fn read_unit_timed(
             &setting(overrides.org.is_some()),
             &from_files.0,
             sources.org.as_deref().unwrap_or_default(),
+            true,
         ));
     }
     if from_files.1 != 0 && report.meta.year != from_files.1 {
@@ -246,6 +254,7 @@ fn read_unit_timed(
             &setting(overrides.year.is_some()),
             &from_files.1.to_string(),
             sources.year.as_deref().unwrap_or_default(),
+            true,
         ));
     }
     if report.meta.org.is_empty() || report.meta.year == 0 {
@@ -391,7 +400,24 @@ fn choose_written_draft(
             .at(Location::file(chosen.0.clone()))
             .hint("如需指定文稿，请在 report.toml 中写明 draft = \"文件名\"。"),
     );
+    if written.is_empty() {
+        findings.push(unwritten_draft(&chosen.0));
+    }
     Ok(chosen)
+}
+
+/// A draft still exactly as `nianbao init` wrote it: nothing of the office's own text, only
+/// headings, prompts and half sentences — an error, so no such document is built for filing.
+fn unwritten_draft(name: &str) -> Finding {
+    Finding::error(
+        "draft.unwritten",
+        format!("文稿 {name} 仍是 nianbao init 生成的模板，尚未撰写第一、五、六部分"),
+    )
+    .at(Location::file(name.to_string()))
+    .expected_found("本单位撰写的正文", "模板原文")
+    .hint(
+        "请在文稿中撰写总体情况、存在的主要问题及改进情况和其他需要报告的事项，再检查和生成报告。",
+    )
 }
 
 /// The files that gave 机关名称 and 年度.
@@ -399,6 +425,10 @@ fn choose_written_draft(
 struct MetaSources {
     org: Option<String>,
     year: Option<String>,
+    /// The command line or report.toml names the 机关名称 (the 年度): where two files differ,
+    /// neither of theirs is the one used.
+    org_settled: bool,
+    year_settled: bool,
 }
 
 /// Metadata read from a file fills what is still unknown; a file naming another body or year
@@ -423,6 +453,7 @@ fn take_meta(
                 sources.org.as_deref().unwrap_or_default(),
                 &m.org,
                 file,
+                !sources.org_settled,
             ));
         }
     }
@@ -437,6 +468,7 @@ fn take_meta(
                 sources.year.as_deref().unwrap_or_default(),
                 &m.year.to_string(),
                 file,
+                !sources.year_settled,
             ));
         }
     }
@@ -465,10 +497,13 @@ fn meta_conflict(
     used_from: &str,
     other: &str,
     other_from: &str,
+    adopted: bool,
 ) -> Finding {
+    // The first value is marked as used only when it is: a setting may decide over both files.
+    let mark = if adopted { "（已采用）" } else { "" };
     Finding::warning(
         "input.meta_conflict",
-        format!("{what}不一致：{used_from}为“{used}”（已采用），{other_from}为“{other}”"),
+        format!("{what}不一致：{used_from}为“{used}”{mark}，{other_from}为“{other}”"),
     )
     .at(Location::file(other_from))
     .expected_found(used.to_string(), other.to_string())

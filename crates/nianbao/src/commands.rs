@@ -537,9 +537,13 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
         reports.push(report);
     }
     if let Some(roster) = &roster {
+        // A unit that could not be read was still handed in: it is on the roster by its name,
+        // as `batch` counts it, so the office does not chase a unit that did file.
+        let mut handed_in = summed_units.clone();
+        handed_in.extend(left_out.iter().map(|name| (name.clone(), String::new())));
         let view =
-            crate::summary::roster_view(args.roster.as_deref().map(|p| (roster, p)), &summed_units);
-        findings.extend(view.findings(&summed_units));
+            crate::summary::roster_view(args.roster.as_deref().map(|p| (roster, p)), &handed_in);
+        findings.extend(view.findings(&handed_in));
     }
     let Some(format) = format else {
         if findings.iter().any(|f| f.rule == "sum.unit_failed") {

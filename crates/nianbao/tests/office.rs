@@ -368,3 +368,103 @@ fn page_breaks_never_strand_a_heading_or_cut_a_label_block() {
         }
     }
 }
+
+/// Found by a newcomer's trial: a 成文日期 written the ordinary Chinese way is the date of the
+/// 落款; one that is no date is refused, never silently dropped; an untouched template is an
+/// error, not a report to file; file-vs-file conflicts never call a value "used" that a setting
+/// overrode; `sum --roster` counts a unit it cannot read as handed in, as `batch` does.
+#[test]
+fn dates_templates_conflicts_and_rosters_as_an_office_meets_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("某镇2024");
+    init(&dir);
+    // Untouched: an error naming the draft.
+    let (code, findings, _) = check_findings(&dir, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        message_of(&findings, "draft.unwritten").is_some_and(|m| m.contains("草稿.docx")),
+        "{findings:?}"
+    );
+    std::fs::write(dir.join("草稿.md"), WRITTEN_MD).unwrap();
+    let (_, findings, _) = check_findings(&dir, &[]);
+    assert!(
+        message_of(&findings, "draft.unwritten").is_none(),
+        "{findings:?}"
+    );
+
+    let config = std::fs::read_to_string(dir.join("report.toml")).unwrap();
+    std::fs::write(
+        dir.join("report.toml"),
+        format!("{config}date = \"2025年2月3日\"\n"),
+    )
+    .unwrap();
+    let docx = tmp.path().join("报告.docx");
+    let (code, _, err) = run(nianbao()
+        .arg("build")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&docx)
+        .arg("--blank-as-zero"));
+    assert_eq!(code, Some(0), "{err}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("2025年2月3日"), "the 落款 carries the date");
+    std::fs::write(
+        dir.join("report.toml"),
+        format!("{config}date = \"2025/13/45\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = check_findings(&dir, &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("date = \"2025/13/45\" 不是有效的成文日期"),
+        "{err}"
+    );
+
+    // report.toml names the body; the workbook and the draft each say another.
+    std::fs::write(
+        dir.join("report.toml"),
+        config.replace("某某镇人民政府", "某某镇政府办"),
+    )
+    .unwrap();
+    let (_, findings, _) = check_findings(&dir, &[]);
+    let conflicts: Vec<&str> = findings
+        .iter()
+        .filter(|(r, _)| r == "input.meta_conflict")
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert!(!conflicts.is_empty(), "{findings:?}");
+    for m in &conflicts {
+        if m.contains("（已采用）") {
+            assert!(m.contains("report.toml为“某某镇政府办”（已采用）"), "{m}");
+        }
+    }
+
+    // A county folder: the example, and a unit whose workbook is no spreadsheet; both listed.
+    let county = tmp.path().join("各单位");
+    std::fs::create_dir_all(county.join("卫东区")).unwrap();
+    for f in ["report.toml", "统计表.xlsx", "草稿.md"] {
+        std::fs::copy(example().join(f), county.join("卫东区").join(f)).unwrap();
+    }
+    std::fs::write(county.join("卫东区交通运输局.xlsx"), "不是电子表格\n").unwrap();
+    let roster = tmp.path().join("名单.txt");
+    std::fs::write(
+        &roster,
+        "卫东区行政审批和政务信息管理局\n卫东区交通运输局\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(nianbao()
+        .arg("sum")
+        .arg(county.join("卫东区"))
+        .arg(county.join("卫东区交通运输局.xlsx"))
+        .arg("-o")
+        .arg(tmp.path().join("汇总统计表.xlsx"))
+        .arg("--roster")
+        .arg(&roster));
+    assert_eq!(code, Some(1), "{out}{err}");
+    let all = format!("{out}{err}");
+    assert!(all.contains("sum.unit_failed"), "{all}");
+    assert!(!all.contains("roster.not_filed"), "{all}");
+}
