@@ -1020,6 +1020,46 @@ fn text_left_out(
     )
 }
 
+/// A total recomputed here (no saved result) over cells holding numbers typed as text: nianbao
+/// counted them, Excel and WPS will not, so the office's own sheet will show another total than
+/// the report. A warning naming the text cells, before the sheet is sent anywhere.
+fn text_counted_in_recomputation(
+    file: &str,
+    grid: &Grid,
+    table: &TableSpec,
+    total: &Location,
+    formula: &str,
+    sum: rust_decimal::Decimal,
+    texts: &[((u32, u32), String)],
+) -> Finding {
+    let total_cell = total.cell.as_deref().unwrap_or_default();
+    let named: Vec<String> = texts
+        .iter()
+        .map(|((r, c), text)| format!("{}（“{}”）", a1(*r, *c), text))
+        .collect();
+    let addresses: Vec<String> = texts.iter().map(|((r, c), _)| a1(*r, *c)).collect();
+    let mut locations = vec![total.clone()];
+    locations.extend(
+        texts
+            .iter()
+            .map(|((r, c), _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
+    );
+    Finding::warning(
+        "import.number_as_text",
+        format!(
+            "{}：{}中的数字是文本格式。{total_cell} 的公式“={formula}”没有保存结果，重新计算时已计入，得 {sum}；但 Excel/WPS 求和时不计入文本，统计表中显示的总计将与报告不同",
+            table.name,
+            named.join("、"),
+        ),
+    )
+    .at_all(locations)
+    .expected_found("数值格式的数字", named.join("、"))
+    .hint(format!(
+        "请把 {} 改为数字（删去空格、全角数字或“件”等字样，设置为数值格式），在 Excel 或 WPS 中重新计算后保存。",
+        addresses.join("、")
+    ))
+}
+
 fn read_placement(
     file: &str,
     grid: &Grid,
@@ -1057,6 +1097,12 @@ fn read_placement(
                     SumResult::AllBlank => CellValue::Empty(String::new()),
                     SumResult::Number(n) => {
                         recomputed.push((address.to_string(), formula.clone(), n));
+                        let texts = text_number_terms(grid, formula, kind);
+                        if !texts.is_empty() {
+                            findings.push(text_counted_in_recomputation(
+                                file, grid, table, &location, formula, n, &texts,
+                            ));
+                        }
                         CellValue::Number(n)
                     }
                     SumResult::TooLarge => {
@@ -1109,19 +1155,21 @@ fn read_placement(
         recomputed.sort_by_key(|(address, _, _)| a1_sort_key(address));
         // The message names the first few; every cell is among the locations.
         const NAMED: usize = 3;
-        let mut list: Vec<String> = recomputed
+        let list: Vec<String> = recomputed
             .iter()
             .take(NAMED)
             .map(|(a, f, n)| format!("{a}（={f}，得 {n}）"))
             .collect();
-        if recomputed.len() > NAMED {
-            list.push(format!("等 {} 处", recomputed.len()));
-        }
+        let more = if recomputed.len() > NAMED {
+            format!("等 {} 处", recomputed.len())
+        } else {
+            String::new()
+        };
         findings.push(
             Finding::info(
                 "import.formula_recomputed",
                 format!(
-                    "{}：{} 个公式单元格没有保存计算结果，已按求和公式重新计算：{}",
+                    "{}：{} 个公式单元格没有保存计算结果，已按求和公式重新计算：{}{more}",
                     table.name,
                     recomputed.len(),
                     list.join("、")
@@ -1507,6 +1555,37 @@ mod tests {
             .filter_map(|l| l.cell.clone())
             .collect();
         assert_eq!(cells, ["E3", "B3"]);
+    }
+
+    #[test]
+    fn a_recomputed_total_over_text_numbers_warns_that_excel_will_differ() {
+        // No saved result (as openpyxl or another system writes it): nianbao counts "12", the
+        // office's Excel will not.
+        let g = review_block(
+            [
+                Raw::Int(1),
+                Raw::Text("12".into()),
+                Raw::Int(2),
+                Raw::Int(0),
+            ],
+            "SUM(A3:D3)",
+        );
+        let (report, findings) = import_grids("t.xlsx", &[g], Format::national_2021());
+        assert_eq!(review(&report, "total"), CellValue::Number(15.into()));
+        let finding = findings
+            .iter()
+            .find(|f| f.rule == "import.number_as_text")
+            .unwrap_or_else(|| panic!("no import.number_as_text in {findings:?}"));
+        assert!(
+            finding.message.contains("B3（“12”）"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding.message.contains("重新计算时已计入，得 15"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]

@@ -108,7 +108,10 @@ impl AdminLevel {
         Some(match text.trim() {
             "province" | "省级" | "省" => AdminLevel::Province,
             "city" | "市级" | "市" | "设区的市" => AdminLevel::City,
-            "county" | "县级" | "县" | "区县" | "县区" => AdminLevel::County,
+            // A 区 of a city is at the level of a 县 (县级行政区).
+            "county" | "县级" | "县" | "区县" | "县区" | "区级" | "区" | "县（区）级" => {
+                AdminLevel::County
+            }
             "town" | "乡镇" | "街道" | "乡镇街道" | "镇" | "乡" => AdminLevel::Town,
             "department" | "部门" | "政府部门" => AdminLevel::Department,
             _ => return None,
@@ -376,15 +379,17 @@ impl Report {
             return None;
         }
         const NAMED: usize = 5;
-        let mut named: Vec<String> = filled.iter().take(NAMED).map(|(l, _)| l.clone()).collect();
-        if filled.len() > NAMED {
-            named.push(format!("等 {} 个", filled.len()));
-        }
+        let named: Vec<String> = filled.iter().take(NAMED).map(|(l, _)| l.clone()).collect();
+        let more = if filled.len() > NAMED {
+            format!("等 {} 个", filled.len())
+        } else {
+            String::new()
+        };
         Some(
             Finding::info(
                 "values.blank_as_zero",
                 format!(
-                    "按“空白按 0 处理”的设置，{} 个未填写的数值按 0 检查并写入报告：{}",
+                    "按“空白按 0 处理”的设置，{} 个未填写的数值按 0 检查并写入报告：{}{more}",
                     filled.len(),
                     named.join("、")
                 ),

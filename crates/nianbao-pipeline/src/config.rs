@@ -178,7 +178,7 @@ impl ReportConfig {
         }
         if let Some(level) = &self.level {
             meta.level = Some(AdminLevel::parse(level).with_context(|| {
-                format!("行政级别“{level}”无法识别，可填：省级、市级、县级、乡镇、部门")
+                format!("{CONFIG_FILE} 中行政级别 level = \"{level}\" 无法识别，可填：省级、市级、县级（区）、乡镇（街道）、部门")
             })?);
         }
         if let Some(region) = &self.region {
