@@ -184,6 +184,10 @@ fn check_refuses_broken_input_in_chinese() {
     let r = server.get("/nowhere");
     assert_eq!(r.status, 404);
     assert!(r.error().contains("没有这个地址"));
+    // A known address with the wrong method: Chinese, not an empty 405.
+    let r = server.get("/api/check");
+    assert_eq!(r.status, 405);
+    assert!(r.error().contains("请求方法不对"), "{}", r.error());
 }
 
 #[test]

@@ -189,6 +189,7 @@ async fn run(ctx: Context, args: ServeArgs, listen: IpAddr, token: Option<String
     };
     let app = app
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         // The body limit is checked by the multipart reader; the guard refuses a declared
         // length over it before reading anything.
         .layer(DefaultBodyLimit::max(body_bytes))
@@ -250,6 +251,15 @@ async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "没有这个地址；可用的接口：GET /、GET /api/formats、GET /api/tables、POST /api/check、POST /api/build、POST /api/batch",
+    )
+}
+
+/// A known address asked with the wrong method (`GET /api/check`): the same Chinese JSON as any
+/// other refusal, not an empty 405.
+async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "请求方法不对：GET /、GET /api/formats、GET /api/tables 用 GET；POST /api/check、POST /api/build、POST /api/batch 用 POST（multipart/form-data 上传）",
     )
 }
 
