@@ -590,6 +590,17 @@ mod tests {
         )
     }
 
+    /// The blocks of a body without lists or styles (no automatic numbering).
+    fn parse_body(body: &str, reading: TableReading) -> Vec<Block> {
+        parse_document(
+            "草稿.docx",
+            xml(body).as_bytes(),
+            reading,
+            &mut Numbering::default(),
+        )
+        .unwrap()
+    }
+
     fn docx(body: &str) -> Vec<u8> {
         let xml = xml(body);
         let mut bytes = Cursor::new(Vec::new());
@@ -635,13 +646,7 @@ mod tests {
              <w:p><w:r><w:t>二、主动公开政府信息情况</w:t></w:r></w:p>",
             text_box(&["框内第一段", "", "框内第二段"])
         );
-        let blocks = parse_document(
-            "文本框.docx",
-            xml(&body).as_bytes(),
-            TableReading::All,
-            &mut Numbering::default(),
-        )
-        .unwrap();
+        let blocks = parse_body(&body, TableReading::All);
         assert_eq!(
             paragraphs(&blocks),
             vec![
@@ -662,13 +667,7 @@ mod tests {
             "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r>{}</w:p></w:tc><w:tc><w:p><w:r><w:t>3</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
             text_box(&["注"])
         );
-        let blocks = parse_document(
-            "文本框.docx",
-            xml(&body).as_bytes(),
-            TableReading::All,
-            &mut Numbering::default(),
-        )
-        .unwrap();
+        let blocks = parse_body(&body, TableReading::All);
         let Some(Block::Table(grid)) = blocks.first() else {
             panic!("{blocks:?}");
         };
@@ -699,15 +698,7 @@ mod tests {
     /// The body read with every table, and read until the table holding `表一`.
     fn read_all_and_until_table_one(body: &str) -> (Vec<Block>, Vec<Block>) {
         let is_table_one = |g: &Grid| g.cells.iter().any(|c| c.text == "表一");
-        let read = |reading| {
-            parse_document(
-                "草稿.docx",
-                xml(body).as_bytes(),
-                reading,
-                &mut Numbering::default(),
-            )
-            .unwrap()
-        };
+        let read = |reading| parse_body(body, reading);
         (
             read(TableReading::All),
             read(TableReading::UntilFound(&is_table_one)),

@@ -794,7 +794,7 @@ fn period_year(text: &str) -> Option<i32> {
     let caps = re.captures(text)?;
     let start: i32 = caps.get(1)?.as_str().parse().ok()?;
     let end: i32 = caps.get(2)?.as_str().parse().ok()?;
-    (start == end && (2008..=2100).contains(&start)).then_some(start)
+    (start == end && nianbao_model::report::REPORT_YEARS.contains(&start)).then_some(start)
 }
 
 fn assemble(

@@ -13,6 +13,7 @@ use nianbao_model::text::normalize_label;
 use nianbao_model::{
     AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
 };
+use rust_decimal::Decimal;
 
 use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
 use crate::value::{
@@ -990,47 +991,36 @@ fn text_left_out(
     if texts.is_empty() {
         return None;
     }
-    let total_cell = total.cell.as_deref().unwrap_or_default();
-    let named: Vec<String> = texts
-        .iter()
-        .map(|((r, c), text)| format!("{}（“{}”）", a1(*r, *c), text))
-        .collect();
-    let addresses: Vec<String> = texts.iter().map(|((r, c), _)| a1(*r, *c)).collect();
-    let mut locations = vec![total.clone()];
-    locations.extend(
-        texts
-            .iter()
-            .map(|((r, c), _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
-    );
-    Some(
-        Finding::warning(
-            "import.number_as_text",
-            format!(
-                "{}：{}中的数字是文本格式，Excel/WPS 求和时不计入，因此 {total_cell} 的公式“={formula}”保存的结果为 {saved}；按所填数字相加应为 {sum}",
-                table.name,
-                named.join("、"),
-            ),
-        )
-        .at_all(locations)
-        .expected_found(format!("{total_cell} = {sum}"), format!("{total_cell} = {saved}"))
-        .hint(format!(
-            "请把 {} 改为数字（删去空格、全角数字或“件”等字样，设置为数值格式），在 Excel 或 WPS 中重新计算后保存。",
-            addresses.join("、")
-        )),
-    )
+    Some(number_as_text(
+        file,
+        grid,
+        table,
+        total,
+        formula,
+        &texts,
+        TextTotal::Saved { saved: *saved, sum },
+    ))
 }
 
-/// A total recomputed here (no saved result) over cells holding numbers typed as text: nianbao
-/// counted them, Excel and WPS will not, so the office's own sheet will show another total than
-/// the report. A warning naming the text cells, before the sheet is sent anywhere.
-fn text_counted_in_recomputation(
+/// How a total over numbers typed as text came to be read.
+enum TextTotal {
+    /// Excel/WPS saved a result that left the text cells out (`saved`); they add up to `sum`.
+    Saved { saved: Decimal, sum: Decimal },
+    /// No result was saved: nianbao's recomputation counted the text cells (`sum`), while the
+    /// office's own Excel/WPS will not, so its sheet will show another total than the report.
+    Recomputed { sum: Decimal },
+}
+
+/// `import.number_as_text`: the text cells of a total, the total's cell and formula, and what
+/// the spreadsheet makes of them.
+fn number_as_text(
     file: &str,
     grid: &Grid,
     table: &TableSpec,
     total: &Location,
     formula: &str,
-    sum: rust_decimal::Decimal,
     texts: &[((u32, u32), String)],
+    how: TextTotal,
 ) -> Finding {
     let total_cell = total.cell.as_deref().unwrap_or_default();
     let named: Vec<String> = texts
@@ -1040,24 +1030,37 @@ fn text_counted_in_recomputation(
     let addresses: Vec<String> = texts.iter().map(|((r, c), _)| a1(*r, *c)).collect();
     let mut locations = vec![total.clone()];
     locations.extend(
-        texts
+        addresses
             .iter()
-            .map(|((r, c), _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
+            .map(|address| Location::sheet_cell(file, &grid.name, address)),
     );
-    Finding::warning(
-        "import.number_as_text",
-        format!(
-            "{}：{}中的数字是文本格式。{total_cell} 的公式“={formula}”没有保存结果，重新计算时已计入，得 {sum}；但 Excel/WPS 求和时不计入文本，统计表中显示的总计将与报告不同",
-            table.name,
+    let (message, expected, found) = match how {
+        TextTotal::Saved { saved, sum } => (
+            format!(
+                "{}：{}中的数字是文本格式，Excel/WPS 求和时不计入，因此 {total_cell} 的公式“={formula}”保存的结果为 {saved}；按所填数字相加应为 {sum}",
+                table.name,
+                named.join("、"),
+            ),
+            format!("{total_cell} = {sum}"),
+            format!("{total_cell} = {saved}"),
+        ),
+        TextTotal::Recomputed { sum } => (
+            format!(
+                "{}：{}中的数字是文本格式。{total_cell} 的公式“={formula}”没有保存结果，重新计算时已计入，得 {sum}；但 Excel/WPS 求和时不计入文本，统计表中显示的总计将与报告不同",
+                table.name,
+                named.join("、"),
+            ),
+            "数值格式的数字".to_string(),
             named.join("、"),
         ),
-    )
-    .at_all(locations)
-    .expected_found("数值格式的数字", named.join("、"))
-    .hint(format!(
-        "请把 {} 改为数字（删去空格、全角数字或“件”等字样，设置为数值格式），在 Excel 或 WPS 中重新计算后保存。",
-        addresses.join("、")
-    ))
+    };
+    Finding::warning("import.number_as_text", message)
+        .at_all(locations)
+        .expected_found(expected, found)
+        .hint(format!(
+            "请把 {} 改为数字（删去空格、全角数字或“件”等字样，设置为数值格式），在 Excel 或 WPS 中重新计算后保存。",
+            addresses.join("、")
+        ))
 }
 
 fn read_placement(
@@ -1099,8 +1102,14 @@ fn read_placement(
                         recomputed.push((address.to_string(), formula.clone(), n));
                         let texts = text_number_terms(grid, formula, kind);
                         if !texts.is_empty() {
-                            findings.push(text_counted_in_recomputation(
-                                file, grid, table, &location, formula, n, &texts,
+                            findings.push(number_as_text(
+                                file,
+                                grid,
+                                table,
+                                &location,
+                                formula,
+                                &texts,
+                                TextTotal::Recomputed { sum: n },
                             ));
                         }
                         CellValue::Number(n)

@@ -259,6 +259,10 @@ pub fn decimal_to_i64(n: Decimal) -> Option<i64> {
     }
 }
 
+/// The years a report can be for: the 条例 took effect on 2008-05-01; later than 2100 is a
+/// typing error. The one range every source of a 年度 is checked against.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 2008..=2100;
+
 /// The largest magnitude a table value may have. The largest real figures are a province's
 /// yearly 行政处罚 decisions (tens of millions); anything beyond this bound is a typing or
 /// conversion error, and keeping values bounded means no sum of a report's values can overflow.

@@ -170,7 +170,7 @@ impl Validation<'_> {
                     .hint("在 report.toml 中填写 org，或用 --org 指定机关名称。"),
             );
         }
-        if !(2008..=2100).contains(&meta.year) {
+        if !crate::report::REPORT_YEARS.contains(&meta.year) {
             findings.push(
                 Finding::error(
                     "meta.year_invalid",

@@ -380,17 +380,29 @@ fn write_unit_files(
 ) -> Result<Vec<String>> {
     let mut outputs = Vec::new();
     for (file_name, bytes) in files {
-        let path = args.output.join(&file_name);
-        // What an interrupted run of this batch wrote is replaced like --force would.
-        let force = args.force || log.wrote_earlier(&file_name);
-        let mut file = AtomicFile::create(&path, force, inputs)?;
-        file.write_all(&bytes)
-            .with_context(|| format!("写入 {} 失败", path.display()))?;
-        log.record(&file_name)?;
-        file.commit(Flush::Deferred)?;
+        write_output(args, log, &file_name, &bytes, inputs)?;
         outputs.push(file_name);
     }
     Ok(outputs)
+}
+
+/// One file of the batch into the output folder, listed in the batch log before it is
+/// committed; never over an input.
+fn write_output(
+    args: &BatchArgs,
+    log: &BatchLog,
+    file_name: &str,
+    bytes: &[u8],
+    inputs: &[PathBuf],
+) -> Result<()> {
+    let path = args.output.join(file_name);
+    // What an interrupted run of this batch wrote is replaced like --force would.
+    let force = args.force || log.wrote_earlier(file_name);
+    let mut file = AtomicFile::create(&path, force, inputs)?;
+    file.write_all(bytes)
+        .with_context(|| format!("写入 {} 失败", path.display()))?;
+    log.record(file_name)?;
+    file.commit(Flush::Deferred)
 }
 
 /// What a finished batch leaves: each unit's row of the summary, the roster view, and where the
@@ -567,18 +579,14 @@ pub fn run_batch(ctx: &Context, args: &BatchArgs, notes: Notes) -> Result<BatchO
             .filter(|p| p.extension().is_some_and(|e| e == "docx"))
             .cloned()
             .collect();
+        let inputs: Vec<PathBuf> = args.reference_docx.iter().cloned().collect();
+        // Each PDF lands beside its DOCX, in the output folder.
         let outcome = publish::make_pdfs(&docx, |pdf, bytes| {
             let name = pdf
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let force = args.force || log.wrote_earlier(&name);
-            let inputs: Vec<PathBuf> = args.reference_docx.iter().cloned().collect();
-            let mut file = AtomicFile::create(pdf, force, &inputs)?;
-            file.write_all(bytes)
-                .with_context(|| format!("写入 {} 失败", pdf.display()))?;
-            log.record(&name)?;
-            file.commit(Flush::Deferred)
+            write_output(args, &log, &name, bytes, &inputs)
         })?;
         match outcome {
             publish::PdfOutcome::Written(pdfs) => written.extend(pdfs),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use nianbao_model::report::REPORT_YEARS;
 use nianbao_model::validate::has_errors;
 use nianbao_model::{AdminLevel, Finding, Format, Location, Metadata, Report, Severity, ValueKey};
 use nianbao_plugins::Registry;
@@ -24,19 +25,16 @@ pub struct Context {
     pub lang: Lang,
 }
 
-/// The years a report can be for: the 条例 took effect on 2008-05-01.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2008..=2100;
-
-/// A report year from the command line: four digits within [`YEARS`] (`24` is refused, not
+/// A report year from the command line: four digits within [`REPORT_YEARS`] (`24` is refused, not
 /// read as 0024 or 2024).
 pub fn parse_year(text: &str) -> Result<i32, String> {
     let digits = text.trim().trim_end_matches('年');
     match digits.parse::<i32>() {
-        Ok(year) if YEARS.contains(&year) => Ok(year),
+        Ok(year) if REPORT_YEARS.contains(&year) => Ok(year),
         Ok(_) => Err(format!(
             "年度应为 {} 至 {} 之间的四位年份，如 2024",
-            YEARS.start(),
-            YEARS.end()
+            REPORT_YEARS.start(),
+            REPORT_YEARS.end()
         )),
         Err(_) => Err("年度应为四位数字的年份，如 2024".to_string()),
     }

@@ -2,13 +2,12 @@
 //! in Chinese with what to type instead, and a second `build` shows the check before it says why
 //! nothing was written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/weidong-2024")
-}
+mod support;
+use support::example;
 
 fn nianbao() -> Command {
     let mut cmd = Command::cargo_bin("nianbao").unwrap();
@@ -254,10 +253,7 @@ fn blank_as_zero_is_an_explicit_choice_listed_once() {
     let docx = tmp.path().join("报告.docx");
     let (code, _, err) = run(nianbao().arg("build").arg(&dir).arg("-o").arg(&docx));
     assert_eq!(code, Some(0), "{err}");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
-        .unwrap();
+    let xml = support::document_xml(&std::fs::read(&docx).unwrap());
     assert_eq!(
         xml.matches(">0</w:t>").count(),
         200,
@@ -406,10 +402,7 @@ fn dates_templates_conflicts_and_rosters_as_an_office_meets_them() {
         .arg(&docx)
         .arg("--blank-as-zero"));
     assert_eq!(code, Some(0), "{err}");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
-    let mut xml = String::new();
-    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
-        .unwrap();
+    let xml = support::document_xml(&std::fs::read(&docx).unwrap());
     assert!(xml.contains("2025年2月3日"), "the 落款 carries the date");
     std::fs::write(
         dir.join("report.toml"),

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod support;
+
 #[test]
 fn a_batch_over_titled_workbooks_builds_every_units_report() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/excel/titled");
@@ -36,11 +38,7 @@ fn a_batch_over_titled_workbooks_builds_every_units_report() {
             .iter()
             .find(|d| d.contains(&org[..org.len().min(6)]))
             .unwrap_or_else(|| panic!("no DOCX for {org}: {docx:?}"));
-        let mut archive =
-            zip::ZipArchive::new(std::fs::File::open(out.path().join(file)).unwrap()).unwrap();
-        let mut xml = String::new();
-        std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
-            .unwrap();
+        let xml = support::document_xml(&std::fs::read(out.path().join(file)).unwrap());
         assert!(xml.contains(org), "{file} does not name {org}");
         assert!(xml.contains("2024"), "{file}");
     }

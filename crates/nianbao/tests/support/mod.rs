@@ -1,5 +1,5 @@
-//! What the server tests and the browser test share: the real `nianbao serve` of this build
-//! (through `nianbao_tests::http`, which the benchmark uses too), the example's files, zips.
+//! What the binary's test files share: the real `nianbao serve` of this build (through
+//! `nianbao_tests::http`, which the benchmark uses too), the example's files, zips, a DOCX's body.
 
 // Each test file uses part of it.
 #![allow(dead_code, unused_imports)]
