@@ -1,14 +1,16 @@
-//! Finding tables 2–4 in worksheets by their labels and reading their values.
-//!
-//! Nothing here depends on cell positions: row labels, column headers and table 4's block
-//! headers are matched after [`normalize_label`], with the aliases the format declares. A row
-//! label counts only where column headers of its fields stand above and to the right of it,
-//! which tells the row `（七）总计` from the column header `总计`.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Reading tables 2–4 from worksheets. Where each value stands is found by the model's one
+//! table recogniser ([`nianbao_model::recognise`]: row labels with their column headers above
+//! and to the right, table 4 by its block headers), over each sheet turned into its
+//! [`CellGrid`]; what stands there is read here, as only a workbook has it: saved formula
+//! results, sums recomputed where no result was saved, numbers typed as text, dates. The
+//! metadata of a workbook (its 基本信息 sheet, a title row, a 填报单位 cell, sheet names) and
+//! the 2019 layout's notes are read here too.
 
 use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
-use nianbao_model::labels::{Found, How, LabelIndex};
+use nianbao_model::recognise::{
+    CellGrid, Columns, GridCell, Locate, Placement, Recogniser, Span, assemble, field_kind,
+    table_findings,
+};
 use nianbao_model::text::normalize_label;
 use nianbao_model::{
     AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
@@ -36,10 +38,7 @@ pub const META_LABELS: [&str; 6] = [
     "联系方式",
 ];
 
-/// How far above a row its column headers may stand.
-const HEADER_REACH: u32 = 40;
-
-/// A text cell with its normal form.
+/// A text cell with its normal form (for the metadata and the 2019 markers).
 #[derive(Debug, Clone)]
 struct TextCell {
     r: u32,
@@ -47,187 +46,7 @@ struct TextCell {
     norm: String,
 }
 
-/// A label matched to a row or field key; `legacy` names the 2019 mapping it came through.
-#[derive(Debug, Clone)]
-struct Hit<'l> {
-    r: u32,
-    c: u32,
-    key: &'l str,
-    legacy: Option<usize>,
-}
-
-/// A label's key in a table's [`LabelIndex`], with the 2019 mapping it came through.
-type LabelKey = (String, Option<usize>);
-
-/// Normalised labels of a set of keys, with their 2019 spellings, in the one label index of the
-/// model ([`LabelIndex`]), and how far a cell may be from them: block names of 表四 match whole
-/// cells only, everything else also contained or by a close spelling.
-struct Labels {
-    index: LabelIndex<LabelKey>,
-    reach: How,
-}
-
-impl Labels {
-    /// `entries`: (normal form, key, legacy mapping index). Where two entries share a normal
-    /// form, a 2021 spelling wins over a 2019 one, then the first.
-    fn new(mut entries: Vec<(String, String, Option<usize>)>, protected: Vec<String>) -> Self {
-        entries.sort_by_key(|(_, _, legacy)| legacy.is_some());
-        Labels {
-            index: LabelIndex::new(
-                entries
-                    .into_iter()
-                    .map(|(norm, key, legacy)| (norm, (key, legacy))),
-            )
-            .protecting(protected),
-            reach: How::Close,
-        }
-    }
-
-    /// The same labels, matching whole cells only.
-    fn whole_cells_only(mut self) -> Self {
-        self.reach = How::Exact;
-        self
-    }
-
-    fn lookup(&self, norm: &str) -> Option<Found<'_, LabelKey>> {
-        self.index.find(norm, self.reach)
-    }
-
-    fn find(&self, norm: &str) -> Option<(&str, Option<usize>)> {
-        match self.lookup(norm)? {
-            Found::One((key, legacy), _) => Some((key.as_str(), *legacy)),
-            Found::Ambiguous(..) => None,
-        }
-    }
-}
-
-/// What a table is recognised by, normalised once per format ([`FormatLabels`]).
-struct TableLabels {
-    rows: Labels,
-    fields: Labels,
-    /// The fields of each row, in column order.
-    run_fields: BTreeMap<String, Vec<String>>,
-}
-
-/// The [`TableLabels`] of each of a format's tables, in order: they depend on the format alone,
-/// so they are made once per format ([`Format::derived`]) and shared by every import.
-struct FormatLabels(Vec<TableLabels>);
-
-impl FormatLabels {
-    fn of(format: &Format) -> FormatLabels {
-        let legacy = &format.legacy_2019.mappings;
-        FormatLabels(
-            format
-                .tables
-                .iter()
-                .map(|table| {
-                    if table.is_positional() {
-                        TableLabels::blocks(table)
-                    } else {
-                        TableLabels::rows(table, legacy)
-                    }
-                })
-                .collect(),
-        )
-    }
-}
-
-impl TableLabels {
-    /// A table of labelled rows (表二, 表三), with the 2019 spellings.
-    fn rows(table: &TableSpec, legacy: &[LegacyMapping]) -> Self {
-        TableLabels {
-            rows: row_labels(table, legacy),
-            fields: field_labels(table, legacy),
-            run_fields: table
-                .rows
-                .iter()
-                .map(|r| {
-                    let fields = table.row_fields(&r.key);
-                    (
-                        r.key.clone(),
-                        fields.into_iter().map(str::to_string).collect(),
-                    )
-                })
-                .collect(),
-        }
-    }
-
-    /// A table of blocks side by side (表四). Block names are short and also occur in the part
-    /// heading above the table (`四、政府信息公开行政复议、行政诉讼情况`): only whole-cell matches
-    /// count.
-    fn blocks(table: &TableSpec) -> Self {
-        TableLabels {
-            rows: row_labels(table, &[]).whole_cells_only(),
-            fields: field_labels(table, &[]),
-            run_fields: BTreeMap::new(),
-        }
-    }
-}
-
-fn row_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
-    let mut entries = Vec::new();
-    for row in &table.rows {
-        if let Some(label) = table.row_label(&row.key) {
-            entries.push((normalize_label(label), row.key.clone(), None));
-        }
-        for alias in &row.aliases {
-            entries.push((normalize_label(alias), row.key.clone(), None));
-        }
-    }
-    for (i, m) in legacy.iter().enumerate() {
-        if m.table == table.id
-            && let Some(row) = &m.row
-        {
-            let norm = normalize_label(&m.label);
-            // A 2021 spelling that is also a 2019 one is marked so the mapping note is given.
-            entries.retain(|(l, k, _)| !(l == &norm && k == row));
-            entries.push((norm, row.clone(), Some(i)));
-        }
-    }
-    // A column header is never a misspelt row label.
-    let headers = table
-        .fields
-        .iter()
-        .flat_map(|f| std::iter::once(&f.label).chain(&f.aliases))
-        .map(|l| normalize_label(l))
-        .collect();
-    Labels::new(entries, headers)
-}
-
-fn field_labels(table: &TableSpec, legacy: &[LegacyMapping]) -> Labels {
-    let mut entries = Vec::new();
-    for field in &table.fields {
-        entries.push((normalize_label(&field.label), field.key.clone(), None));
-        for alias in &field.aliases {
-            entries.push((normalize_label(alias), field.key.clone(), None));
-        }
-    }
-    for (i, m) in legacy.iter().enumerate() {
-        if m.table == table.id
-            && let Some(field) = &m.field
-        {
-            let norm = normalize_label(&m.label);
-            entries.retain(|(l, k, _)| !(l == &norm && k == field));
-            entries.push((norm, field.clone(), Some(i)));
-        }
-    }
-    // A row label is never a misspelt column header.
-    let rows = table
-        .rows
-        .iter()
-        .flat_map(|r| {
-            table
-                .row_label(&r.key)
-                .into_iter()
-                .chain(r.aliases.iter().map(String::as_str))
-        })
-        .map(normalize_label)
-        .collect();
-    Labels::new(entries, rows)
-}
-
-/// The non-blank text cells of a grid, normalised, in reading order (the grid's cells are kept
-/// sorted by row, then column).
+/// The non-blank text cells of a grid, normalised, in reading order.
 fn text_cells(grid: &Grid) -> Vec<TextCell> {
     grid.cells
         .iter()
@@ -241,305 +60,63 @@ fn text_cells(grid: &Grid) -> Vec<TextCell> {
         .collect()
 }
 
-/// Header hits, including headers whose text is split over two stacked cells (`商业` / `企业`).
-/// `cells` are in reading order (row, then column), as [`text_cells`] gives them.
-fn header_hits<'l>(grid: &Grid, cells: &[TextCell], labels: &'l Labels) -> Vec<Hit<'l>> {
-    let text_at = |r: u32, c: u32| {
-        cells
-            .binary_search_by_key(&(r, c), |t| (t.r, t.c))
-            .ok()
-            .and_then(|i| cells.get(i))
-            .map(|t| t.norm.as_str())
-    };
-    let mut joined = String::new();
-    let mut hits = Vec::new();
-    for t in cells {
-        if let Some((key, legacy)) = labels.find(&t.norm) {
-            hits.push(Hit {
-                r: t.r,
-                c: t.c,
-                key,
-                legacy,
-            });
+/// A sheet as the recogniser sees it: every non-empty cell with the text shown, text cells as
+/// possible labels, cells holding a number marked.
+fn cell_grid(grid: &Grid) -> CellGrid {
+    let mut cells = CellGrid::new(Columns::Sheet);
+    for (&(r, c), cell) in &grid.cells {
+        if cell.value == Raw::Empty {
             continue;
         }
-        let below = grid.merge_at(t.r, t.c).map(|m| m.r1 + 1).unwrap_or(t.r + 1);
-        if let Some(next) = text_at(below, t.c) {
-            joined.clear();
-            joined.push_str(&t.norm);
-            joined.push_str(next);
-            if let Some((key, legacy)) = labels.find(&joined) {
-                hits.push(Hit {
-                    r: t.r,
-                    c: t.c,
-                    key,
-                    legacy,
-                });
-            }
-        }
+        let text = grid.text(r, c);
+        cells.cells.insert(
+            (r, c),
+            GridCell {
+                norm: normalize_label(&text),
+                label: matches!(cell.value, Raw::Text(_)),
+                number: matches!(cell_value(&cell.value, ValueKind::Count), CellValue::Number(_)),
+                text,
+            },
+        );
     }
-    hits
-}
-
-/// A table found on a sheet: where each value is.
-#[derive(Debug, Clone, Default)]
-struct Placement {
-    /// Value key → (row, column) of the cell under its header.
-    values: BTreeMap<ValueKey, (u32, u32)>,
-    /// Keys reached through a 2019 label, with the mapping used.
-    legacy: BTreeMap<ValueKey, usize>,
-    /// Rows of the format not found.
-    missing_rows: Vec<String>,
-    /// Fields whose header was not found for some row.
-    missing_fields: BTreeSet<String>,
-    /// Label cells of rows that are not in the format but hold numbers (or are 小计 rows).
-    ignored: Vec<(u32, u32, String)>,
-    /// The header cells the values were placed under (for locating a missing column).
-    header_cells: BTreeSet<(u32, u32)>,
-    /// Rows found twice on the sheet.
-    duplicates: usize,
-    /// Row labels read by a close spelling: (row, column, row key).
-    close: Vec<(u32, u32, String)>,
-    /// Cells whose text is as close to two rows' labels: (row, column, the two row keys).
-    ambiguous: Vec<(u32, u32, String, String)>,
-    score: usize,
-}
-
-fn place_row_table(
-    grid: &Grid,
-    cells: &[TextCell],
-    table: &TableSpec,
-    labels: &TableLabels,
-) -> Placement {
-    let TableLabels {
-        rows,
-        fields,
-        run_fields,
-    } = labels;
-    // Most sheets hold another table: without one of this table's row labels there is nothing
-    // to place, and its column headers are not looked for.
-    let mut ambiguous = Vec::new();
-    let row_hits: Vec<(&TextCell, &str, Option<usize>, bool)> = cells
+    cells.merges = grid
+        .merges
         .iter()
-        .filter_map(|t| match rows.lookup(&t.norm)? {
-            Found::One((key, legacy), how) => Some((t, key.as_str(), *legacy, how == How::Close)),
-            Found::Ambiguous(a, b) => {
-                ambiguous.push((t.r, t.c, a.0.clone(), b.0.clone()));
-                None
-            }
+        .map(|m| Span {
+            r0: m.r0,
+            c0: m.c0,
+            r1: m.r1,
+            c1: m.c1,
         })
         .collect();
-    if row_hits.is_empty() {
-        return Placement::default();
-    }
-    let headers = header_hits(grid, cells, fields);
-
-    let has_header = |hits: &[Hit], field: &str, r: u32, c: u32| {
-        hits.iter()
-            .any(|h| h.key == field && h.r < r && r - h.r <= HEADER_REACH && h.c > c)
-    };
-    // Row candidates backed by column headers above and to the right.
-    let mut accepted: BTreeMap<u32, Hit> = BTreeMap::new();
-    let mut close: BTreeMap<u32, (u32, String)> = BTreeMap::new();
-    for (t, key, legacy_idx, is_close) in row_hits {
-        let Some(wanted) = run_fields.get(key) else {
-            continue;
-        };
-        let backed = wanted
-            .iter()
-            .filter(|f| has_header(&headers, f, t.r, t.c))
-            .count();
-        let needed = if wanted.len() <= 3 { 1 } else { 2 };
-        if backed < needed {
-            continue;
-        }
-        let hit = Hit {
-            r: t.r,
-            c: t.c,
-            key,
-            legacy: legacy_idx,
-        };
-        // The row's own label is the rightmost one; group labels stand to its left.
-        match accepted.get(&t.r) {
-            Some(prev) if prev.c > t.c => {}
-            _ => {
-                accepted.insert(t.r, hit);
-                if is_close {
-                    close.insert(t.r, (t.c, key.to_string()));
-                } else {
-                    close.remove(&t.r);
-                }
-            }
-        }
-    }
-    let mut placement = Placement {
-        close: close.into_iter().map(|(r, (c, key))| (r, c, key)).collect(),
-        ambiguous,
-        ..Placement::default()
-    };
-    let mut found: BTreeMap<&str, &Hit> = BTreeMap::new();
-    for hit in accepted.values() {
-        if found.contains_key(hit.key) {
-            placement.duplicates += 1;
-        } else {
-            found.insert(hit.key, hit);
-        }
-    }
-    placement.score = found.len();
-    if found.is_empty() {
-        return placement;
-    }
-    // Headers standing in a row that holds a row label are labels, not headers.
-    let label_rows: BTreeSet<u32> = accepted.keys().copied().collect();
-    let headers: Vec<Hit> = headers
-        .into_iter()
-        .filter(|h| !label_rows.contains(&h.r))
-        .collect();
-
-    // Value column → the kind of the field read there.
-    let mut value_cols: BTreeMap<u32, ValueKind> = BTreeMap::new();
-    for row in &table.rows {
-        let Some(hit) = found.get(row.key.as_str()) else {
-            placement.missing_rows.push(row.key.clone());
-            continue;
-        };
-        for field in run_fields.get(row.key.as_str()).into_iter().flatten() {
-            let header = headers
-                .iter()
-                .filter(|h| {
-                    h.key == *field && h.r < hit.r && hit.r - h.r <= HEADER_REACH && h.c > hit.c
-                })
-                .max_by_key(|h| (h.r, std::cmp::Reverse(h.c)));
-            let Some(header) = header else {
-                placement.missing_fields.insert((*field).to_string());
-                continue;
-            };
-            let key = ValueKey::new(&row.key, field);
-            value_cols.insert(header.c, field_kind(table, field));
-            placement.header_cells.insert((header.r, header.c));
-            if let Some(i) = hit.legacy.or(header.legacy) {
-                placement.legacy.insert(key.clone(), i);
-            }
-            placement.values.insert(key, (hit.r, header.c));
-        }
-    }
-    // Rows between the first and last found label that are not in the format.
-    let first = found.values().map(|h| h.r).min().unwrap_or(0);
-    let last = found.values().map(|h| h.r).max().unwrap_or(0);
-    let min_value_col = value_cols.keys().next().copied().unwrap_or(0);
-    for r in first..=last {
-        if label_rows.contains(&r) {
-            continue;
-        }
-        let label = cells
-            .iter()
-            .filter(|t| t.r == r && t.c < min_value_col)
-            .max_by_key(|t| t.c);
-        let Some(label) = label else { continue };
-        let holds_number = value_cols.iter().any(|(&c, &kind)| {
-            grid.get(r, c)
-                .is_some_and(|cell| matches!(cell_value(&cell.value, kind), CellValue::Number(_)))
-        });
-        if holds_number || label.norm.contains("小计") || label.norm.contains("合计") {
-            placement.ignored.push((r, label.c, grid.text(r, label.c)));
-        }
-    }
-    placement
+    cells
 }
 
-fn place_table4(
-    grid: &Grid,
-    cells: &[TextCell],
-    table: &TableSpec,
-    labels: &TableLabels,
-) -> Placement {
-    let (blocks, fields) = (&labels.rows, &labels.fields);
-    let block_hits: Vec<Hit> = cells
-        .iter()
-        .filter_map(|t| {
-            blocks.find(&t.norm).map(|(key, _)| Hit {
-                r: t.r,
-                c: t.c,
-                key,
-                legacy: None,
-            })
-        })
-        .collect();
-    // As for a row table: a sheet without a block label holds another table.
-    if block_hits.is_empty() {
-        return Placement::default();
+/// Where things are in a workbook: sheets and their A1 cells.
+struct SheetPlaces<'g> {
+    file: &'g str,
+    grids: &'g [&'g Grid],
+}
+
+impl Locate for SheetPlaces<'_> {
+    fn cell(&self, grid: usize, r: u32, c: u32) -> Location {
+        Location::sheet_cell(self.file, self.sheet(grid), a1(r, c))
     }
-    let field_hits = header_hits(grid, cells, fields);
-    let mut placement = Placement::default();
-    let mut found: BTreeMap<&str, Vec<(&str, u32, u32)>> = BTreeMap::new();
-    let mut header_bottom = 0u32;
-    for block in &block_hits {
-        if found.contains_key(block.key) {
-            placement.duplicates += 1;
-            continue;
-        }
-        let next_block = block_hits
-            .iter()
-            .filter(|b| b.c > block.c && b.r.abs_diff(block.r) <= 2)
-            .map(|b| b.c)
-            .min();
-        let merge_end = grid
-            .merge_at(block.r, block.c)
-            .filter(|m| m.c1 > block.c)
-            .map(|m| m.c1 + 1);
-        let end = merge_end
-            .or(next_block)
-            .unwrap_or(block.c + table.fields.len() as u32 + 1);
-        let mut columns = Vec::new();
-        for field in &table.fields {
-            let hit = field_hits
-                .iter()
-                .filter(|h| {
-                    h.key == field.key
-                        && h.r > block.r
-                        && h.r <= block.r + 3
-                        && h.c >= block.c
-                        && h.c < end
-                })
-                .min_by_key(|h| (h.c, h.r));
-            if let Some(h) = hit {
-                columns.push((field.key.as_str(), h.r, h.c));
-            }
-        }
-        if columns.len() * 2 <= table.fields.len() {
-            continue;
-        }
-        for (_, r, c) in &columns {
-            let bottom = grid.merge_at(*r, *c).map(|m| m.r1).unwrap_or(*r);
-            header_bottom = header_bottom.max(bottom);
-            placement.header_cells.insert((*r, *c));
-        }
-        found.insert(block.key, columns);
+    fn address(&self, _grid: usize, r: u32, c: u32) -> String {
+        a1(r, c)
     }
-    placement.score = found.len();
-    if found.is_empty() {
-        return placement;
+    fn grid(&self, grid: usize) -> Location {
+        sheet_location(self.file, self.sheet(grid))
     }
-    let value_row = header_bottom + 1;
-    for row in &table.rows {
-        let Some(columns) = found.get(row.key.as_str()) else {
-            placement.missing_rows.push(row.key.clone());
-            continue;
-        };
-        for field in &table.fields {
-            match columns.iter().find(|(f, _, _)| *f == field.key) {
-                Some((_, _, c)) => {
-                    placement
-                        .values
-                        .insert(ValueKey::new(&row.key, &field.key), (value_row, *c));
-                }
-                None => {
-                    placement.missing_fields.insert(field.key.clone());
-                }
-            }
-        }
+    fn grid_name(&self, grid: usize) -> String {
+        format!("工作表“{}”", self.sheet(grid))
     }
-    placement
+}
+
+impl SheetPlaces<'_> {
+    fn sheet(&self, grid: usize) -> &str {
+        self.grids.get(grid).map_or("", |g| g.name.as_str())
+    }
 }
 
 /// Reads the metadata sheet's label/value rows.
@@ -767,27 +344,20 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let legacy = &format.legacy_2019.mappings;
     let mut legacy_used = false;
     let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
-    let format_labels = format.derived(FormatLabels::of);
-    for (table, labels) in format.tables.iter().zip(&format_labels.0) {
-        let is_block_table = table.is_positional();
-        let mut placements: Vec<Placement> = data_grids
+    let recogniser = Recogniser::of(format);
+    let cell_grids: Vec<CellGrid> = data_grids.iter().map(|g| cell_grid(g)).collect();
+    let cell_grid_refs: Vec<&CellGrid> = cell_grids.iter().collect();
+    let places = SheetPlaces {
+        file,
+        grids: &data_grids,
+    };
+    for (index, table) in format.tables.iter().enumerate() {
+        let placements = cell_grids
             .iter()
-            .zip(&texts)
-            .map(|(g, t)| {
-                if is_block_table {
-                    place_table4(g, t, table, labels)
-                } else {
-                    place_row_table(g, t, table, labels)
-                }
-            })
+            .map(|g| recogniser.place(index, g))
             .collect();
-        let best = placements
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.score > 0)
-            .max_by_key(|(i, p)| (p.score, std::cmp::Reverse(*i)))
-            .map(|(i, _)| i);
-        let Some(best_index) = best else {
+        let read = assemble(table, placements);
+        if !read.found() {
             findings.push(
                 Finding::error(
                     "import.table_missing",
@@ -801,49 +371,28 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
                 .hint("请检查表格标签是否与官方格式一致，或使用 nianbao init 生成的模板填写。"),
             );
             continue;
-        };
-        let grid = data_grids[best_index];
-        let threshold = (table.rows.len() / 2).max(1);
-        let others: Vec<&str> = placements
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| *i != best_index && p.score >= threshold)
-            .map(|(i, _)| data_grids[i].name.as_str())
-            .collect();
-        let placement = placements.swap_remove(best_index);
-        if !others.is_empty() || placement.duplicates >= threshold {
-            let mut places: Vec<String> = vec![grid.name.clone()];
-            places.extend(others.iter().map(|s| s.to_string()));
-            findings.push(
-                Finding::warning(
-                    "import.duplicate_table",
-                    format!(
-                        "{}在工作簿中出现不止一次（工作表：{}），已采用工作表“{}”中的第一份",
-                        table.name,
-                        places.join("、"),
-                        grid.name
-                    ),
-                )
-                .at_all(places.iter().map(|s| sheet_location(file, s)))
-                .hint("请删除多余的表格，只保留本年度的一份。"),
-            );
         }
-        if placement
-            .legacy
-            .values()
-            .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
-        {
-            legacy_used = true;
+        for (g, placement) in &read.parts {
+            if placement
+                .legacy
+                .values()
+                .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
+            {
+                legacy_used = true;
+            }
+            if let Some(grid) = data_grids.get(*g) {
+                read_values(
+                    file,
+                    grid,
+                    table,
+                    placement,
+                    &mut report,
+                    &mut findings,
+                    &mut legacy_notes,
+                );
+            }
         }
-        read_placement(
-            file,
-            grid,
-            table,
-            placement,
-            &mut report,
-            &mut findings,
-            &mut legacy_notes,
-        );
+        findings.extend(table_findings(table, &read, &cell_grid_refs, &places));
     }
 
     // The 2019 layout: markers anywhere, or values read through a 2019 label.
@@ -928,33 +477,6 @@ fn also_2021_label(table: &TableSpec, mapping: &LegacyMapping) -> bool {
         .chain(field_spellings)
         .flatten()
         .any(|s| s == norm)
-}
-
-/// The kind of a table's field (a count when the format does not name the field).
-fn field_kind(table: &TableSpec, field: &str) -> ValueKind {
-    table.field(field).map(|f| f.kind).unwrap_or_default()
-}
-
-/// Where a table's column headers stand: the area from the first to the last header cell the
-/// values were placed under (`D19:J21`); the sheet when none was found.
-fn header_location(file: &str, grid: &Grid, cells: &BTreeSet<(u32, u32)>) -> Location {
-    let bounds = cells
-        .iter()
-        .fold(None, |acc: Option<(u32, u32, u32, u32)>, &(r, c)| {
-            Some(match acc {
-                None => (r, c, r, c),
-                Some((r0, c0, r1, c1)) => (r0.min(r), c0.min(c), r1.max(r), c1.max(c)),
-            })
-        });
-    match bounds {
-        None => sheet_location(file, &grid.name),
-        Some((r0, c0, r1, c1)) if (r0, c0) == (r1, c1) => {
-            Location::sheet_cell(file, &grid.name, a1(r0, c0))
-        }
-        Some((r0, c0, r1, c1)) => {
-            Location::sheet_cell(file, &grid.name, format!("{}:{}", a1(r0, c0), a1(r1, c1)))
-        }
-    }
 }
 
 fn sheet_location(file: &str, sheet: &str) -> Location {
@@ -1063,17 +585,20 @@ fn number_as_text(
         ))
 }
 
-fn read_placement(
+/// Reads the values a placement found on a sheet: saved formula results, sums recomputed
+/// where no result was saved, numbers typed as text.
+fn read_values(
     file: &str,
     grid: &Grid,
     table: &TableSpec,
-    mut placement: Placement,
+    placement: &Placement,
     report: &mut Report,
     findings: &mut Vec<Finding>,
     legacy_notes: &mut Vec<(ValueKey, Location, usize)>,
 ) {
     let mut recomputed = Vec::new();
-    for (key, (r, c)) in std::mem::take(&mut placement.values) {
+    for (key, &(r, c)) in &placement.values {
+        let key = key.clone();
         let (ar, ac) = grid.anchor(r, c);
         let location = Location::sheet_cell(file, &grid.name, a1(ar, ac));
         let address = location.cell.as_deref().unwrap_or_default();
@@ -1188,126 +713,6 @@ fn read_placement(
                 recomputed
                     .iter()
                     .map(|(a, _, _)| Location::sheet_cell(file, &grid.name, a)),
-            ),
-        );
-    }
-    if !placement.missing_rows.is_empty() {
-        let labels: Vec<String> = placement
-            .missing_rows
-            .iter()
-            .map(|k| format!("“{}”", table.row_display(k)))
-            .collect();
-        findings.push(
-            Finding::warning(
-                "import.row_missing",
-                format!(
-                    "工作表“{}”中的{}缺少 {} 行：{}；这些数值按未填写处理",
-                    grid.name,
-                    table.name,
-                    labels.len(),
-                    labels.join("、")
-                ),
-            )
-            .at(sheet_location(file, &grid.name))
-            .expected_found(
-                format!("{}的全部 {} 行", table.name, table.rows.len()),
-                format!("缺少 {} 行", labels.len()),
-            )
-            .hint("请按官方格式补齐缺少的行，没有发生的事项填 0。"),
-        );
-    }
-    if !placement.missing_fields.is_empty() {
-        let labels: Vec<String> = table
-            .fields
-            .iter()
-            .filter(|f| placement.missing_fields.contains(&f.key))
-            .map(|f| format!("“{}”", f.label))
-            .collect();
-        findings.push(
-            Finding::warning(
-                "import.column_missing",
-                format!(
-                    "工作表“{}”中的{}找不到列标题：{}；对应数值按未填写处理",
-                    grid.name,
-                    table.name,
-                    labels.join("、")
-                ),
-            )
-            .at(header_location(file, grid, &placement.header_cells))
-            .expected_found(format!("列标题{}", labels.join("、")), "未找到")
-            .hint("请按官方格式填写列标题。"),
-        );
-    }
-    if !placement.close.is_empty() {
-        let list: Vec<String> = placement
-            .close
-            .iter()
-            .map(|(r, c, key)| {
-                format!(
-                    "{}“{}”按“{}”读取",
-                    a1(*r, *c),
-                    grid.text(*r, *c).replace('\n', ""),
-                    table.row_display(key)
-                )
-            })
-            .collect();
-        findings.push(
-            Finding::info(
-                "import.label_close",
-                format!(
-                    "{}中 {} 处行标签与官方写法略有出入，已按最接近的行读取：{}",
-                    table.name,
-                    list.len(),
-                    list.join("、")
-                ),
-            )
-            .at_all(
-                placement
-                    .close
-                    .iter()
-                    .map(|(r, c, _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
-            )
-            .hint("请核对这些标签，并改为官方写法。"),
-        );
-    }
-    for (r, c, a, b) in &placement.ambiguous {
-        findings.push(
-            Finding::warning(
-                "import.label_ambiguous",
-                format!(
-                    "{}：单元格 {}“{}”与“{}”“{}”两行的标签同样接近，无法确定是哪一行，未导入",
-                    table.name,
-                    a1(*r, *c),
-                    grid.text(*r, *c).replace('\n', ""),
-                    table.row_display(a),
-                    table.row_display(b)
-                ),
-            )
-            .at(Location::sheet_cell(file, &grid.name, a1(*r, *c)))
-            .expected_found("一行的官方标签", grid.text(*r, *c))
-            .hint("请把该行标签改为官方写法。"),
-        );
-    }
-    if !placement.ignored.is_empty() {
-        let list: Vec<String> = placement
-            .ignored
-            .iter()
-            .map(|(r, c, text)| format!("{}“{}”", a1(*r, *c), text.replace('\n', "")))
-            .collect();
-        findings.push(
-            Finding::info(
-                "import.row_ignored",
-                format!(
-                    "{}中以下行不属于官方格式，未导入：{}",
-                    table.name,
-                    list.join("、")
-                ),
-            )
-            .at_all(
-                placement
-                    .ignored
-                    .iter()
-                    .map(|(r, c, _)| Location::sheet_cell(file, &grid.name, a1(*r, *c))),
             ),
         );
     }
@@ -1439,7 +844,7 @@ mod tests {
             .collect();
         assert_eq!(dup.len(), 1, "{findings:#?}");
         assert!(
-            dup[0].message.contains("表三、表三（旧）"),
+            dup[0].message.contains("工作表“表三”、工作表“表三（旧）”"),
             "{}",
             dup[0].message
         );

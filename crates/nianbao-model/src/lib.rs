@@ -25,6 +25,7 @@ pub mod format;
 pub mod key;
 pub mod labels;
 pub mod prose;
+pub mod recognise;
 pub mod repetition;
 pub mod report;
 pub mod template;
