@@ -17,10 +17,11 @@
 //!    recognised against the format with tolerance for drift and typos) split the prose into the
 //!    six parts, numbered sub-headings become heading levels or run-in headings, and the
 //!    signature and date close the document.
-//! 3. **Map tables** to values by the format's labels, looked up in the model's one label index
-//!    ([`nianbao_model::labels`]). Every table becomes a grid read by one set of rules (module
-//!    `tables`): DOCX and HTML tables, and text tables whose cells are separated by `|` or tabs,
-//!    written one cell a line, or a row's values under its label. Two text layouts need their
+//! 3. **Map tables** to values with the model's one table recogniser
+//!    ([`nianbao_model::recognise`], the same as for workbooks). Every table becomes a
+//!    [`CellGrid`](nianbao_model::recognise::CellGrid) (module `tables`): DOCX and HTML tables,
+//!    and text tables whose cells are separated by `|` or tabs, written one cell a line, or a
+//!    row's values under its label. Two text layouts need their
 //!    own readers: pdftotext columns, where labels wrap around the numbers (`tables::map_text`),
 //!    and crawler text with each row's digits glued (`flat`: split only where the format's
 //!    equations leave exactly one way, every such value marked inferred). Nothing is guessed: a

@@ -1,21 +1,24 @@
-//! Table values from documents, mapped with the format's labels (never with positions written
-//! here): rows of tables 2 and 3 by their label text after normalisation, table 4 (which has no
-//! row labels) by the position of its numbers in its one data row, in the format's value-cell
-//! order.
-//!
-//! Two sources: grids (DOCX, HTML; merges resolved) and text lines (tab-separated cells, or a
-//! pdftotext layout where labels wrap over several lines around the numbers). Nothing is
-//! guessed: a row whose numbers cannot be found, or whose cells were joined without a separator
-//! (`801000081`), is an error finding and gets no values.
+//! Table values from documents. Grids (DOCX and HTML tables, merges resolved; a text's
+//! table lines) are turned into the model's [`CellGrid`] and read by its one recogniser
+//! ([`nianbao_model::recognise`]), the same as a workbook's sheets; the values are the placed
+//! cells' text read with their fields' kinds. pdftotext columns, where labels wrap over several
+//! lines around the numbers, have a reader of their own here ([`map_text`]), and so do a
+//! crawler's flattened lines (`crate::flat`). Nothing is guessed: a row whose numbers cannot be
+//! found, or whose cells were joined without a separator (`801000081`), is an error finding and
+//! gets no values.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
-use nianbao_model::labels::{Found, How, LabelIndex, MIN_CONTAINED_CHARS};
+use nianbao_model::labels::MIN_CONTAINED_CHARS;
+use nianbao_model::recognise::{
+    self, CellGrid, Columns, Locate, Recogniser, Span, assemble, field_kind, is_value_token,
+    kinds_of, table_findings,
+};
 use nianbao_model::report::parse_value_text;
 use nianbao_model::text::{normalize_label, split_enumerator};
-use nianbao_model::{Cell, CellValue, Finding, Format, Location, Report, ValueKey};
+use nianbao_model::{Cell, Finding, Format, Location, Report, ValueKey};
 use regex::Regex;
 
 use crate::TableValues;
@@ -92,72 +95,6 @@ fn glued_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"^(.*[^0-9.．０-９])([0-9０-９]{2,})$").ok())
         .as_ref()
-}
-
-/// The kinds of value the fields of some tables hold, each once.
-fn kinds_of<'s>(specs: impl IntoIterator<Item = &'s TableSpec>) -> Vec<ValueKind> {
-    let mut kinds = Vec::new();
-    for field in specs.into_iter().flat_map(|s| s.fields.iter()) {
-        if !kinds.contains(&field.kind) {
-            kinds.push(field.kind);
-        }
-    }
-    if kinds.is_empty() {
-        kinds.push(ValueKind::default());
-    }
-    kinds
-}
-
-/// A value as a cell or token of its own: what the model's reader takes for a number or a "no
-/// value" marker (`3`, `5件`, `/`, `不适用`, `无`) in a field of one of these kinds. The same
-/// reader then reads the value with its field's kind. A run of digits that reader refuses for
-/// its size only (`300153006143119`, cells joined) is still a value, never label text.
-fn is_value_token(text: &str, kinds: &[ValueKind]) -> bool {
-    kinds
-        .iter()
-        .any(|k| !matches!(parse_value_text(text, *k), CellValue::Unreadable(_)))
-        || is_digit_run(text)
-}
-
-fn is_digit_run(text: &str) -> bool {
-    let t = text.trim();
-    !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
-}
-
-fn is_number(text: &str, kinds: &[ValueKind]) -> bool {
-    kinds
-        .iter()
-        .any(|k| matches!(parse_value_text(text, *k), CellValue::Number(_)))
-}
-
-/// The model's label index over some row targets (their labels and aliases, normalised): the
-/// one way every importer tells which row a label names. Column headers are never read as a
-/// misspelt row label.
-fn target_index(targets: &[RowTarget], headers: &HashSet<String>) -> LabelIndex<usize> {
-    LabelIndex::new(
-        targets
-            .iter()
-            .enumerate()
-            .flat_map(|(i, t)| t.labels.iter().map(move |l| (l.clone(), i))),
-    )
-    .protecting(headers.iter().cloned())
-}
-
-/// The target a normalised label names: exact, contained, or (when `fuzzy`) a close spelling;
-/// none when two rows are as close.
-fn best_target<'t>(
-    targets: &'t [RowTarget],
-    index: &LabelIndex<usize>,
-    wanted: &str,
-    fuzzy: bool,
-) -> Option<&'t RowTarget> {
-    let reach = if fuzzy { How::Close } else { How::Contained };
-    index
-        .find(wanted, reach)
-        .and_then(Found::one)
-        .and_then(|i| targets.get(*i))
 }
 
 /// Collects values into the report and reports what went wrong, per table.
@@ -353,43 +290,21 @@ impl<'r> Collector<'r> {
     }
 }
 
-/// The indices of the cells of each row of a grid that start in that row, left to right.
-fn grid_row_ids(grid: &Grid) -> Vec<Vec<usize>> {
-    grid.slots
-        .iter()
-        .enumerate()
-        .map(|(r, slots)| {
-            let mut ids: Vec<usize> = Vec::new();
-            for id in slots.iter().flatten() {
-                if !ids.contains(id) && grid.cells.get(*id).is_some_and(|c| c.r == r) {
-                    ids.push(*id);
-                }
-            }
-            ids
-        })
-        .collect()
-}
-
-/// A labelled table of the format with its labels normalised.
+/// A labelled table of the format with its row targets (for the text readers).
 struct LabelledSpec {
     spec: Arc<TableSpec>,
     targets: Vec<RowTarget>,
-    /// The label index of `targets`.
-    index: LabelIndex<usize>,
-    /// Per field: its normalised label and aliases (blank ones included, as they never match).
-    fields: Vec<Vec<String>>,
 }
 
 /// The format's table labels, normalised once per format ([`TableLabels::of`], kept with the
-/// format by [`Format::derived`]): row labels and aliases, column headers, 2019 markers, and the
-/// kinds of value each table holds.
+/// format by [`Format::derived`]): the model's recogniser, the row targets of the text readers,
+/// 2019 markers, column headers, and the kinds of value the tables hold.
 pub(crate) struct TableLabels {
     kinds: Vec<ValueKind>,
+    recogniser: Arc<Recogniser>,
     labelled: Vec<LabelledSpec>,
-    /// Table 4 and the like: the spec, its number of values, its kinds.
-    positional: Vec<(Arc<TableSpec>, usize, Vec<ValueKind>)>,
     legacy_markers: Vec<String>,
-    /// Every column header label of the labelled tables, normalised.
+    /// Every column header label of the format, normalised.
     headers: HashSet<String>,
 }
 
@@ -400,58 +315,30 @@ impl TableLabels {
     }
 
     fn of(format: &Format) -> Self {
-        let all_headers: HashSet<String> = format
+        let headers: HashSet<String> = format
             .tables
             .iter()
             .flat_map(|t| t.fields.iter())
             .flat_map(|f| std::iter::once(&f.label).chain(f.aliases.iter()))
             .map(|l| normalize_label(l))
+            .filter(|l| !l.is_empty())
             .collect();
-        let labelled: Vec<LabelledSpec> = format
+        let labelled = format
             .tables
             .iter()
             .filter(|t| !is_positional(t))
-            .map(|spec| Arc::new(spec.clone()))
             .map(|spec| {
-                let targets = row_targets(&spec);
-                (spec, targets)
+                let spec = Arc::new(spec.clone());
+                LabelledSpec {
+                    targets: row_targets(&spec),
+                    spec,
+                }
             })
-            .map(|(spec, targets)| LabelledSpec {
-                index: target_index(&targets, &all_headers),
-                targets,
-                fields: spec
-                    .fields
-                    .iter()
-                    .map(|field| {
-                        std::iter::once(&field.label)
-                            .chain(field.aliases.iter())
-                            .map(|l| normalize_label(l))
-                            .collect()
-                    })
-                    .collect(),
-                spec,
-            })
-            .collect();
-        let positional = format
-            .tables
-            .iter()
-            .filter(|t| is_positional(t))
-            .map(|spec| {
-                (
-                    Arc::new(spec.clone()),
-                    spec.value_cells().len(),
-                    kinds_of([spec]),
-                )
-            })
-            .collect();
-        let headers = labelled
-            .iter()
-            .flat_map(|l| l.fields.iter().flatten().cloned())
             .collect();
         TableLabels {
             kinds: kinds_of(format.tables.iter()),
+            recogniser: Recogniser::of(format),
             labelled,
-            positional,
             legacy_markers: legacy_markers(format),
             headers,
         }
@@ -459,168 +346,122 @@ impl TableLabels {
 }
 
 impl TableLabels {
-    /// Whether a grid is one of the format's statistics tables, by the rules [`map_grids`] reads
-    /// them with: a labelled table shown by its headers or row labels, or a row of numbers that is
-    /// a positional table. A 2019 table is none of them.
+    /// Whether a grid is one of the format's statistics tables (or a piece of one), by the
+    /// model's one recogniser. A 2019 table is none of them.
     pub(crate) fn recognises(&self, grid: &Grid) -> bool {
-        let facts = CellFacts::of(grid, &self.kinds);
+        let cells = cell_grid(grid, &self.kinds);
         if legacy_marker(
             &self.legacy_markers,
-            facts.normalized.iter().map(String::as_str),
+            cells.cells.values().map(|c| c.norm.as_str()),
         )
         .is_some()
         {
             return false;
         }
-        let rows = grid_row_ids(grid);
-        let texts = shown_texts(&rows, &facts);
-        let labelled = self
-            .labelled
-            .iter()
-            .any(|l| grid_is_table(&rows, &facts, &texts, l, &self.headers));
-        labelled
-            || rows.iter().any(|row| {
-                let cells: Vec<&str> = row
-                    .iter()
-                    .filter_map(|id| grid.cells.get(*id))
-                    .map(|c| c.text.trim())
-                    .collect();
-                !row.iter().any(|id| facts.is_label(*id))
-                    && positional_table(self, &cells).is_some()
-            })
+        self.recogniser.recognises(&cells)
     }
 }
 
-/// The texts a grid shows (normalised, not blank), to look its column headers up in.
-fn shown_texts<'f>(rows: &[Vec<usize>], facts: &'f CellFacts) -> HashSet<&'f str> {
-    rows.iter()
-        .flatten()
-        .filter_map(|id| facts.normalized.get(*id))
-        .map(String::as_str)
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-/// What is known of each cell of a grid (by its index), worked out once per grid: its text
-/// normalised, and whether it is label text (not blank, not a value). The latter is worked out
-/// on first use: a table recognised by its column headers alone, and not read, never needs it.
-struct CellFacts<'g> {
-    grid: &'g Grid,
-    kinds: &'g [ValueKind],
-    normalized: Vec<String>,
-    labels: std::cell::OnceCell<Vec<bool>>,
-}
-
-impl<'g> CellFacts<'g> {
-    fn of(grid: &'g Grid, kinds: &'g [ValueKind]) -> CellFacts<'g> {
-        CellFacts {
-            grid,
-            kinds,
-            normalized: grid
-                .cells
-                .iter()
-                .map(|c| normalize_label(&c.text))
-                .collect(),
-            labels: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// Whether the cell `id` holds label text.
-    fn is_label(&self, id: usize) -> bool {
-        let labels = self.labels.get_or_init(|| {
-            self.grid
-                .cells
-                .iter()
-                .map(|c| !c.text.trim().is_empty() && !is_value_token(&c.text, self.kinds))
-                .collect()
-        });
-        labels.get(id).copied().unwrap_or(false)
-    }
-}
-
-/// The label of a grid row (cell indices, left to right) among `targets`: the rightmost label
-/// cell that names one of the rows, with its position in the row. The cells to its right are
-/// the row's values, so that a cell that is not a number (`约5`) stays a value of its row
-/// instead of hiding it.
-///
-/// A cell that reads exactly as a column header of the format is never taken for a misspelt
-/// row label (only an exact or contained label names a row from it).
-fn row_label<'t>(
-    row: &[usize],
-    facts: &CellFacts,
-    targets: &'t [RowTarget],
-    index: &LabelIndex<usize>,
-    headers: &HashSet<String>,
-) -> Option<(usize, &'t RowTarget)> {
-    row.iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, id)| facts.is_label(**id))
-        .find_map(|(i, id)| {
-            let text = facts.normalized.get(*id)?;
-            let is_header = headers.contains(text);
-            // A column header (`其他`, `总计` above the values) is never a row, although a row
-            // has the same words after its enumerator (`3.其他`, `（七）总计`).
-            if is_header
-                && facts
-                    .grid
-                    .cells
-                    .get(*id)
-                    .is_some_and(|c| split_enumerator(&c.text).0.is_none())
-            {
-                return None;
+/// A document's table as the recogniser sees it: each cell at its top-left slot with its text,
+/// its merged region from the slots it covers; a text's table lines as cells in order, their
+/// columns unknown.
+fn cell_grid(grid: &Grid, kinds: &[ValueKind]) -> CellGrid {
+    let columns = if grid.lines.is_empty() {
+        Columns::Table
+    } else {
+        Columns::Lines
+    };
+    let mut cells = CellGrid::new(columns);
+    let mut extent: BTreeMap<usize, (usize, usize, usize, usize)> = BTreeMap::new();
+    for (r, slots) in grid.slots.iter().enumerate() {
+        for (c, id) in slots.iter().enumerate() {
+            if let Some(id) = id {
+                extent
+                    .entry(*id)
+                    .and_modify(|e| {
+                        e.0 = e.0.min(r);
+                        e.1 = e.1.min(c);
+                        e.2 = e.2.max(r);
+                        e.3 = e.3.max(c);
+                    })
+                    .or_insert((r, c, r, c));
             }
-            best_target(targets, index, text, !is_header).map(|t| (i, t))
-        })
-}
-
-/// Whether a grid is the table `spec` (or a piece of it): it shows the table's column headers
-/// (half of its field labels, or one distinctive label of at least [`MIN_CONTAINED_CHARS`]
-/// characters such as `本年制发件数`), or at least half of its row labels. A small table of a
-/// draft whose rows happen to be called `总计` or `其他` is not a statistics table.
-fn grid_is_table(
-    rows: &[Vec<usize>],
-    facts: &CellFacts,
-    texts: &HashSet<&str>,
-    labelled: &LabelledSpec,
-    header_labels: &HashSet<String>,
-) -> bool {
-    let spec = &labelled.spec;
-    let mut headers = 0usize;
-    let mut distinctive = false;
-    for labels in &labelled.fields {
-        let mut shown = labels
-            .iter()
-            .filter(|l| texts.contains(l.as_str()))
-            .peekable();
-        if shown.peek().is_some() {
-            headers += 1;
-            distinctive |= shown.any(|l| l.chars().count() >= MIN_CONTAINED_CHARS);
         }
     }
-    if distinctive || (headers > 0 && headers * 2 >= spec.fields.len()) {
-        return true;
+    let coord = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    for (id, cell) in grid.cells.iter().enumerate() {
+        cells.cells.insert(
+            (coord(cell.r), coord(cell.c)),
+            recognise::GridCell::of_text(&cell.text, kinds),
+        );
+        if let Some(&(r0, c0, r1, c1)) = extent.get(&id)
+            && (r0, c0) != (r1, c1)
+        {
+            cells.merges.push(Span {
+                r0: coord(r0),
+                c0: coord(c0),
+                r1: coord(r1),
+                c1: coord(c1),
+            });
+        }
     }
-    let targets = &labelled.targets;
-    // Each grid row names at most one row: a grid with fewer rows than half the table's
-    // labelled rows cannot name enough of them, whatever its cells say.
-    if targets.is_empty() || rows.len() * 2 < targets.len() {
-        return false;
-    }
-    let named: BTreeSet<&str> = rows
-        .iter()
-        .filter_map(|row| row_label(row, facts, targets, &labelled.index, header_labels))
-        .map(|(_, t)| t.row.as_str())
-        .collect();
-    !targets.is_empty() && named.len() * 2 >= targets.len()
+    cells
 }
 
-/// Reads every grid: a grid that is one of the labelled tables (see [`grid_is_table`]) gives
-/// the rows it names, with their values to the right of the label; a row of numbers only, as
-/// many as table 4 has values, is table 4. With [`TableValues::Skip`] the tables are only
-/// recognised, by the same rules: nothing is stored and nothing reported. A 2019 table is none
-/// of the format's tables either way. Returns whether any grid is one of the format's statistics
-/// tables.
+/// Where things are in a document's grids: a table's cell, or a text's line.
+struct GridPlaces<'g> {
+    file: &'g str,
+    grids: &'g [&'g Grid],
+}
+
+impl GridPlaces<'_> {
+    /// The grid and the cell's zero-based row and column.
+    fn cell_of(&self, grid: usize, r: u32, c: u32) -> Option<(&Grid, usize, usize)> {
+        let g = self.grids.get(grid)?;
+        Some((g, r as usize, c as usize))
+    }
+}
+
+impl Locate for GridPlaces<'_> {
+    fn cell(&self, grid: usize, r: u32, c: u32) -> Location {
+        match self.cell_of(grid, r, c) {
+            Some((g, r, c)) => grid_place(self.file, g, Some((r, c))),
+            None => Location::file(self.file),
+        }
+    }
+    fn address(&self, grid: usize, r: u32, c: u32) -> String {
+        match self.cell_of(grid, r, c) {
+            Some((g, r, _)) if !g.lines.is_empty() => {
+                let line = g.lines.get(r).or(g.lines.first()).copied().unwrap_or(1);
+                format!("第{line}行")
+            }
+            Some((_, r, c)) => format!("第{}行第{}列", r + 1, c + 1),
+            None => String::new(),
+        }
+    }
+    fn grid(&self, grid: usize) -> Location {
+        match self.grids.get(grid) {
+            Some(g) => grid_place(self.file, g, None),
+            None => Location::file(self.file),
+        }
+    }
+    fn grid_name(&self, grid: usize) -> String {
+        match self.grids.get(grid) {
+            Some(g) if !g.lines.is_empty() => {
+                let line = g.lines.first().copied().unwrap_or(1);
+                format!("第{line}行起的表格")
+            }
+            Some(g) => format!("第{}个表格", g.index),
+            None => String::new(),
+        }
+    }
+}
+
+/// Reads every grid with the model's one recogniser: each table of the format from the grids
+/// that hold it (a table split over two grids reads as one), values as the cells' text read
+/// with their fields' kinds. With [`TableValues::Skip`] the tables are only recognised, by the
+/// same rules: nothing is stored and nothing reported. A 2019 table is none of the format's
+/// tables (it is reported). Returns the ids of the tables found.
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
@@ -631,111 +472,67 @@ pub(crate) fn map_grids(
     findings: &mut Vec<Finding>,
 ) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let kinds = &labels.kinds;
-    let mut collector = Collector::new(format, report, findings);
-    let mut first_grid: BTreeMap<String, Location> = BTreeMap::new();
-    for grid in grids {
-        if table_values == TableValues::Skip {
-            // Only whether there is a statistics table matters: the first one found answers.
-            if labels.recognises(grid) {
-                seen.insert(String::new());
-                return seen;
-            }
-            continue;
+    if table_values == TableValues::Skip {
+        // Only whether there is a statistics table matters: the first one found answers.
+        if grids.iter().any(|g| labels.recognises(g)) {
+            seen.insert(String::new());
         }
-        let table_place = grid_place(file, grid, None);
-        // Every cell's text normalised and classified once, for the 2019 markers, the column
-        // headers and the row labels.
-        let facts = CellFacts::of(grid, kinds);
-        if let Some(finding) = legacy_finding_normalized(
-            &labels.legacy_markers,
-            facts.normalized.iter().map(String::as_str),
-            table_place.clone(),
-        ) {
-            // A 2019 table is no statistics table of this format.
-            collector.findings.push(finding);
-            continue;
-        }
-        let place = |cell: &GridCell| grid_place(file, grid, Some(cell));
-        let rows = grid_row_ids(grid);
-        let texts = shown_texts(&rows, &facts);
-        let is_table = |l: &&LabelledSpec| grid_is_table(&rows, &facts, &texts, l, &labels.headers);
-        let claimed: Vec<&LabelledSpec> = labels.labelled.iter().filter(is_table).collect();
-        seen.extend(claimed.iter().map(|l| l.spec.id.clone()));
-        for l in &claimed {
-            // A table that was recognised reports every row it lacks, even if none was read.
-            first_grid
-                .entry(l.spec.id.clone())
-                .or_insert_with(|| table_place.clone());
-            collector.found.entry(l.spec.id.clone()).or_default();
-        }
-        let targets: Vec<RowTarget> = claimed
-            .iter()
-            .flat_map(|l| l.targets.iter().cloned())
-            .collect();
-        let index = target_index(&targets, &labels.headers);
-        for row in &rows {
-            let row_cells: Vec<&GridCell> =
-                row.iter().filter_map(|id| grid.cells.get(*id)).collect();
-            if row_cells.is_empty() {
-                continue;
-            }
-            // Without a claimed table only a row of as many cells as a positional table has
-            // values can give anything.
-            if targets.is_empty()
-                && !labels
-                    .positional
-                    .iter()
-                    .any(|(_, n, _)| *n == row_cells.len())
-            {
-                continue;
-            }
-            let has_label = row.iter().any(|id| facts.is_label(*id));
-            if !has_label {
-                let texts: Vec<&str> = row_cells.iter().map(|c| c.text.trim()).collect();
-                if let Some(spec) = positional_table(labels, &texts) {
-                    let values: Vec<(String, Location)> = row_cells
-                        .iter()
-                        .map(|c| (c.text.trim().to_string(), place(c)))
-                        .collect();
-                    first_grid
-                        .entry(spec.id.clone())
-                        .or_insert_with(|| grid_place(file, grid, None));
-                    seen.insert(spec.id.clone());
-                    collector.positional(spec, &values);
-                }
-                continue;
-            }
-            let Some((at, target)) = row_label(row, &facts, &targets, &index, &labels.headers)
-            else {
-                continue;
-            };
-            let values: Vec<(String, Location)> = row_cells
-                .iter()
-                .skip(at + 1)
-                .map(|c| (c.text.trim().to_string(), place(c)))
-                .collect();
-            if values.is_empty() {
-                continue;
-            }
-            if let Some(label) = row_cells.get(at) {
-                collector.row(target, &values, &place(label));
-            }
-        }
+        return seen;
     }
-    for spec in &format.tables {
-        if let Some(place) = first_grid.get(&spec.id) {
-            collector.report_missing(spec, place);
+    let cell_grids: Vec<CellGrid> = grids
+        .iter()
+        .map(|grid| {
+            let cells = cell_grid(grid, &labels.kinds);
+            if let Some(finding) = legacy_finding_normalized(
+                &labels.legacy_markers,
+                cells.cells.values().map(|c| c.norm.as_str()),
+                grid_place(file, grid, None),
+            ) {
+                // A 2019 table is no statistics table of this format.
+                findings.push(finding);
+                return CellGrid::new(cells.columns);
+            }
+            cells
+        })
+        .collect();
+    let cell_refs: Vec<&CellGrid> = cell_grids.iter().collect();
+    let places = GridPlaces { file, grids };
+    for (index, spec) in format.tables.iter().enumerate() {
+        let placements = cell_grids
+            .iter()
+            .map(|g| labels.recogniser.place(index, g))
+            .collect();
+        let read = assemble(spec, placements);
+        if !read.found() {
+            continue;
         }
+        seen.insert(spec.id.clone());
+        for (g, key, (r, c)) in read.values() {
+            if report.values.contains_key(key) {
+                continue;
+            }
+            let text = cell_refs.get(g).map_or("", |grid| grid.text(r, c));
+            let source = places
+                .cell(g, r, c)
+                .with_value(key.to_string(), format.value_label(key));
+            report.values.insert(
+                key.clone(),
+                Cell {
+                    value: parse_value_text(text, field_kind(spec, &key.field)),
+                    source: Some(source),
+                },
+            );
+        }
+        findings.extend(table_findings(spec, &read, &cell_refs, &places));
     }
     seen
 }
 
-/// Where a grid (or one of its cells) is: its table and cell in a document, or the line of a
-/// text file the cell was read from.
-fn grid_place(file: &str, grid: &Grid, cell: Option<&GridCell>) -> Location {
+/// Where a grid (or one of its cells, by zero-based row and column) is: its table and cell in
+/// a document, or the line of a text file the cell was read from.
+fn grid_place(file: &str, grid: &Grid, cell: Option<(usize, usize)>) -> Location {
     if !grid.lines.is_empty() {
-        let row = cell.map_or(0, |c| c.r);
+        let row = cell.map_or(0, |(r, _)| r);
         let line = grid
             .lines
             .get(row)
@@ -747,20 +544,9 @@ fn grid_place(file: &str, grid: &Grid, cell: Option<&GridCell>) -> Location {
     Location {
         file: Some(file.to_string()),
         table: Some(grid.index),
-        table_cell: cell.map(|c| (c.r + 1, c.c + 1)),
+        table_cell: cell.map(|(r, c)| (r + 1, c + 1)),
         ..Location::default()
     }
-}
-
-/// The positional table (table 4) a row of cells without labels is: as many cells as it has
-/// values, at least one of them a number.
-fn positional_table<'l>(labels: &'l TableLabels, cells: &[&str]) -> Option<&'l TableSpec> {
-    labels
-        .positional
-        .iter()
-        .find(|(_, n, _)| *n == cells.len())
-        .filter(|(_, _, kinds)| cells.iter().any(|t| is_number(t, kinds)))
-        .map(|(spec, _, _)| &**spec)
 }
 
 /// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:
@@ -1278,11 +1064,6 @@ pub(crate) fn text_grid(
     grid
 }
 
-/// The kind of value a field holds (count or amount), for reading its text.
-fn field_kind(spec: &TableSpec, field: &str) -> ValueKind {
-    spec.field(field).map(|f| f.kind).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1310,44 +1091,5 @@ mod tests {
         // Units follow the field's kind: `5件` is no amount, `3万元` no count.
         assert!(!is_value_token("5件", &[ValueKind::Amount]));
         assert!(!is_value_token("3万元", &[ValueKind::Count]));
-    }
-
-    /// The row a label names among `targets`, close spellings allowed.
-    fn row_named(targets: &[RowTarget], label: &str) -> Option<String> {
-        let index = target_index(targets, &HashSet::new());
-        best_target(targets, &index, &normalize_label(label), true).map(|t| t.row.clone())
-    }
-
-    #[test]
-    fn short_labels_name_a_row_only_when_whole() {
-        let t3 = Format::national_2021().table("table3").unwrap();
-        let targets = row_targets(&Arc::new(t3.clone()));
-        let row = |label: &str| row_named(&targets, label);
-        assert_eq!(row("总计").as_deref(), Some("processed_total"));
-        assert_eq!(row("部门总计"), None);
-        assert_eq!(row("其他事项"), None);
-        let t2 = Format::national_2021().table("table2").unwrap();
-        let targets = row_targets(&Arc::new(t2.clone()));
-        let row = |label: &str| row_named(&targets, label);
-        assert_eq!(row("规章").as_deref(), Some("regulations"));
-        assert_eq!(row("规章制度建设"), None);
-    }
-
-    #[test]
-    fn labels_find_their_rows() {
-        let t3 = Format::national_2021().table("table3").unwrap();
-        let targets = row_targets(&Arc::new(t3.clone()));
-        let row = |label: &str| row_named(&targets, label);
-        assert_eq!(row("3.其他").as_deref(), Some("other_other"));
-        assert_eq!(
-            row("3、危及\"三安全一稳定\"").as_deref(),
-            Some("deny_three_safety")
-        );
-        assert_eq!(
-            row("（三）不予公开 2.其他法律行政法规禁止公开").as_deref(),
-            Some("deny_law_forbidden")
-        );
-        assert_eq!(row("(七) 总计").as_deref(), Some("processed_total"));
-        assert_eq!(row("申请人情况"), None);
     }
 }

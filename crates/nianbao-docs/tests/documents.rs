@@ -431,7 +431,7 @@ fn html_table_rows_that_cannot_be_read_are_named() {
     let missing = by_rule("import.row_missing");
     assert_eq!(missing.len(), 1, "{missing:#?}");
     assert!(
-        missing[0].starts_with("表三共 25 行，读到 3 行；未找到以下 22 行的数值")
+        missing[0].starts_with("第1个表格中的表三共 25 行，读到 3 行；未找到以下 22 行的数值")
             && missing[0].contains("“二、上年结转政府信息公开申请数量”"),
         "{}",
         missing[0]

@@ -74,7 +74,10 @@ fn cell_grid(grid: &Grid) -> CellGrid {
             GridCell {
                 norm: normalize_label(&text),
                 label: matches!(cell.value, Raw::Text(_)),
-                number: matches!(cell_value(&cell.value, ValueKind::Count), CellValue::Number(_)),
+                number: matches!(
+                    cell_value(&cell.value, ValueKind::Count),
+                    CellValue::Number(_)
+                ),
                 text,
             },
         );

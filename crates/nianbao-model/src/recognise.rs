@@ -126,6 +126,12 @@ impl CellGrid {
         }
     }
 
+    /// The cell whose content is shown at (r, c) (through a merged region).
+    pub fn get_shown(&self, r: u32, c: u32) -> Option<&GridCell> {
+        let (r, c) = self.anchor(r, c);
+        self.get(r, c)
+    }
+
     /// The text shown at (r, c).
     pub fn text(&self, r: u32, c: u32) -> &str {
         let (r, c) = self.anchor(r, c);
@@ -421,10 +427,16 @@ impl Recogniser {
     /// Whether a grid shows `labels`' column headers: one distinctive header of at least
     /// [`MIN_CONTAINED_CHARS`] characters (`本年制发件数`), or half of them.
     fn shows_headers(grid: &CellGrid, labels: &TableLabels) -> bool {
-        let texts: HashSet<&str> = grid.label_cells().map(|(_, _, c)| c.norm.as_str()).collect();
+        let texts: HashSet<&str> = grid
+            .label_cells()
+            .map(|(_, _, c)| c.norm.as_str())
+            .collect();
         let mut shown = 0usize;
         for field in &labels.field_texts {
-            let mut hits = field.iter().filter(|l| texts.contains(l.as_str())).peekable();
+            let mut hits = field
+                .iter()
+                .filter(|l| texts.contains(l.as_str()))
+                .peekable();
             if hits.peek().is_some() {
                 shown += 1;
                 if hits.any(|l| l.chars().count() >= MIN_CONTAINED_CHARS) {
@@ -477,7 +489,10 @@ impl Recogniser {
             let Some(wanted) = run_fields.get(hit.key) else {
                 continue;
             };
-            let backed = wanted.iter().filter(|f| has_header(f, hit.r, hit.c)).count();
+            let backed = wanted
+                .iter()
+                .filter(|f| has_header(f, hit.r, hit.c))
+                .count();
             let needed = if wanted.len() <= 3 { 1 } else { 2 };
             let columns_known = grid.columns != Columns::Lines;
             let target = if backed >= needed && columns_known {
@@ -485,7 +500,11 @@ impl Recogniser {
             } else if grid.columns != Columns::Sheet {
                 // A column header (`其他`, `总计` above the values) is never a row, although a
                 // row has the same words after its enumerator (`3.其他`, `（七）总计`).
-                if self.is_bare_header(grid, hit.r, hit.c) {
+                // Nor is a label with nothing to its right: a group's heading line
+                // (`（六）其他处理` above its items).
+                if self.is_bare_header(grid, hit.r, hit.c)
+                    || grid.right_of(hit.r, hit.c).next().is_none()
+                {
                     continue;
                 }
                 &mut by_count
@@ -536,7 +555,9 @@ impl Recogniser {
             if found.contains_key(hit.key) {
                 // A bare column header further down (`总计` over table 4) is no second row.
                 if !self.is_bare_header(grid, hit.r, hit.c) {
-                    placement.duplicates.push((hit.key.to_string(), hit.r, hit.c));
+                    placement
+                        .duplicates
+                        .push((hit.key.to_string(), hit.r, hit.c));
                 }
             } else {
                 found.insert(hit.key, (hit, columns));
@@ -547,9 +568,7 @@ impl Recogniser {
             if hit.close {
                 placement.close.push((hit.r, hit.c, hit.key.to_string()));
             }
-            placement
-                .rows
-                .insert(hit.key.to_string(), (hit.r, hit.c));
+            placement.rows.insert(hit.key.to_string(), (hit.r, hit.c));
         }
         placement.close.sort();
         // Headers standing in a row that holds a row label are labels, not headers.
@@ -604,6 +623,22 @@ impl Recogniser {
                     header.c,
                     hit.legacy.or(header.legacy),
                 ));
+            }
+            // A document's table holds every cell of a row: a row with no cell under one of
+            // its headers is short (or its cells are joined), and is not read by columns.
+            if grid.columns == Columns::Table
+                && let Err(problem) = &counted
+                && placed
+                    .iter()
+                    .any(|(_, c, _)| grid.get_shown(hit.r, *c).is_none())
+            {
+                placement.problems.push(RowProblem {
+                    row: row.key.clone(),
+                    r: hit.r,
+                    c: hit.c,
+                    problem: problem.clone(),
+                });
+                continue;
             }
             // A document's row read both ways: the columns under the headers and the cells
             // counted must be the same cells, or neither reading is certain.
@@ -737,7 +772,12 @@ fn header_hits<'l>(grid: &CellGrid, labels: &'l Labels) -> Vec<Hit<'l>> {
 }
 
 fn place_blocks(grid: &CellGrid, table: &TableSpec, labels: &TableLabels) -> Placement {
-    let mut placement = place_blocks_by_headers(grid, table, labels);
+    // A text's lines do not keep the columns of the block headers.
+    let mut placement = if grid.columns == Columns::Lines {
+        Placement::default()
+    } else {
+        place_blocks_by_headers(grid, table, labels)
+    };
     if placement.found() || grid.columns == Columns::Sheet {
         return placement;
     }
@@ -787,7 +827,9 @@ fn place_blocks_by_headers(grid: &CellGrid, table: &TableSpec, labels: &TableLab
     }
     let field_hits = header_hits(grid, fields);
     let mut placement = Placement::default();
-    let mut found: BTreeMap<&str, (Vec<(&str, u32, u32)>, (u32, u32))> = BTreeMap::new();
+    // Block key → its field columns (field, header row, column) and its own header cell.
+    type Block<'k> = (Vec<(&'k str, u32, u32)>, (u32, u32));
+    let mut found: BTreeMap<&str, Block> = BTreeMap::new();
     let mut header_bottom = 0u32;
     for block in &block_hits {
         if found.contains_key(block.key) {
@@ -1088,25 +1130,25 @@ pub fn table_findings(
     if !missing.is_empty() {
         let values: usize = missing.iter().map(|k| table.row_fields(k).len()).sum();
         const NAMED: usize = 6;
-        let mut listed: Vec<String> = missing
+        let mut listed: String = missing
             .iter()
             .take(NAMED)
             .map(|k| format!("“{}”", table.row_display(k)))
-            .collect();
+            .collect::<Vec<_>>()
+            .join("、");
         if missing.len() > NAMED {
-            listed.push(format!("等 {} 行", missing.len()));
+            listed.push_str(&format!("等 {} 行", missing.len()));
         }
         let total = table.rows.len();
         findings.push(
             Finding::warning(
                 "import.row_missing",
                 format!(
-                    "{}中的{}共 {total} 行，读到 {} 行；未找到以下 {} 行的数值（{values} 个），按未填写处理：{}",
+                    "{}中的{}共 {total} 行，读到 {} 行；未找到以下 {} 行的数值（{values} 个），按未填写处理：{listed}",
                     at.grid_name(first),
                     table.name,
                     total - missing.len(),
                     missing.len(),
-                    listed.join("、")
                 ),
             )
             .at(at.grid(first))
@@ -1190,12 +1232,18 @@ pub fn table_findings(
             let list: Vec<String> = placement
                 .ignored
                 .iter()
-                .map(|(r, c, text)| format!("{}“{}”", at.address(g, *r, *c), text.replace('\n', "")))
+                .map(|(r, c, text)| {
+                    format!("{}“{}”", at.address(g, *r, *c), text.replace('\n', ""))
+                })
                 .collect();
             findings.push(
                 Finding::info(
                     "import.row_ignored",
-                    format!("{}中以下行不属于官方格式，未导入：{}", table.name, list.join("、")),
+                    format!(
+                        "{}中以下行不属于官方格式，未导入：{}",
+                        table.name,
+                        list.join("、")
+                    ),
                 )
                 .at_all(placement.ignored.iter().map(|(r, c, _)| at.cell(g, *r, *c))),
             );
@@ -1278,5 +1326,155 @@ fn row_problem_finding(table: &TableSpec, g: usize, p: &RowProblem, at: &dyn Loc
         .at(place)
         .expected_found("每个数值位于其列标题之下", by_count.join(" "))
         .hint("请核对原表该行是否多出或缺少单元格（合并单元格是否错位），改正后重新导入，或改用 Excel 统计表。"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row a label names in a table, close spellings allowed.
+    fn row_named(table: &str, label: &str) -> Option<String> {
+        let format = Format::national_2021();
+        let spec = format.table(table)?;
+        let labels = TableLabels::rows(spec, &format.legacy_2019.mappings);
+        labels
+            .rows
+            .find(&normalize_label(label))
+            .map(|(k, _)| k.to_string())
+    }
+
+    #[test]
+    fn short_labels_name_a_row_only_when_whole() {
+        let row = |label: &str| row_named("table3", label);
+        assert_eq!(row("总计").as_deref(), Some("processed_total"));
+        assert_eq!(row("部门总计"), None);
+        assert_eq!(row("其他事项"), None);
+        let row = |label: &str| row_named("table2", label);
+        assert_eq!(row("规章").as_deref(), Some("regulations"));
+        assert_eq!(row("规章制度建设"), None);
+    }
+
+    #[test]
+    fn labels_find_their_rows() {
+        let row = |label: &str| row_named("table3", label);
+        assert_eq!(row("3.其他").as_deref(), Some("other_other"));
+        assert_eq!(
+            row("3、危及\"三安全一稳定\"").as_deref(),
+            Some("deny_three_safety")
+        );
+        assert_eq!(
+            row("（三）不予公开 2.其他法律行政法规禁止公开").as_deref(),
+            Some("deny_law_forbidden")
+        );
+        assert_eq!(row("(七) 总计").as_deref(), Some("processed_total"));
+        assert_eq!(row("申请人情况"), None);
+        assert_eq!(
+            row("一、本年新收政府信息公开申清数量").as_deref(),
+            Some("new_received")
+        );
+    }
+
+    fn text_grid(columns: Columns, rows: &[&[&str]]) -> CellGrid {
+        let kinds = kinds_of(Format::national_2021().tables.iter());
+        let mut grid = CellGrid::new(columns);
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                grid.cells
+                    .insert((r as u32, c as u32), GridCell::of_text(text, &kinds));
+            }
+        }
+        grid
+    }
+
+    fn table2_index() -> usize {
+        Format::national_2021()
+            .tables
+            .iter()
+            .position(|t| t.id == "table2")
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_bare_header_cell_is_never_a_row_read_by_count() {
+        // Table 3's header row `其他` / `总计` and a row `3.其他` in a text's lines.
+        let format = Format::national_2021();
+        let index = format
+            .tables
+            .iter()
+            .position(|t| t.id == "table3")
+            .unwrap_or(0);
+        let grid = text_grid(
+            Columns::Lines,
+            &[
+                &["申请人情况"],
+                &["自然人", "法人或其他组织", "总计"],
+                &[
+                    "商业企业",
+                    "科研机构",
+                    "社会公益组织",
+                    "法律服务机构",
+                    "其他",
+                ],
+                &[
+                    "一、本年新收政府信息公开申请数量",
+                    "1",
+                    "0",
+                    "0",
+                    "0",
+                    "0",
+                    "0",
+                    "1",
+                ],
+                &["3.其他", "0", "0", "0", "0", "0", "0", "0"],
+            ],
+        );
+        let placement = Recogniser::of(format).place(index, &grid);
+        assert!(placement.rows.contains_key("new_received"));
+        assert!(placement.rows.contains_key("other_other"));
+        assert!(!placement.rows.contains_key("processed_total"));
+        assert!(placement.problems.is_empty(), "{:?}", placement.problems);
+    }
+
+    #[test]
+    fn a_document_row_whose_cells_and_columns_disagree_is_not_placed() {
+        // Under the headers 本年制发件数 / 本年废止件数 / 现行有效件数 the row 规章 has four
+        // cells: read by columns it gives the first three, counted it gives none for sure.
+        let grid = text_grid(
+            Columns::Table,
+            &[
+                &["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                &["规章", "", "1", "2", "3"],
+                &["行政规范性文件", "4", "5", "6"],
+            ],
+        );
+        let placement = Recogniser::of(Format::national_2021()).place(table2_index(), &grid);
+        assert_eq!(
+            placement
+                .values
+                .get(&ValueKey::new("normative_documents", "made")),
+            Some(&(2, 1))
+        );
+        // Four cells, three non-blank: counted, 1 2 3; under the headers, blank 1 2.
+        assert_eq!(placement.problems.len(), 1, "{:?}", placement.problems);
+        assert!(matches!(
+            placement.problems[0].problem,
+            Problem::Uncertain { .. }
+        ));
+        assert!(
+            !placement
+                .values
+                .contains_key(&ValueKey::new("regulations", "made"))
+        );
+    }
+
+    #[test]
+    fn a_sheet_reads_by_columns_only() {
+        let grid = text_grid(
+            Columns::Sheet,
+            &[&["规章", "1", "2", "3"], &["行政规范性文件", "4", "5", "6"]],
+        );
+        let placement = Recogniser::of(Format::national_2021()).place(table2_index(), &grid);
+        assert!(!placement.found());
     }
 }
