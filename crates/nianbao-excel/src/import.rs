@@ -8,7 +8,7 @@
 
 use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
 use nianbao_model::recognise::{
-    CellGrid, Columns, GridCell, Locate, Placement, Recogniser, Span, assemble, field_kind,
+    CellGrid, Columns, GridCell, Locate, Placement, Recogniser, assemble, field_kind,
     table_findings,
 };
 use nianbao_model::text::normalize_label;
@@ -82,16 +82,7 @@ fn cell_grid(grid: &Grid) -> CellGrid {
             },
         );
     }
-    cells.merges = grid
-        .merges
-        .iter()
-        .map(|m| Span {
-            r0: m.r0,
-            c0: m.c0,
-            r1: m.r1,
-            c1: m.c1,
-        })
-        .collect();
+    cells.merges = grid.merges.clone();
     cells
 }
 

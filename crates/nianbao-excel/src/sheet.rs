@@ -43,14 +43,9 @@ pub struct RawCell {
     pub formula: Option<String>,
 }
 
-/// A merged region, inclusive, zero-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Merge {
-    pub r0: u32,
-    pub c0: u32,
-    pub r1: u32,
-    pub c1: u32,
-}
+/// A merged region, inclusive, zero-based: the model's [`Span`], so a sheet's merges are the
+/// recogniser's as they are.
+pub use nianbao_model::recognise::Span as Merge;
 
 /// One worksheet, sparse, absolute zero-based coordinates.
 #[derive(Debug, Clone, Default)]
@@ -69,10 +64,7 @@ impl Grid {
 
     /// The merge region containing a cell, if any.
     pub fn merge_at(&self, r: u32, c: u32) -> Option<Merge> {
-        self.merges
-            .iter()
-            .copied()
-            .find(|m| m.r0 <= r && r <= m.r1 && m.c0 <= c && c <= m.c1)
+        nianbao_model::recognise::span_at(&self.merges, r, c)
     }
 
     /// The cell that holds the value shown at (r, c): the top-left of its merge region.

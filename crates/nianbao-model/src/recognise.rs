@@ -45,6 +45,15 @@ pub struct Span {
     pub c1: u32,
 }
 
+/// The region among `merges` that contains (r, c): one rule for every grid that has merges (a
+/// worksheet's, the recogniser's).
+pub fn span_at(merges: &[Span], r: u32, c: u32) -> Option<Span> {
+    merges
+        .iter()
+        .copied()
+        .find(|m| m.r0 <= r && r <= m.r1 && m.c0 <= c && c <= m.c1)
+}
+
 /// Whether a grid's columns can be trusted to line up values under their headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Columns {
@@ -112,10 +121,7 @@ impl CellGrid {
 
     /// The merged region containing (r, c).
     pub fn merge_at(&self, r: u32, c: u32) -> Option<Span> {
-        self.merges
-            .iter()
-            .copied()
-            .find(|m| m.r0 <= r && r <= m.r1 && m.c0 <= c && c <= m.c1)
+        span_at(&self.merges, r, c)
     }
 
     /// The cell that holds what is shown at (r, c): the top-left of its merged region.
