@@ -5,6 +5,12 @@
 //! ESC or NUL pasted from another program) are dropped, and said once ([`Dropped`]); text where
 //! they are a sizeable share of the characters is binary data or UTF-16 without its mark, and is
 //! refused as before. Tab, line breaks and form feed (pdftotext's page break) are kept.
+//!
+//! A copy in traditional characters (a mirror site converts a mainland report) is read in
+//! simplified characters, converted character for character (lines and places stay), and said
+//! once ([`Traditional`]): every label, heading and title of the format is simplified, and the
+//! filed report must be too. A few traditional characters in a simplified page (a logo's
+//! `開`) change nothing.
 
 use std::sync::OnceLock;
 
@@ -18,6 +24,60 @@ use crate::DocError;
 pub(crate) struct Decoded {
     pub text: String,
     pub dropped: Option<Dropped>,
+    pub traditional: Option<Traditional>,
+}
+
+/// A text written in traditional characters, converted to simplified: how many characters
+/// changed, a few of them as written and as read, and the line of the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Traditional {
+    pub count: usize,
+    pub examples: Vec<(char, char)>,
+    pub first_line: usize,
+}
+
+/// A text is in traditional characters when at least this many of its characters, and
+/// [`TRADITIONAL_SHARE`] of its Chinese characters, are traditional forms.
+const TRADITIONAL_MIN: usize = 12;
+/// One in ten: running traditional text changes about a third of its characters, a simplified
+/// text none or a stray few.
+const TRADITIONAL_SHARE: usize = 10;
+
+/// The text in simplified characters, when it is written in traditional ones.
+fn simplified(text: &str) -> Option<(String, Traditional)> {
+    let converted = fast2s::convert(text);
+    let han = text
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count();
+    let mut count = 0usize;
+    let mut examples: Vec<(char, char)> = Vec::new();
+    let mut first_line = None;
+    let mut line = 1usize;
+    for (written, read) in text.chars().zip(converted.chars()) {
+        if written == '\n' {
+            line += 1;
+        }
+        if written != read {
+            count += 1;
+            first_line.get_or_insert(line);
+            if examples.len() < 5 && !examples.iter().any(|(w, _)| *w == written) {
+                examples.push((written, read));
+            }
+        }
+    }
+    // The conversion is character for character; a text it would lengthen is left as it is.
+    let same_length = text.chars().count() == converted.chars().count();
+    (same_length && count >= TRADITIONAL_MIN && count * TRADITIONAL_SHARE >= han).then(|| {
+        (
+            converted,
+            Traditional {
+                count,
+                examples,
+                first_line: first_line.unwrap_or(1),
+            },
+        )
+    })
 }
 
 /// Control characters dropped from a text: how many, and the first one with its line (1-based).
@@ -130,17 +190,20 @@ fn checked(text: String) -> Option<Decoded> {
             }
         }
     }
-    match dropped {
-        None => Some(Decoded {
-            text,
-            dropped: None,
-        }),
-        Some(d) if d.count.saturating_mul(8) > total => None,
-        Some(d) => Some(Decoded {
-            text: text.chars().filter(|c| !is_stray_control(*c)).collect(),
-            dropped: Some(d),
-        }),
-    }
+    let text = match dropped {
+        None => text,
+        Some(d) if d.count.saturating_mul(8) > total => return None,
+        Some(_) => text.chars().filter(|c| !is_stray_control(*c)).collect(),
+    };
+    let (text, traditional) = match simplified(&text) {
+        Some((converted, traditional)) => (converted, Some(traditional)),
+        None => (text, None),
+    };
+    Some(Decoded {
+        text,
+        dropped,
+        traditional,
+    })
 }
 
 #[cfg(test)]
@@ -181,6 +244,32 @@ mod tests {
         let dropped = decoded.dropped.unwrap();
         assert_eq!((dropped.count, dropped.first_line), (4, 2));
         assert_eq!(dropped.first_name(), "垂直制表符（U+000B）");
+    }
+
+    #[test]
+    fn a_traditional_copy_is_read_in_simplified_characters() {
+        let text = "第二十條第(一)項\n信息內容 | 本年新製作數量 | 對外公開總數量\n規章 | 0 | 0\n規範性檔案 | 2 | 19\n行政許可 | 8 | 93\n現將我局2020年度政府信息公開情況報告如下。\n";
+        let decoded = decode_text("繁体.txt", text.as_bytes()).unwrap();
+        assert!(
+            decoded
+                .text
+                .starts_with("第二十条第(一)项\n信息内容 | 本年新制作数量"),
+            "{}",
+            decoded.text
+        );
+        assert_eq!(decoded.text.lines().count(), text.lines().count());
+        let traditional = decoded.traditional.unwrap();
+        assert_eq!(traditional.first_line, 1);
+        assert_eq!(traditional.examples.first(), Some(&('條', '条')));
+    }
+
+    #[test]
+    fn a_simplified_text_with_a_stray_traditional_character_stays_as_written() {
+        let text =
+            "一、总体情况\n本机关全年主动公开政府信息一千余条，網站栏目运行正常。\n".repeat(3);
+        let decoded = decode_text("简体.txt", text.as_bytes()).unwrap();
+        assert_eq!(decoded.text, text);
+        assert_eq!(decoded.traditional, None);
     }
 
     #[test]

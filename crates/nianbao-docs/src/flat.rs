@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nianbao_model::format::{CompareOp, RuleInstance, TableSpec, ValueKind};
+use nianbao_model::legacy::LegacyUse;
 use nianbao_model::text::normalize_label;
 use nianbao_model::{Cell, Finding, Format, Location, Report, ValueKey};
 
@@ -119,8 +120,8 @@ pub(crate) fn is_flattened(lines: &[&SourceLine], format: &Format) -> bool {
         // damaged rows among separated ones is not flattened.
         let runs: Vec<usize> = runs_of(&flat, spec, format)
             .iter()
-            .filter(|(_, fields, _, _)| fields.len() > 1)
-            .map(|(_, fields, run, _)| {
+            .filter(|(_, fields, _, _, _)| fields.len() > 1)
+            .map(|(_, fields, run, _, _)| {
                 fields.len() - run.split_whitespace().count().min(fields.len())
             })
             .collect();
@@ -135,6 +136,8 @@ struct FoundRow {
     fields: Vec<String>,
     run: String,
     line: usize,
+    /// The 2019 mapping whose label named the row (`（六）其他处理`).
+    mapping: Option<usize>,
     candidates: Vec<Vec<u64>>,
 }
 
@@ -146,21 +149,20 @@ pub(crate) fn map_flat(
     format: &Format,
     report: &mut Report,
     findings: &mut Vec<Finding>,
+    legacy: &mut LegacyUse,
 ) -> bool {
+    // A 2019 table whose columns differ from the 2021 ones (表二): glued digits cannot say
+    // which column a number belongs to.
     if let Some(first) = lines.first()
-        && let Some(finding) = crate::tables::legacy_finding(
+        && crate::tables::refuse_legacy_columns(
+            lines,
+            spec,
             format,
-            lines.iter().map(|l| l.text.as_str()),
             Location::line(file, first.no),
+            findings,
+            legacy,
         )
     {
-        // A 2019 table: its columns mean other things; reported once for these lines.
-        if !findings
-            .iter()
-            .any(|f| f.rule == finding.rule && f.locations == finding.locations)
-        {
-            findings.push(finding);
-        }
         return false;
     }
     let flat = Flat::of(lines);
@@ -182,7 +184,7 @@ pub(crate) fn map_flat(
     }
     let mut found: Vec<FoundRow> = runs
         .into_iter()
-        .map(|(row, fields, run, line)| {
+        .map(|(row, fields, run, line, mapping)| {
             let own: Vec<ValueKey> = fields.iter().map(|f| key_of(&row, f)).collect();
             let row_rules: Vec<&RuleInstance> = rules
                 .iter()
@@ -206,6 +208,7 @@ pub(crate) fn map_flat(
                 fields,
                 run,
                 line,
+                mapping,
                 candidates,
             }
         })
@@ -277,6 +280,10 @@ pub(crate) fn map_flat(
                 .with_value(key.to_string(), format.value_label(&key));
             source.inferred = inferred;
             let kind = spec.field(&key.field).map(|f| f.kind).unwrap_or_default();
+            if let Some(mapping) = f.mapping {
+                legacy.used = true;
+                legacy.mapped.push((key.clone(), source.clone(), mapping));
+            }
             report.values.insert(
                 key,
                 Cell {
@@ -370,13 +377,12 @@ fn field_is_amount(spec: &TableSpec, fields: &[String]) -> bool {
         .any(|f| spec.field(f).is_some_and(|f| f.kind == ValueKind::Amount))
 }
 
-/// The runs of each row, in the format's order: (row, fields, digits, line). A positional table
-/// (表四) is one run after its last column header.
-fn runs_of(
-    flat: &Flat,
-    spec: &TableSpec,
-    format: &Format,
-) -> Vec<(String, Vec<String>, String, usize)> {
+/// A row's run as found: (row, fields, digits, line, the 2019 mapping whose label named it).
+type Run = (String, Vec<String>, String, usize, Option<usize>);
+
+/// The runs of each row, in the format's order. A positional table (表四) is one run after its
+/// last column header.
+fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<Run> {
     let mut out = Vec::new();
     if spec.is_positional() {
         // The headers end with the last block's fields run together (`结果维持结果纠正其他结果
@@ -408,7 +414,7 @@ fn runs_of(
                 .iter()
                 .map(|v| format!("{}.{}", v.key.row, v.key.field))
                 .collect();
-            out.push((String::new(), fields, clean_run(&run, None), line));
+            out.push((String::new(), fields, clean_run(&run, None), line, None));
         }
         return out;
     }
@@ -422,14 +428,7 @@ fn runs_of(
             .into_iter()
             .map(str::to_string)
             .collect();
-        // The 2019 spelling of a row counts too (`（六）其他处理`, one row then).
-        let legacy = format
-            .legacy_2019
-            .mappings
-            .iter()
-            .filter(|m| m.table == spec.id && m.row.as_deref() == Some(row.as_str()))
-            .map(|m| m.label.as_str());
-        let mut labels: Vec<Vec<char>> = spec
+        let mut labels: Vec<(Vec<char>, Option<usize>)> = spec
             .row_label(row)
             .into_iter()
             .chain(
@@ -438,16 +437,27 @@ fn runs_of(
                     .into_iter()
                     .flatten(),
             )
-            .chain(legacy)
-            .map(|l| normalize_label(l).chars().collect::<Vec<char>>())
-            .filter(|l| !l.is_empty())
+            .map(|l| (normalize_label(l).chars().collect::<Vec<char>>(), None))
+            .filter(|(l, _)| !l.is_empty())
             .collect();
-        labels.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        // The 2019 spelling of a row counts too (`（六）其他处理`, one row then), unless it is
+        // also a 2021 one.
+        for (i, m) in format.legacy_2019.mappings.iter().enumerate() {
+            let norm: Vec<char> = normalize_label(&m.label).chars().collect();
+            if m.table == spec.id
+                && m.row.as_deref() == Some(row.as_str())
+                && !norm.is_empty()
+                && !labels.iter().any(|(l, _)| *l == norm)
+            {
+                labels.push((norm, Some(i)));
+            }
+        }
+        labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
         // The earliest place after the previous row where a label of this row stands with digits
         // right after it.
         let hit = labels
             .iter()
-            .filter_map(|needle| {
+            .filter_map(|(needle, mapping)| {
                 let mut from = cursor;
                 while let Some(at) = flat.find(needle, from) {
                     let end = at + needle.len();
@@ -457,14 +467,16 @@ fn runs_of(
                         .is_some_and(|c| c.is_ascii_digit() || *c == ' ')
                         && flat.run_at(end).0.chars().any(|c| c.is_ascii_digit())
                     {
-                        return Some((at, end));
+                        return Some((at, end, *mapping));
                     }
                     from = at + 1;
                 }
                 None
             })
-            .min_by_key(|(at, end)| (*at, std::cmp::Reverse(*end)));
-        let Some((at, end)) = hit else { continue };
+            .min_by_key(|(at, end, _)| (*at, std::cmp::Reverse(*end)));
+        let Some((at, end, mapping)) = hit else {
+            continue;
+        };
         let (run, run_end) = flat.run_at(end);
         cursor = run_end;
         let next_is_enumerated = flat.chars.get(run_end).is_some();
@@ -473,6 +485,7 @@ fn runs_of(
             fields,
             clean_run(&run, next_is_enumerated.then_some(())),
             flat.lines.get(at).copied().unwrap_or(1),
+            mapping,
         ));
     }
     out

@@ -10,7 +10,8 @@
 //!    for its article only (the element that holds the part headings), with the page's own title
 //!    statements (`<title>` without the site's name, `ArticleTitle`, headings) kept aside as
 //!    title hints. A crawled text that runs the whole report into one line is cut at its part
-//!    headings; page furniture (`发布时间：`, `来源：`, `附件下载`, breadcrumbs) is dropped.
+//!    headings; page furniture (`发布时间：`, `来源：`, `附件下载`, breadcrumbs) is dropped. A text
+//!    or page in traditional characters is converted to simplified, character for character.
 //! 2. **Structure** the paragraphs (module `structure`): the title gives 机关名称 and
 //!    年度 ([`Format::read_title`], the one title reader, `2024年度` included; a garbled title with
 //!    the official characters swapped is read with a warning), the part headings (`一、总体情况` …,
@@ -55,9 +56,12 @@
 //! Finding rule ids (stable; the same `import.*` set as workbooks, listed in ARCHITECTURE.md):
 //! `input.control_chars` (info: control characters dropped from a text or HTML file, with the
 //! line of the first); `import.title_missing`, `import.title_wording`, `import.parts_missing`,
-//! `import.row_missing`, `import.row_duplicate`, `import.digits_split`, `import.second_report`
-//! (warnings); `import.row_values`, `import.row_ambiguous`, `import.cells_joined`,
-//! `import.legacy_2019` (errors: the row or table got no values); `draft.placeholder_unknown`,
+//! `import.row_missing`, `import.row_duplicate`, `import.digits_split`, `import.second_report`,
+//! `import.traditional_chars` (a copy in traditional characters, read converted to simplified),
+//! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped` (the 2019 layout, read
+//! through the format's mappings as in a workbook: [`nianbao_model::legacy`]) (warnings);
+//! `import.row_values`, `import.row_ambiguous`, `import.cells_joined`, `import.legacy_columns`
+//! (errors: the row or table got no values); `draft.placeholder_unknown`,
 //! `draft.placeholder_syntax`, `draft.placeholder_empty`, `draft.placeholder_filter` (errors, from
 //! [`render_placeholders`]).
 
@@ -234,6 +238,7 @@ pub fn read_document_bytes_with(
     // Whether the grids hold a statistics table, when the reader found out while reading.
     let found_table = std::cell::Cell::new(false);
     let mut dropped = None;
+    let mut traditional = None;
     let (blocks, recognised) = match kind {
         Kind::Docx => {
             let labels = tables::TableLabels::shared(format);
@@ -255,6 +260,7 @@ pub fn read_document_bytes_with(
         Kind::Html => {
             let decoded = decode::decode_html(display_name, bytes)?;
             dropped = decoded.dropped;
+            traditional = decoded.traditional;
             (html::read_blocks(display_name, &decoded.text, format), None)
         }
         Kind::Markdown | Kind::Text => {
@@ -264,6 +270,7 @@ pub fn read_document_bytes_with(
                 display_name,
                 structure::build_from_lines(display_name, &lines, format, table_values),
                 decoded.dropped,
+                decoded.traditional,
             );
         }
     };
@@ -271,6 +278,7 @@ pub fn read_document_bytes_with(
         display_name,
         structure::build_from_blocks(display_name, &blocks, format, table_values, recognised),
         dropped,
+        traditional,
     )
 }
 
@@ -320,11 +328,13 @@ fn require_tables(file: &str, imported: Imported, format: &Format) -> Result<Imp
 }
 
 /// The document read, with one note (`input.control_chars`) when control characters were
-/// dropped from its text.
+/// dropped from its text, and one (`import.traditional_chars`) when it was read from
+/// traditional characters.
 fn finish(
     file: &str,
     imported: Option<Imported>,
     dropped: Option<decode::Dropped>,
+    traditional: Option<decode::Traditional>,
 ) -> Result<Imported, DocError> {
     let mut imported = imported.ok_or_else(|| DocError::Empty {
         file: file.to_string(),
@@ -342,6 +352,26 @@ fn finish(
             )
             .at(nianbao_model::Location::line(file, d.first_line))
             .hint("这类字符多由复制粘贴带入（如 Word 中的 Shift+Enter），不可见、也不应出现在报告中；生成的报告中已不含这些字符。"),
+        );
+    }
+    if let Some(t) = traditional {
+        let examples: Vec<String> = t
+            .examples
+            .iter()
+            .map(|(written, read)| format!("“{written}”读作“{read}”"))
+            .collect();
+        imported.findings.push(
+            Finding::warning(
+                "import.traditional_chars",
+                format!(
+                    "{file} 使用繁体字，已逐字转换为简体字后读取（共 {} 字，如{}）",
+                    t.count,
+                    examples.join("、")
+                ),
+            )
+            .at(nianbao_model::Location::line(file, t.first_line))
+            .expected_found("简体字", "繁体字")
+            .hint("报告应使用规范简体字。逐字转换可能有个别用字不当（如“文件”被转成“档案”），请对照原件核对机关名称、标题和表格栏目。"),
         );
     }
     Ok(imported)

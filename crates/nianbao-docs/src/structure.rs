@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use nianbao_model::legacy::LegacyUse;
 use nianbao_model::text::{normalize_label, parse_date_line as parse_date, split_enumerator};
 use nianbao_model::{Finding, Format, Location, Paragraph, ParagraphLevel, PartText, Report};
 use regex::Regex;
@@ -99,6 +100,7 @@ pub(crate) fn build_from_blocks(
     let mut report = Report::default();
     report.meta.format = format.id.clone();
     let mut findings: Vec<Finding> = second.into_iter().collect();
+    let mut legacy = LegacyUse::default();
     let has_tables = match recognised {
         Some(recognised) if table_values == TableValues::Skip => recognised,
         _ => !tables::map_grids(
@@ -109,9 +111,11 @@ pub(crate) fn build_from_blocks(
             table_values,
             &mut report,
             &mut findings,
+            &mut legacy,
         )
         .is_empty(),
     };
+    findings.extend(legacy.findings(format, Location::file(file)));
     assemble(
         paras,
         &hints,
@@ -214,6 +218,7 @@ pub(crate) fn build_from_lines(
         TableValues::Read => (&mut report, &mut findings),
         TableValues::Skip => (&mut skipped_report, &mut skipped_findings),
     };
+    let mut legacy = LegacyUse::default();
     let mut read_regions: Vec<(usize, usize)> = Vec::new();
     let mut grid_tables: std::collections::BTreeSet<String> = Default::default();
     let mut grid_count = 0usize;
@@ -249,6 +254,7 @@ pub(crate) fn build_from_lines(
                         TableValues::Read,
                         table_report,
                         table_findings,
+                        &mut legacy,
                     ));
                 }
                 grid_tables.contains(&spec.id)
@@ -260,6 +266,7 @@ pub(crate) fn build_from_lines(
                 format,
                 table_report,
                 table_findings,
+                &mut legacy,
             ),
             tables::TextLayout::Columns => tables::map_text(
                 file,
@@ -269,6 +276,7 @@ pub(crate) fn build_from_lines(
                 region.is_some(),
                 table_report,
                 table_findings,
+                &mut legacy,
             ),
         };
         has_tables |= found;
@@ -276,6 +284,7 @@ pub(crate) fn build_from_lines(
             table_parts.push(p.number);
         }
     }
+    table_findings.extend(legacy.findings(format, Location::file(file)));
     // The lines of a table that was read are not prose.
     let mut paras = Vec::new();
     let mut current_part: Option<u8> = None;
@@ -781,20 +790,32 @@ fn paragraph_of(para: &Para) -> Paragraph {
 }
 
 /// Places the paragraphs: title, opening, parts, closing.
-/// The year of a report's statistics period as its text states it (`统计期限为2024年1月1日至2024年
-/// 12月31日`, `自2023年1月1日起至2023年12月31日止`): a whole calendar year, the same year at both
-/// ends. A sentence without the whole year is no statement of the report's year.
-fn period_year(text: &str) -> Option<i32> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE
-        .get_or_init(|| {
-            Regex::new(r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*(\d{4})\s*年\s*12\s*月\s*31\s*日").ok()
-        })
-        .as_ref()?;
-    let caps = re.captures(text)?;
-    let start: i32 = caps.get(1)?.as_str().parse().ok()?;
-    let end: i32 = caps.get(2)?.as_str().parse().ok()?;
-    (start == end && nianbao_model::report::REPORT_YEARS.contains(&start)).then_some(start)
+/// The report's year as its text states it, with the words that state it: its statistics
+/// period (`统计期限为2024年1月1日至2024年12月31日`, `自2023年1月1日起至2023年12月31日止`, a whole
+/// calendar year, the same year at both ends), or the opening's announcement of the report
+/// (`现将我局2020年度政府信息公开情况报告如下`). A sentence that only mentions a date
+/// (`截止2023年12月31日`) states no report's year.
+fn stated_year(text: &str) -> Option<(i32, String)> {
+    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*(\d{4})\s*年\s*12\s*月\s*31\s*日",
+            r"(?:现将|现就|现向社会公布|特向社会公布)[^。，,]{0,24}?(\d{4})\s*年度?[^。，,]{0,12}?政府信息公开[^。，,]{0,16}?(?:报告如下|公布如下)",
+        ]
+        .iter()
+        .filter_map(|re| Regex::new(re).ok())
+        .collect()
+    });
+    res.iter().find_map(|re| {
+        let caps = re.captures(text)?;
+        let start: i32 = caps.get(1)?.as_str().parse().ok()?;
+        let end: i32 = match caps.get(2) {
+            Some(end) => end.as_str().parse().ok()?,
+            None => start,
+        };
+        (start == end && nianbao_model::report::REPORT_YEARS.contains(&start))
+            .then(|| (start, caps.get(0).map_or("", |m| m.as_str()).to_string()))
+    })
 }
 
 fn assemble(
@@ -898,13 +919,14 @@ fn assemble(
         );
     }
     if report.meta.year == 0
-        && let Some((year, para)) = paras.iter().find_map(|p| Some((period_year(&p.text)?, p)))
+        && let Some(((year, stated), para)) =
+            paras.iter().find_map(|p| Some((stated_year(&p.text)?, p)))
     {
         report.meta.year = year;
         findings.push(
             Finding::info(
                 "import.year_from_period",
-                format!("标题中没有年度，已按正文所述统计期限（{year}年1月1日至{year}年12月31日）取为 {year} 年"),
+                format!("标题中没有年度，已按正文所述“{stated}”取为 {year} 年"),
             )
             .at(para.loc.clone())
             .hint("请在文档开头写出完整标题，或用 --year 指定年度。"),
@@ -1198,8 +1220,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_statistics_period_states_the_year() {
+    fn the_statistics_period_or_the_announcement_states_the_year() {
         for (text, year) in [
+            (
+                "根据有关要求，现将我局2020年度政府信息公开情况报告如下。",
+                Some(2020),
+            ),
+            (
+                "现将本机关2023年政府信息公开工作年度报告公布如下",
+                Some(2023),
+            ),
+            ("现将有关情况报告如下", None),
             (
                 "本报告所列数据的统计期限为2024年1月1日至2024年12月31日。",
                 Some(2024),
@@ -1208,7 +1239,7 @@ mod tests {
             ("2023年1月1日—2024年12月31日", None),
             ("截止2023年12月31日", None),
         ] {
-            assert_eq!(period_year(text), year, "{text}");
+            assert_eq!(stated_year(text).map(|(y, _)| y), year, "{text}");
         }
     }
 

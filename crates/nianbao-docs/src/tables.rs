@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
 use nianbao_model::labels::MIN_CONTAINED_CHARS;
+use nianbao_model::legacy::LegacyUse;
 use nianbao_model::recognise::{
     self, CellGrid, Columns, Locate, Recogniser, Span, assemble, field_kind, is_value_token,
     kinds_of, table_findings,
@@ -298,12 +299,11 @@ struct LabelledSpec {
 
 /// The format's table labels, normalised once per format ([`TableLabels::of`], kept with the
 /// format by [`Format::derived`]): the model's recogniser, the row targets of the text readers,
-/// 2019 markers, column headers, and the kinds of value the tables hold.
+/// column headers, and the kinds of value the tables hold.
 pub(crate) struct TableLabels {
     kinds: Vec<ValueKind>,
     recogniser: Arc<Recogniser>,
     labelled: Vec<LabelledSpec>,
-    legacy_markers: Vec<String>,
     /// Every column header label of the format, normalised.
     headers: HashSet<String>,
 }
@@ -339,26 +339,16 @@ impl TableLabels {
             kinds: kinds_of(format.tables.iter()),
             recogniser: Recogniser::of(format),
             labelled,
-            legacy_markers: legacy_markers(format),
             headers,
         }
     }
 }
 
 impl TableLabels {
-    /// Whether a grid is one of the format's statistics tables (or a piece of one), by the
-    /// model's one recogniser. A 2019 table is none of them.
+    /// Whether a grid is one of the format's statistics tables (or a piece of one, or its 2019
+    /// layout), by the model's one recogniser.
     pub(crate) fn recognises(&self, grid: &Grid) -> bool {
-        let cells = cell_grid(grid, &self.kinds);
-        if legacy_marker(
-            &self.legacy_markers,
-            cells.cells.values().map(|c| c.norm.as_str()),
-        )
-        .is_some()
-        {
-            return false;
-        }
-        self.recogniser.recognises(&cells)
+        self.recogniser.recognises(&cell_grid(grid, &self.kinds))
     }
 }
 
@@ -460,8 +450,10 @@ impl Locate for GridPlaces<'_> {
 /// Reads every grid with the model's one recogniser: each table of the format from the grids
 /// that hold it (a table split over two grids reads as one), values as the cells' text read
 /// with their fields' kinds. With [`TableValues::Skip`] the tables are only recognised, by the
-/// same rules: nothing is stored and nothing reported. A 2019 table is none of the format's
-/// tables (it is reported). Returns the ids of the tables found.
+/// same rules: nothing is stored and nothing reported. A 2019 table is read through the
+/// format's mappings, and what it showed of the 2019 layout is added to `legacy` (reported once
+/// for the document). Returns the ids of the tables found.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn map_grids(
     file: &str,
     grids: &[&Grid],
@@ -470,6 +462,7 @@ pub(crate) fn map_grids(
     table_values: TableValues,
     report: &mut Report,
     findings: &mut Vec<Finding>,
+    legacy: &mut LegacyUse,
 ) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     if table_values == TableValues::Skip {
@@ -481,22 +474,11 @@ pub(crate) fn map_grids(
     }
     let cell_grids: Vec<CellGrid> = grids
         .iter()
-        .map(|grid| {
-            let cells = cell_grid(grid, &labels.kinds);
-            if let Some(finding) = legacy_finding_normalized(
-                &labels.legacy_markers,
-                cells.cells.values().map(|c| c.norm.as_str()),
-                grid_place(file, grid, None),
-            ) {
-                // A 2019 table is no statistics table of this format.
-                findings.push(finding);
-                return CellGrid::new(cells.columns);
-            }
-            cells
-        })
+        .map(|grid| cell_grid(grid, &labels.kinds))
         .collect();
     let cell_refs: Vec<&CellGrid> = cell_grids.iter().collect();
     let places = GridPlaces { file, grids };
+    let mut reads = Vec::with_capacity(format.tables.len());
     for (index, spec) in format.tables.iter().enumerate() {
         let placements = cell_grids
             .iter()
@@ -504,6 +486,7 @@ pub(crate) fn map_grids(
             .collect();
         let read = assemble(spec, placements);
         if !read.found() {
+            reads.push(read);
             continue;
         }
         seen.insert(spec.id.clone());
@@ -524,7 +507,9 @@ pub(crate) fn map_grids(
             );
         }
         findings.extend(table_findings(spec, &read, &cell_refs, &places));
+        reads.push(read);
     }
+    legacy.add(LegacyUse::in_grids(format, &cell_refs, &reads, &places));
     seen
 }
 
@@ -549,55 +534,33 @@ fn grid_place(file: &str, grid: &Grid, cell: Option<(usize, usize)>) -> Location
     }
 }
 
-/// A table of the 2019 format (recognised by labels only it has) is not read as the 2021 one:
-/// its columns mean other things (`对外公开总数量` is not `现行有效件数`).
-pub(crate) fn legacy_finding<'t>(
+/// A 2019 table in lines whose columns cannot be told apart (pdftotext columns, a crawler's
+/// glued digits): refused once per table, and its marker added to what the document showed of
+/// the 2019 layout. Whether the lines held one.
+pub(crate) fn refuse_legacy_columns(
+    lines: &[&SourceLine],
+    spec: &TableSpec,
     format: &Format,
-    texts: impl Iterator<Item = &'t str>,
     place: Location,
-) -> Option<Finding> {
-    let normalized: Vec<String> = texts.map(normalize_label).collect();
-    legacy_finding_normalized(
-        &legacy_markers(format),
-        normalized.iter().map(String::as_str),
-        place,
-    )
-}
-
-/// The format's 2019 markers, normalised.
-fn legacy_markers(format: &Format) -> Vec<String> {
-    format
-        .legacy_2019
-        .markers
+    findings: &mut Vec<Finding>,
+    legacy: &mut LegacyUse,
+) -> bool {
+    let Some(marker) =
+        nianbao_model::legacy::marker_in(format, lines.iter().map(|l| l.text.as_str()))
+    else {
+        return false;
+    };
+    let finding = nianbao_model::legacy::columns_unknown(spec, &marker, &[], vec![place.clone()]);
+    if !findings
         .iter()
-        .map(|m| normalize_label(m))
-        .collect()
-}
-
-/// [`legacy_finding`] on texts already normalised, with the markers normalised.
-fn legacy_finding_normalized<'t>(
-    markers: &[String],
-    texts: impl Iterator<Item = &'t str>,
-    place: Location,
-) -> Option<Finding> {
-    let marker = legacy_marker(markers, texts)?;
-    Some(
-        Finding::error(
-            "import.legacy_2019",
-            format!("表格含有2019年版格式的栏目“{marker}”，其口径与2021年版不同，该表未导入"),
-        )
-        .at(place)
-        .expected_found("2021年版表格（如“本年制发件数”“现行有效件数”）", marker.clone())
-        .hint("请按2021年版格式（国办公开办函〔2021〕30号）重新填报该表，或由统计表（Excel）导入，由其按对照关系转换并提示。"),
-    )
-}
-
-/// The first 2019 marker (normalised) that one of the texts (normalised) holds.
-fn legacy_marker<'m, 't>(
-    markers: &'m [String],
-    mut texts: impl Iterator<Item = &'t str>,
-) -> Option<&'m String> {
-    texts.find_map(|t| markers.iter().find(|m| t.contains(m.as_str())))
+        .any(|f| f.rule == finding.rule && f.message == finding.message)
+    {
+        findings.push(finding);
+    }
+    if !legacy.markers.contains(&place) {
+        legacy.markers.push(place);
+    }
+    true
 }
 
 /// A line of text read as a possible table row.
@@ -705,6 +668,7 @@ fn window_names(window: &str, labels: &[String]) -> bool {
 /// Reads one table from lines of text. `expected` tells that the lines are the table's own part
 /// (its heading was found), so that a broken table there is reported. Returns whether any row
 /// of the table was found.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn map_text(
     file: &str,
     lines: &[&SourceLine],
@@ -713,20 +677,18 @@ pub(crate) fn map_text(
     expected: bool,
     report: &mut Report,
     findings: &mut Vec<Finding>,
+    legacy: &mut LegacyUse,
 ) -> bool {
     if let Some(first) = lines.first()
-        && let Some(finding) = legacy_finding(
+        && refuse_legacy_columns(
+            lines,
+            spec,
             format,
-            lines.iter().map(|l| l.text.as_str()),
             Location::line(file, first.no),
+            findings,
+            legacy,
         )
     {
-        // Reported once, by the first table read from these lines.
-        if !findings.iter().any(|f| {
-            f.rule == "import.legacy_2019" && f.locations.first() == finding.locations.first()
-        }) {
-            findings.push(finding);
-        }
         return false;
     }
     let kinds = kinds_of([spec]);

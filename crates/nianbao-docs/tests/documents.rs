@@ -9,7 +9,8 @@ use nianbao_docs::{
     render_placeholders,
 };
 use nianbao_model::{
-    Decimal, Format, Location, ParagraphLevel, Report, Severity, ValueKey, validate,
+    CellValue, Decimal, Finding, Format, Location, ParagraphLevel, Report, Severity, ValueKey,
+    validate,
 };
 
 fn cell_place(report: &Report, row: &str, field: &str) -> Option<Location> {
@@ -448,7 +449,7 @@ fn html_table_rows_that_cannot_be_read_are_named() {
 }
 
 #[test]
-fn a_2019_format_table_is_not_read_as_2021() {
+fn a_2019_format_table_is_read_through_the_mappings_as_in_a_workbook() {
     let format = Format::national_2021();
     let page = "<p>二、主动公开政府信息情况</p><table>
 <tr><td colspan=\"4\">第二十条第（一）项</td></tr>
@@ -457,18 +458,51 @@ fn a_2019_format_table_is_not_read_as_2021() {
 <tr><td>规范性文件</td><td>3</td><td>3</td><td>40</td></tr>
 </table>";
     let imported = read_document_bytes("2023年报.html", page.as_bytes(), format).unwrap();
-    assert!(imported.report.values.is_empty());
-    let legacy: Vec<_> = imported
-        .findings
-        .iter()
-        .filter(|f| f.rule == "import.legacy_2019")
-        .collect();
+    let value = |row: &str, field: &str| {
+        imported
+            .report
+            .values
+            .get(&ValueKey::new(row, field))
+            .map(|c| c.value.clone())
+    };
+    // 本年新制作数量 is read as 本年制发件数; the 2019 columns without a 2021 place are not.
+    assert_eq!(
+        value("regulations", "made"),
+        Some(CellValue::Number(Decimal::ZERO))
+    );
+    assert_eq!(
+        value("normative_documents", "made"),
+        Some(CellValue::Number(Decimal::from(3)))
+    );
+    assert_eq!(value("normative_documents", "valid"), None);
+    let rules = |rule: &str| -> Vec<&Finding> {
+        imported
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    };
+    let legacy = rules("import.legacy_2019");
     assert_eq!(legacy.len(), 1, "{:#?}", imported.findings);
+    assert_eq!(legacy[0].severity, Severity::Warning);
     assert_eq!(legacy[0].locations[0].table, Some(1));
-    assert!(
-        legacy[0].message.contains("本年新制作数量"),
-        "{}",
-        legacy[0].message
+    assert_eq!(legacy[0].locations[0].table_cell, Some((2, 2)));
+    // 规章 and 规范性文件 本年新制作数量, and 规范性文件 as 行政规范性文件.
+    assert_eq!(
+        rules("import.legacy_mapped").len(),
+        3,
+        "{:#?}",
+        imported.findings
+    );
+    let unmapped: Vec<String> = rules("import.legacy_unmapped")
+        .iter()
+        .map(|f| f.found.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        unmapped,
+        ["第4行第3列=3", "第4行第4列=40"],
+        "{:#?}",
+        imported.findings
     );
 }
 

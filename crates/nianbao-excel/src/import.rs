@@ -6,15 +6,14 @@
 //! metadata of a workbook (its 基本信息 sheet, a title row, a 填报单位 cell, sheet names) and
 //! the 2019 layout's notes are read here too.
 
-use nianbao_model::format::{LegacyMapping, TableSpec, ValueKind};
+use nianbao_model::format::{TableSpec, ValueKind};
+use nianbao_model::legacy::LegacyUse;
 use nianbao_model::recognise::{
     CellGrid, Columns, GridCell, Locate, Placement, Recogniser, assemble, field_kind,
     table_findings,
 };
 use nianbao_model::text::normalize_label;
-use nianbao_model::{
-    AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report, ValueKey,
-};
+use nianbao_model::{AdminLevel, Cell, CellValue, Finding, Format, Location, Metadata, Report};
 use rust_decimal::Decimal;
 
 use crate::sheet::{Grid, MAX_COLS, MAX_ROWS, Raw};
@@ -307,7 +306,6 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     let mut report = Report::default();
     let mut findings = Vec::new();
     let data_grids: Vec<&Grid> = grids.iter().collect();
-    let texts: Vec<Vec<TextCell>> = data_grids.iter().map(|g| text_cells(g)).collect();
 
     for grid in &data_grids {
         if let Some((rows, cols)) = grid.capped {
@@ -335,9 +333,6 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
     // sheet's name says whose report it is.
     meta_from_sheets(file, &data_grids, format, &mut report.meta, &mut findings);
 
-    let legacy = &format.legacy_2019.mappings;
-    let mut legacy_used = false;
-    let mut legacy_notes: Vec<(ValueKey, Location, usize)> = Vec::new();
     let recogniser = Recogniser::of(format);
     let cell_grids: Vec<CellGrid> = data_grids.iter().map(|g| cell_grid(g)).collect();
     let cell_grid_refs: Vec<&CellGrid> = cell_grids.iter().collect();
@@ -345,6 +340,7 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
         file,
         grids: &data_grids,
     };
+    let mut reads = Vec::with_capacity(format.tables.len());
     for (index, table) in format.tables.iter().enumerate() {
         let placements = cell_grids
             .iter()
@@ -352,6 +348,7 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
             .collect();
         let read = assemble(table, placements);
         if !read.found() {
+            reads.push(read);
             findings.push(
                 Finding::error(
                     "import.table_missing",
@@ -367,110 +364,19 @@ pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec
             continue;
         }
         for (g, placement) in &read.parts {
-            if placement
-                .legacy
-                .values()
-                .any(|&i| legacy.get(i).is_some_and(|m| !also_2021_label(table, m)))
-            {
-                legacy_used = true;
-            }
             if let Some(grid) = data_grids.get(*g) {
-                read_values(
-                    file,
-                    grid,
-                    table,
-                    placement,
-                    &mut report,
-                    &mut findings,
-                    &mut legacy_notes,
-                );
+                read_values(file, grid, table, placement, &mut report, &mut findings);
             }
         }
         findings.extend(table_findings(table, &read, &cell_grid_refs, &places));
+        reads.push(read);
     }
-
-    // The 2019 layout: markers anywhere, or values read through a 2019 label.
-    let markers: Vec<String> = format
-        .legacy_2019
-        .markers
-        .iter()
-        .map(|m| normalize_label(m))
-        .collect();
-    let mut marker_cells = Vec::new();
-    for (grid, cells) in data_grids.iter().zip(&texts) {
-        for t in cells {
-            if markers.contains(&t.norm) {
-                marker_cells.push(Location::sheet_cell(file, &grid.name, a1(t.r, t.c)));
-            }
-        }
-    }
-    if !marker_cells.is_empty() || legacy_used {
-        // Without a marker cell (a 2019 label was matched by its mapping), the file is the place.
-        let places: Vec<Location> = if marker_cells.is_empty() {
-            vec![Location::file(file)]
-        } else {
-            marker_cells.into_iter().take(5).collect()
-        };
-        findings.push(
-            Finding::warning(
-                "import.legacy_2019",
-                "工作簿采用2019年版年度报告格式，已按2021年版格式（国办公开办函〔2021〕30号）对应导入，对应关系不完全一致的数值另行提示",
-            )
-            .at_all(places)
-            .expected_found("2021年版格式", "2019年版格式")
-            .hint("请改用2021年版格式填报（可用 nianbao init 生成模板）。"),
-        );
-        legacy_notes.sort_by_key(|(_, location, _)| {
-            (
-                location.sheet.clone(),
-                location.cell.as_deref().map(a1_sort_key),
-            )
-        });
-        for (key, location, index) in legacy_notes {
-            if let Some(note) = legacy.get(index).and_then(|m| m.note.clone()) {
-                findings.push(
-                    Finding::warning(
-                        "import.legacy_mapped",
-                        format!("{}：{note}", format.value_label(&key)),
-                    )
-                    .at(location.with_value(key.to_string(), format.value_label(&key))),
-                );
-            }
-        }
-        for (grid, cells) in data_grids.iter().zip(&texts) {
-            unmapped_findings(file, grid, cells, format, &mut findings);
-        }
-    }
+    // The 2019 layout: marker columns, values read through a 2019 label.
+    findings.extend(
+        LegacyUse::in_grids(format, &cell_grid_refs, &reads, &places)
+            .findings(format, Location::file(file)),
+    );
     (report, findings)
-}
-
-/// Whether a 2019 label is also accepted as a 2021 spelling (then it says nothing about the
-/// layout's age).
-fn also_2021_label(table: &TableSpec, mapping: &LegacyMapping) -> bool {
-    let norm = normalize_label(&mapping.label);
-    let row_spellings = mapping
-        .row
-        .as_deref()
-        .and_then(|k| table.row(k))
-        .map(|row| {
-            let mut all: Vec<String> = row.aliases.iter().map(|a| normalize_label(a)).collect();
-            all.extend(table.row_label(&row.key).map(normalize_label));
-            all
-        });
-    let field_spellings = mapping
-        .field
-        .as_deref()
-        .and_then(|k| table.field(k))
-        .map(|f| {
-            let mut all: Vec<String> = f.aliases.iter().map(|a| normalize_label(a)).collect();
-            all.push(normalize_label(&f.label));
-            all
-        });
-    row_spellings
-        .into_iter()
-        .chain(field_spellings)
-        .flatten()
-        .any(|s| s == norm)
 }
 
 fn sheet_location(file: &str, sheet: &str) -> Location {
@@ -588,7 +494,6 @@ fn read_values(
     placement: &Placement,
     report: &mut Report,
     findings: &mut Vec<Finding>,
-    legacy_notes: &mut Vec<(ValueKey, Location, usize)>,
 ) {
     let mut recomputed = Vec::new();
     for (key, &(r, c)) in &placement.values {
@@ -667,9 +572,6 @@ fn read_values(
                 },
             },
         };
-        if let Some(&index) = placement.legacy.get(&key) {
-            legacy_notes.push((key.clone(), location.clone(), index));
-        }
         report.values.insert(
             key,
             Cell {
@@ -725,44 +627,11 @@ fn a1_sort_key(address: &str) -> (u32, usize, String) {
     )
 }
 
-/// 2019 items with no 2021 place that hold numbers below their header.
-fn unmapped_findings(
-    file: &str,
-    grid: &Grid,
-    cells: &[TextCell],
-    format: &Format,
-    findings: &mut Vec<Finding>,
-) {
-    for item in &format.legacy_2019.unmapped {
-        let norm = normalize_label(&item.label);
-        for t in cells.iter().filter(|t| t.norm == norm) {
-            let below = grid.merge_at(t.r, t.c).map(|m| m.r1).unwrap_or(t.r);
-            let numbers: Vec<String> = (below + 1..(below + 16).min(MAX_ROWS))
-                .filter_map(|r| {
-                    let cell = grid.get(r, t.c)?;
-                    // The 2019 items without a 2021 place are all counts (数量).
-                    match cell_value(&cell.value, ValueKind::Count) {
-                        CellValue::Number(n) if !n.is_zero() => Some(format!("{}={n}", a1(r, t.c))),
-                        _ => None,
-                    }
-                })
-                .collect();
-            if numbers.is_empty() {
-                continue;
-            }
-            findings.push(
-                Finding::warning("import.legacy_unmapped", item.note.clone())
-                    .at(Location::sheet_cell(file, &grid.name, a1(t.r, t.c)))
-                    .expected_found("2021年版格式中的对应项", numbers.join("、")),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sheet::{RawCell, read_grids};
+    use nianbao_model::ValueKey;
 
     fn grid(name: &str, cells: &[(u32, u32, &str)]) -> Grid {
         let mut g = Grid {

@@ -11,7 +11,9 @@
 //! - [`diagnostic`]: findings with a stable rule id, a severity, a Chinese message, locations and
 //!   a hint.
 //! - [`text`]: label normalisation shared by the importers; [`labels`]: the one label index they
-//!   look labels up in (exact, contained, close spelling, ambiguity).
+//!   look labels up in (exact, contained, close spelling, ambiguity); [`recognise`]: the one
+//!   table recogniser every source's grids are read by; [`legacy`]: what the 2019 layout of a
+//!   source's tables is reported as.
 //!
 //! - [`template`]: the texts nianbao writes for a format (opening, 落款, draft outline, the
 //!   workbook's notes) as templates from `templates/`, and the one template environment;
@@ -24,6 +26,7 @@ pub mod draft;
 pub mod format;
 pub mod key;
 pub mod labels;
+pub mod legacy;
 pub mod prose;
 pub mod recognise;
 pub mod repetition;

@@ -369,6 +369,9 @@ pub struct Recogniser {
     headers: HashSet<String>,
     /// The kinds of value the format's tables hold.
     pub kinds: Vec<ValueKind>,
+    /// The labels only the 2019 format has, normalised: a row read by count under a header row
+    /// holding one would take the 2019 columns for the 2021 ones.
+    markers: Vec<String>,
 }
 
 impl Recogniser {
@@ -401,7 +404,36 @@ impl Recogniser {
                 .map(|l| normalize_label(l))
                 .collect(),
             kinds: kinds_of(format.tables.iter()),
+            markers: format
+                .legacy_2019
+                .markers
+                .iter()
+                .map(|m| normalize_label(m))
+                .filter(|m| !m.is_empty())
+                .collect(),
         }
+    }
+
+    /// The 2019 marker (`本年新制作数量`) of the header row nearest above grid row `r`, when no
+    /// header of the table's own stands between them: the row's cells are in the 2019 columns.
+    fn legacy_header_above(&self, grid: &CellGrid, r: u32, headers: &[Hit]) -> Option<String> {
+        let own_header = headers
+            .iter()
+            .filter(|h| h.legacy.is_none() && h.r < r && r - h.r <= HEADER_REACH)
+            .map(|h| h.r)
+            .max();
+        grid.label_cells()
+            .filter(|(hr, _, _)| *hr < r && r - *hr <= HEADER_REACH)
+            .filter(|(hr, _, _)| own_header.is_none_or(|own| *hr > own))
+            .filter_map(|(hr, _, cell)| {
+                let marker = self
+                    .markers
+                    .iter()
+                    .find(|m| cell.norm.contains(m.as_str()))?;
+                Some((hr, marker))
+            })
+            .max_by_key(|(hr, _)| *hr)
+            .map(|(_, marker)| marker.clone())
     }
 
     /// Where the values of the format's table number `table` (in format order) stand in a grid.
@@ -463,7 +495,7 @@ impl Recogniser {
         let mut ambiguous = Vec::new();
         let row_hits: Vec<Hit> = grid
             .label_cells()
-            .filter_map(|(r, c, cell)| match rows.lookup(&cell.norm)? {
+            .filter_map(|(r, c, cell)| match lookup_row(rows, cell)? {
                 Found::One((key, legacy), how) => Some(Hit {
                     r,
                     c,
@@ -591,12 +623,21 @@ impl Recogniser {
             let wanted: &[String] = run_fields.get(row.key.as_str()).map_or(&[], Vec::as_slice);
             let counted = count_cells(grid, hit.r, hit.c, wanted.len());
             if !columns {
+                if let Some(marker) = self.legacy_header_above(grid, hit.r, &headers) {
+                    placement.problems.push(RowProblem {
+                        row: row.key.clone(),
+                        r: hit.r,
+                        c: hit.c,
+                        problem: Problem::Legacy { marker },
+                    });
+                    continue;
+                }
                 match counted {
                     Ok(cells) => {
                         for (field, c) in wanted.iter().zip(cells) {
                             let key = ValueKey::new(&row.key, field);
                             if let Some(i) = hit.legacy {
-                                placement.legacy.insert(key.clone(), i);
+                                placement.legacy.insert(key.clone(), vec![i]);
                             }
                             placement.values.insert(key, (hit.r, c));
                         }
@@ -610,7 +651,7 @@ impl Recogniser {
                 }
                 continue;
             }
-            let mut placed: Vec<(ValueKey, u32, Option<usize>)> = Vec::new();
+            let mut placed: Vec<(ValueKey, u32, Vec<usize>)> = Vec::new();
             for field in wanted {
                 let header = headers
                     .iter()
@@ -624,10 +665,11 @@ impl Recogniser {
                 };
                 value_cols.insert(header.c, field_kind(table, field));
                 placement.header_cells.insert((header.r, header.c));
+                // Through the row's 2019 label, its column's, or both.
                 placed.push((
                     ValueKey::new(&row.key, field),
                     header.c,
-                    hit.legacy.or(header.legacy),
+                    hit.legacy.into_iter().chain(header.legacy).collect(),
                 ));
             }
             // A document's table holds every cell of a row: a row with no cell under one of
@@ -674,8 +716,8 @@ impl Recogniser {
                 continue;
             }
             for (key, c, legacy) in placed {
-                if let Some(i) = legacy {
-                    placement.legacy.insert(key.clone(), i);
+                if !legacy.is_empty() {
+                    placement.legacy.insert(key.clone(), legacy);
                 }
                 placement.values.insert(key, (hit.r, c));
             }
@@ -731,6 +773,23 @@ fn count_cells(grid: &CellGrid, r: u32, c: u32, n: usize) -> Result<Vec<u32>, Pr
     } else {
         Problem::Count { expected: n, found }
     })
+}
+
+/// A row label as a cell writes it, or, when that names no row, its words before a trailing
+/// note in brackets: a province's fill-in instruction left in the label
+/// (`规章（设区的市、自治州人民政府应提供相关数据）`).
+fn lookup_row<'l>(rows: &'l Labels, cell: &GridCell) -> Option<Found<'l, LabelKey>> {
+    if let Some(found) = rows.lookup(&cell.norm) {
+        return Some(found);
+    }
+    let open = cell.text.find(['(', '（'])?;
+    let head = normalize_label(cell.text.get(..open)?);
+    let closed = cell.text.trim_end().ends_with([')', '）']);
+    if closed && !head.is_empty() && head != cell.norm {
+        rows.lookup(&head)
+    } else {
+        None
+    }
 }
 
 /// A label matched to a row or field key.
@@ -925,6 +984,9 @@ pub enum Problem {
         by_columns: Vec<String>,
         by_count: Vec<String>,
     },
+    /// The row stands under a 2019 header row (its marker named) and its cells could only be
+    /// counted: they are in the 2019 columns, which the 2021 ones are not.
+    Legacy { marker: String },
 }
 
 /// A row whose label was found but whose values were not placed.
@@ -942,8 +1004,9 @@ pub struct RowProblem {
 pub struct Placement {
     /// Value key → (row, column) of its cell.
     pub values: BTreeMap<ValueKey, (u32, u32)>,
-    /// Keys reached through a 2019 label, with the mapping used.
-    pub legacy: BTreeMap<ValueKey, usize>,
+    /// Keys reached through a 2019 label (the row's, the column's, or both), with the mappings
+    /// used.
+    pub legacy: BTreeMap<ValueKey, Vec<usize>>,
     /// Row key → its label cell (a block's header for table 4).
     pub rows: BTreeMap<String, (u32, u32)>,
     /// Fields whose header was not found for some row.
@@ -1116,10 +1179,28 @@ pub fn table_findings(
             );
         }
     }
+    // Rows under 2019 headers: one finding for the table.
+    let mut legacy_rows: Vec<(String, Location)> = Vec::new();
+    let mut legacy_marker = None;
     for (g, placement) in &read.parts {
         for p in &placement.problems {
-            findings.push(row_problem_finding(table, *g, p, at));
+            match &p.problem {
+                Problem::Legacy { marker } => {
+                    legacy_marker.get_or_insert(marker.clone());
+                    legacy_rows.push((
+                        format!("“{}”", table.row_display(&p.row)),
+                        at.cell(*g, p.r, p.c),
+                    ));
+                }
+                _ => findings.push(row_problem_finding(table, *g, p, at)),
+            }
         }
+    }
+    if let Some(marker) = legacy_marker {
+        let (rows, places): (Vec<String>, Vec<Location>) = legacy_rows.into_iter().unzip();
+        findings.push(crate::legacy::columns_unknown(
+            table, &marker, &rows, places,
+        ));
     }
     // Rows not found in any grid.
     let found: BTreeSet<&str> = read
@@ -1332,6 +1413,9 @@ fn row_problem_finding(table: &TableSpec, g: usize, p: &RowProblem, at: &dyn Loc
         .at(place)
         .expected_found("每个数值位于其列标题之下", by_count.join(" "))
         .hint("请核对原表该行是否多出或缺少单元格（合并单元格是否错位），改正后重新导入，或改用 Excel 统计表。"),
+        Problem::Legacy { marker } => {
+            crate::legacy::columns_unknown(table, marker, &[format!("“{display}”")], vec![place])
+        }
     }
 }
 
