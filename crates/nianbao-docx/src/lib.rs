@@ -28,7 +28,7 @@
 //! process-global ids, adds what docx-rs cannot write, and zips with a fixed order and
 //! timestamp. What depends on the format or the typesetting alone is drawn and post-processed
 //! once and filled for each report: the tables with their values (module `table`), each shape of
-//! paragraph with its texts (module `para`). An office's own Word template ([`reference`]) gives
+//! paragraph with its texts (module `para`). An office's own Word template ([`reference`](mod@reference)) gives
 //! the page setup, the named styles and the headers and footers. [`render`] converts DOCX files
 //! to PDF with LibreOffice (`--pdf`) and PDFs to PNG pages and text.
 
@@ -84,7 +84,7 @@ pub struct DocxOptions {
     /// Default: true.
     pub fallback_fonts: bool,
     /// The office's own Word template: page setup, named styles, headers and footers
-    /// ([`reference`]). Default: none (GB/T 9704 as built in).
+    /// ([`reference`](mod@reference)). Default: none (GB/T 9704 as built in).
     pub reference: Option<Arc<ReferenceDocx>>,
 }
 

@@ -26,7 +26,7 @@
 //! `import.table_missing`, `import.row_missing`, `import.column_missing`, `import.row_ignored`,
 //! `import.duplicate_table`, `import.formula_recomputed`, `import.formula_no_value`,
 //! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped` (the 2019 layout,
-//! reported by [`nianbao_model::legacy`] as for documents), `import.sheet_too_large`.
+//! reported by `nianbao_model::legacy` as for documents), `import.sheet_too_large`.
 //!
 //! Importing never panics: only a regular file is read ([`nianbao_fs::read_regular`]: a FIFO or
 //! device named as the workbook is refused for what it is, without blocking), sizes are capped

@@ -43,7 +43,7 @@ pub struct RawCell {
     pub formula: Option<String>,
 }
 
-/// A merged region, inclusive, zero-based: the model's [`Span`], so a sheet's merges are the
+/// A merged region, inclusive, zero-based: the model's `Span`, so a sheet's merges are the
 /// recogniser's as they are.
 pub use nianbao_model::recognise::Span as Merge;
 

@@ -1,7 +1,7 @@
 //! The 2019 layout of the tables (the format before 国办公开办函〔2021〕30号), one mechanism for
 //! every source. The recogniser reads a 2019 table through the format's mappings
 //! (`[legacy_2019]`: `本年新制作数量` → `本年制发件数`, `（六）其他处理` → `（六）3.其他`) and
-//! marks each value placed that way ([`Placement::legacy`]); this module says what that means,
+//! marks each value placed that way ([`Placement::legacy`](crate::recognise::Placement::legacy)); this module says what that means,
 //! in one set of findings:
 //!
 //! - `import.legacy_2019` (warning, once): the source is in the 2019 layout (a marker column

@@ -1,11 +1,11 @@
 //! The report model of nianbao (年报): everything about a 政府信息公开工作年度报告 that does not
 //! depend on a file format.
 //!
-//! - [`format`]: the report format as data. The 2021 national format (国办公开办函〔2021〕30号)
+//! - [`format`](mod@format): the report format as data. The 2021 national format (国办公开办函〔2021〕30号)
 //!   is built in from `formats/national-2021.toml`; regional formats are overlays on it.
 //! - [`report`]: the report itself: metadata, the prose of the six parts, the table values keyed
 //!   by stable [`ValueKey`]s, each with the [`Location`] it came from.
-//! - [`validate`]: every consistency rule (勾稽关系), the cross-year rules given last year's report,
+//! - [`validate`](mod@validate): every consistency rule (勾稽关系), the cross-year rules given last year's report,
 //!   and the prose and plausibility checks. It returns all findings and never stops at the first.
 //!   [`repetition`]: how much of the text repeats last year's (`prose.repeated_text`).
 //! - [`diagnostic`]: findings with a stable rule id, a severity, a Chinese message, locations and

@@ -41,7 +41,7 @@ pub const MIN_PART_CHARS: usize = 50;
 pub const WARN_ABOVE_PERCENT: u32 = 50;
 /// How many of the longest repeated passages are quoted, and how long a quotation may be.
 const PASSAGES_QUOTED: usize = 3;
-const QUOTE_MAX_CHARS: usize = 60;
+pub const QUOTE_MAX_CHARS: usize = 60;
 
 /// The repetition of one report's text in last year's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
