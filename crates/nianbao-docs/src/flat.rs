@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use nianbao_model::format::{CompareOp, RuleInstance, TableSpec, ValueKind};
 use nianbao_model::legacy::LegacyUse;
+use nianbao_model::recognise::Recogniser;
 use nianbao_model::text::normalize_label;
 use nianbao_model::{Cell, Finding, Format, Location, Report, ValueKey};
 
@@ -281,8 +282,7 @@ pub(crate) fn map_flat(
             source.inferred = inferred;
             let kind = spec.field(&key.field).map(|f| f.kind).unwrap_or_default();
             if let Some(mapping) = f.mapping {
-                legacy.used = true;
-                legacy.mapped.push((key.clone(), source.clone(), mapping));
+                legacy.map(format, spec, &key, source.clone(), mapping);
             }
             report.values.insert(
                 key,
@@ -418,6 +418,10 @@ fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<Run> {
         }
         return out;
     }
+    let recogniser = Recogniser::of(format);
+    let Some(table) = format.tables.iter().position(|t| t.id == spec.id) else {
+        return out;
+    };
     let mut runs: Vec<_> = spec.values.iter().collect();
     runs.sort_by_key(|r| (r.r, r.c));
     let mut cursor = 0usize;
@@ -428,31 +432,13 @@ fn runs_of(flat: &Flat, spec: &TableSpec, format: &Format) -> Vec<Run> {
             .into_iter()
             .map(str::to_string)
             .collect();
-        let mut labels: Vec<(Vec<char>, Option<usize>)> = spec
-            .row_label(row)
+        // The recogniser's spellings of the row, its 2019 one included (`（六）其他处理`, one
+        // row then), longest first.
+        let labels: Vec<(Vec<char>, Option<usize>)> = recogniser
+            .row_spellings(table, row)
             .into_iter()
-            .chain(
-                spec.row(row)
-                    .map(|r| r.aliases.iter().map(String::as_str))
-                    .into_iter()
-                    .flatten(),
-            )
-            .map(|l| (normalize_label(l).chars().collect::<Vec<char>>(), None))
-            .filter(|(l, _)| !l.is_empty())
+            .map(|(norm, mapping)| (norm.chars().collect(), mapping))
             .collect();
-        // The 2019 spelling of a row counts too (`（六）其他处理`, one row then), unless it is
-        // also a 2021 one.
-        for (i, m) in format.legacy_2019.mappings.iter().enumerate() {
-            let norm: Vec<char> = normalize_label(&m.label).chars().collect();
-            if m.table == spec.id
-                && m.row.as_deref() == Some(row.as_str())
-                && !norm.is_empty()
-                && !labels.iter().any(|(l, _)| *l == norm)
-            {
-                labels.push((norm, Some(i)));
-            }
-        }
-        labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
         // The earliest place after the previous row where a label of this row stands with digits
         // right after it.
         let hit = labels

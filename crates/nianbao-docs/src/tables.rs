@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use nianbao_model::format::{CellRole, TableSpec, ValueKind};
-use nianbao_model::labels::MIN_CONTAINED_CHARS;
+use nianbao_model::labels::{How, MIN_CONTAINED_CHARS};
 use nianbao_model::legacy::LegacyUse;
 use nianbao_model::recognise::{
     self, CellGrid, Columns, Locate, Recogniser, Span, assemble, field_kind, is_value_token,
@@ -62,32 +62,21 @@ fn row_runs(spec: &TableSpec) -> Vec<(&str, Vec<String>)> {
         .collect()
 }
 
-fn row_targets(spec: &Arc<TableSpec>) -> Vec<RowTarget> {
+/// The rows of a labelled table as the text readers look for them, with the recogniser's own
+/// spellings of each (2021 ones only: these readers cannot tell a 2019 column from a 2021 one).
+fn row_targets(recogniser: &Recogniser, table: usize, spec: &Arc<TableSpec>) -> Vec<RowTarget> {
     row_runs(spec)
         .into_iter()
-        .map(|(row, fields)| {
-            let mut labels: Vec<String> = Vec::new();
-            let own = spec.row_label(row).map(normalize_label);
-            let aliases = spec
-                .row(row)
-                .map(|r| {
-                    r.aliases
-                        .iter()
-                        .map(|a| normalize_label(a))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            for label in own.into_iter().chain(aliases) {
-                if !label.is_empty() && !labels.contains(&label) {
-                    labels.push(label);
-                }
-            }
-            RowTarget {
-                table: Arc::clone(spec),
-                row: row.to_string(),
-                fields,
-                labels,
-            }
+        .map(|(row, fields)| RowTarget {
+            table: Arc::clone(spec),
+            row: row.to_string(),
+            fields,
+            labels: recogniser
+                .row_spellings(table, row)
+                .into_iter()
+                .filter(|(_, mapping)| mapping.is_none())
+                .map(|(norm, _)| norm.to_string())
+                .collect(),
         })
         .collect()
 }
@@ -293,6 +282,8 @@ impl<'r> Collector<'r> {
 
 /// A labelled table of the format with its row targets (for the text readers).
 struct LabelledSpec {
+    /// The table's number in the format (as the recogniser numbers it).
+    index: usize,
     spec: Arc<TableSpec>,
     targets: Vec<RowTarget>,
 }
@@ -323,21 +314,24 @@ impl TableLabels {
             .map(|l| normalize_label(l))
             .filter(|l| !l.is_empty())
             .collect();
+        let recogniser = Recogniser::of(format);
         let labelled = format
             .tables
             .iter()
-            .filter(|t| !is_positional(t))
-            .map(|spec| {
+            .enumerate()
+            .filter(|(_, t)| !is_positional(t))
+            .map(|(index, spec)| {
                 let spec = Arc::new(spec.clone());
                 LabelledSpec {
-                    targets: row_targets(&spec),
+                    index,
+                    targets: row_targets(&recogniser, index, &spec),
                     spec,
                 }
             })
             .collect();
         TableLabels {
             kinds: kinds_of(format.tables.iter()),
-            recogniser: Recogniser::of(format),
+            recogniser,
             labelled,
             headers,
         }
@@ -808,13 +802,29 @@ pub(crate) fn map_text(
             .collect()
     };
     let shared = TableLabels::shared(format);
-    let targets = match shared.labelled.iter().find(|l| l.spec.id == spec.id) {
-        Some(labelled) => labelled.targets.clone(),
-        None => row_targets(&Arc::new(spec.clone())),
+    let Some(labelled) = shared.labelled.iter().find(|l| l.spec.id == spec.id) else {
+        return false;
     };
+    let targets = &labelled.targets;
+    // A record's own line naming a row by a close spelling (`申清`), by the recogniser's lookup.
+    let own_label = |k: usize| {
+        records
+            .get(k)
+            .and_then(|i| rows.get(*i))
+            .map_or("", |r| r.label.as_str())
+    };
+    let close_to = |k: usize, target: &RowTarget| {
+        let own = own_label(k);
+        !own.is_empty()
+            && shared
+                .recogniser
+                .row_named(labelled.index, own)
+                .is_some_and(|(row, how)| row == target.row && how == How::Close)
+    };
+    let mut close: Vec<(String, Location)> = Vec::new();
     let mut cursor = 0usize;
     let mut first_place: Option<Location> = None;
-    for target in &targets {
+    for target in targets {
         // The rows come in the format's order; one unrecognised record may be skipped.
         // A record whose own line names another row belongs to that row, even when the label
         // of this row sits in its window (this row's numbers are then missing).
@@ -831,8 +841,10 @@ pub(crate) fn map_text(
                         && window_names(own, &other.labels)
                 })
         };
+        let named = |k: usize| window_names(&window(k), &target.labels) && !names_other(k);
         let hit = (cursor..(cursor + 2).min(records.len()))
-            .find(|&k| window_names(&window(k), &target.labels) && !names_other(k));
+            .find(|&k| named(k))
+            .or_else(|| (cursor..(cursor + 2).min(records.len())).find(|&k| close_to(k, target)));
         let Some(k) = hit else {
             continue;
         };
@@ -840,6 +852,17 @@ pub(crate) fn map_text(
         let Some(row) = records.get(k).and_then(|i| rows.get(*i)) else {
             continue;
         };
+        if !named(k) {
+            close.push((
+                format!(
+                    "第{}行“{}”按“{}”读取",
+                    row.no,
+                    row.label,
+                    spec.row_display(&target.row)
+                ),
+                place(row),
+            ));
+        }
         first_place.get_or_insert_with(|| place(row));
         // The numbers stand between the whole labels of two rows, neither on their own line:
         // they may belong to either, so they belong to neither.
@@ -881,6 +904,22 @@ pub(crate) fn map_text(
     let Some(first) = first_place else {
         return false;
     };
+    if !close.is_empty() {
+        let (list, places): (Vec<String>, Vec<Location>) = close.into_iter().unzip();
+        collector.findings.push(
+            Finding::info(
+                "import.label_close",
+                format!(
+                    "{}中 {} 处行标签与官方写法略有出入，已按最接近的行读取：{}",
+                    spec.name,
+                    list.len(),
+                    list.join("、")
+                ),
+            )
+            .at_all(places)
+            .hint("请核对这些标签，并改为官方写法。"),
+        );
+    }
     collector.report_missing(spec, &first);
     true
 }

@@ -6,8 +6,9 @@
 //! and text:
 //! 1. **exactly**, after normalisation;
 //! 2. by **containing** an official label of at least [`MIN_CONTAINED_CHARS`] characters (a
-//!    group and its item in one cell, a provincial note after the label: `规章（设区的市…）`); the
-//!    longest contained label wins. Short labels (`其他`, `总计`, `规章`) name a key only whole;
+//!    group and its item in one cell, a provincial note after the label: `行政许可（含…）`); the
+//!    longest contained label wins. Short labels (`其他`, `总计`, `规章`) name a key only whole
+//!    (the recogniser tries a cell once more without a trailing note in brackets);
 //! 3. by a **close spelling** ([`CLOSE_SIMILARITY`] of normalised Levenshtein similarity: one
 //!    wrong character in a label of ten, `申清` for `申请`), unless the text is itself one of the
 //!    index's protected texts (a column header is never a misspelt row label).
@@ -94,6 +95,11 @@ impl<K: PartialEq> LabelIndex<K> {
     pub fn protecting(mut self, texts: impl IntoIterator<Item = String>) -> Self {
         self.protected.extend(texts);
         self
+    }
+
+    /// Every label (normal form) with its key, in order of preference.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &K)> {
+        self.entries.iter().map(|e| (e.norm.as_str(), &e.key))
     }
 
     /// Whether the index has no labels.

@@ -52,6 +52,24 @@ impl LegacyUse {
         self.unmapped.extend(other.unmapped);
     }
 
+    /// A value of `table` read through 2019 mapping number `index`, at `place`.
+    pub fn map(
+        &mut self,
+        format: &Format,
+        table: &TableSpec,
+        key: &ValueKey,
+        place: Location,
+        index: usize,
+    ) {
+        let Some(mapping) = format.legacy_2019.mappings.get(index) else {
+            return;
+        };
+        if !also_2021_label(table, mapping) {
+            self.used = true;
+        }
+        self.mapped.push((key.clone(), place, index));
+    }
+
     /// What the grids of a source and the tables read from them show of the 2019 layout.
     /// `reads`: each table's read, in format order, with grids numbered as in `grids`.
     pub fn in_grids(
@@ -68,7 +86,6 @@ impl LegacyUse {
             .map(|m| normalize_label(m))
             .filter(|m| !m.is_empty())
             .collect();
-        let mappings = &format.legacy_2019.mappings;
         for (table, read) in format.tables.iter().zip(reads) {
             for (g, placement) in &read.parts {
                 for (key, indices) in &placement.legacy {
@@ -80,13 +97,7 @@ impl LegacyUse {
                         .cell(*g, r, c)
                         .with_value(key.to_string(), format.value_label(key));
                     for &index in indices {
-                        let Some(mapping) = mappings.get(index) else {
-                            continue;
-                        };
-                        if !also_2021_label(table, mapping) {
-                            found.used = true;
-                        }
-                        found.mapped.push((key.clone(), place.clone(), index));
+                        found.map(format, table, key, place.clone(), index);
                     }
                 }
             }

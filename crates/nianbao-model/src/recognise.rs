@@ -457,6 +457,36 @@ impl Recogniser {
         })
     }
 
+    /// The spellings of a row of the format's table number `table`, normalised, longest first:
+    /// its label and aliases, and its 2019 spellings with their mapping — the list the
+    /// recogniser looks cells up in, for the readers that search running text for labels
+    /// (pdftotext columns, a crawler's glued lines).
+    pub fn row_spellings(&self, table: usize, row: &str) -> Vec<(&str, Option<usize>)> {
+        let Some((_, labels)) = self.tables.get(table) else {
+            return Vec::new();
+        };
+        let mut spellings: Vec<(&str, Option<usize>)> = labels
+            .rows
+            .index
+            .entries()
+            .filter(|(_, (key, _))| key == row)
+            .map(|(norm, (_, mapping))| (norm, *mapping))
+            .collect();
+        spellings.sort_by_key(|(norm, _)| std::cmp::Reverse(norm.chars().count()));
+        spellings
+    }
+
+    /// The row of table number `table` that a whole label text (normalised) names, and how:
+    /// the same lookup as for a cell (exact, contained, close spelling); none when it names
+    /// none or two.
+    pub fn row_named(&self, table: usize, norm: &str) -> Option<(&str, How)> {
+        let (_, labels) = self.tables.get(table)?;
+        match labels.rows.lookup(norm)? {
+            Found::One((key, _), how) => Some((key.as_str(), how)),
+            Found::Ambiguous(..) => None,
+        }
+    }
+
     /// Whether a grid holds one of the format's tables (or a piece of one).
     pub fn recognises(&self, grid: &CellGrid) -> bool {
         (0..self.tables.len()).any(|i| self.place(i, grid).found())
