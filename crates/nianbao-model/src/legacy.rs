@@ -166,17 +166,49 @@ impl LegacyUse {
             .expected_found("2021年版格式", "2019年版格式")
             .hint("请改用2021年版格式填报（可用 nianbao init 生成模板）。"),
         );
+        // One finding per row and mapping (the seven values of `（六）其他处理` are one).
         let mappings = &format.legacy_2019.mappings;
+        let mut groups: Vec<(usize, Vec<(ValueKey, Location)>)> = Vec::new();
         for (key, place, index) in std::mem::take(&mut self.mapped) {
-            if let Some(note) = mappings.get(index).and_then(|m| m.note.as_deref()) {
-                findings.push(
-                    Finding::warning(
-                        "import.legacy_mapped",
-                        format!("{}：{note}", format.value_label(&key)),
-                    )
-                    .at(place),
-                );
+            match groups.iter_mut().find(|(i, values)| {
+                *i == index && values.first().is_some_and(|(k, _)| k.row == key.row)
+            }) {
+                Some((_, values)) => values.push((key, place)),
+                None => groups.push((index, vec![(key, place)])),
             }
+        }
+        for (index, values) in groups {
+            let Some(note) = mappings.get(index).and_then(|m| m.note.as_deref()) else {
+                continue;
+            };
+            let what = match values.as_slice() {
+                [(key, _)] => format.value_label(key),
+                [(first, _), ..] => match format.locate(first) {
+                    Some((table, _)) => {
+                        let fields: Vec<&str> = values
+                            .iter()
+                            .filter_map(|(k, _)| table.field(&k.field).map(|f| f.label.as_str()))
+                            .collect();
+                        format!(
+                            "{}{}（{}）",
+                            table.name,
+                            table.row_display(&first.row),
+                            fields.join("、")
+                        )
+                    }
+                    None => format.value_label(first),
+                },
+                [] => continue,
+            };
+            let mut places: Vec<Location> = Vec::new();
+            for (_, place) in values {
+                if !places.contains(&place) {
+                    places.push(place);
+                }
+            }
+            findings.push(
+                Finding::warning("import.legacy_mapped", format!("{what}：{note}")).at_all(places),
+            );
         }
         for (index, place, numbers) in self.unmapped {
             if let Some(item) = format.legacy_2019.unmapped.get(index) {

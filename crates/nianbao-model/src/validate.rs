@@ -340,40 +340,76 @@ impl Validation<'_> {
         value: impl Fn(usize, &Term) -> Option<Decimal>,
         findings: &mut Vec<Finding>,
     ) {
-        let sum_values: Option<Vec<Decimal>> = inst
+        let sum_values: Vec<Option<Decimal>> = inst
             .sum
             .iter()
             .enumerate()
             .map(|(i, t)| value(i, t))
             .collect();
-        let equals_values: Option<Vec<Decimal>> = inst
+        let equals_values: Vec<Option<Decimal>> = inst
             .equals
             .iter()
             .enumerate()
             .map(|(i, t)| value(inst.sum.len() + i, t))
             .collect();
-        // A missing value (or no previous report) is reported elsewhere; the rule cannot be judged.
-        let (Some(sum_values), Some(equals_values)) = (sum_values, equals_values) else {
-            return;
-        };
         // Values are bounded on import, but a report built in code need not be: a sum that
         // overflows cannot be judged, and must not panic.
-        let add = |values: &[Decimal]| {
+        let add = |values: &[Option<Decimal>]| {
             values
                 .iter()
+                .flatten()
                 .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
         };
         let (Some(sum), Some(equals)) = (add(&sum_values), add(&equals_values)) else {
             return;
         };
+        let blank = |values: &[Option<Decimal>]| values.iter().filter(|v| v.is_none()).count();
+        let (sum_blank, equals_blank) = (blank(&sum_values), blank(&equals_values));
         let holds = match rule.op {
             CompareOp::Eq => sum == equals,
             CompareOp::Le => sum <= equals,
             CompareOp::Ge => sum >= equals,
         };
-        if holds {
+        // With values missing (reported elsewhere) a rule is judged only where no filling of
+        // them could make it hold: every term is a count added (none negative, none of last
+        // year's), and the side that is complete is already below what the other side's known
+        // terms add up to.
+        let judged = match (sum_blank, equals_blank) {
+            (0, 0) => !holds,
+            (s, e) if s > 0 && e > 0 => false,
+            _ => {
+                let addable = inst
+                    .sum
+                    .iter()
+                    .chain(&inst.equals)
+                    .all(|t| !t.negative && !t.previous)
+                    && sum_values
+                        .iter()
+                        .chain(&equals_values)
+                        .flatten()
+                        .all(|v| !v.is_sign_negative());
+                let exceeded = if sum_blank > 0 {
+                    // The sum can only grow: it already exceeds what it must equal (or not exceed).
+                    matches!(rule.op, CompareOp::Eq | CompareOp::Le) && sum > equals
+                } else {
+                    matches!(rule.op, CompareOp::Eq | CompareOp::Ge) && equals > sum
+                };
+                addable && exceeded
+            }
+        };
+        if !judged {
             return;
         }
+        let partly = |side: Decimal, blanks: usize| {
+            if blanks == 0 {
+                show(side)
+            } else {
+                format!(
+                    "{}（另有 {blanks} 项未填写，即使按 0 计也已不符）",
+                    show(side)
+                )
+            }
+        };
         let label_of = |terms: &[Term]| -> String {
             terms
                 .iter()
@@ -391,8 +427,8 @@ impl Validation<'_> {
             .unwrap_or_default();
         let message = rule
             .message
-            .replace("{sum}", &show(sum))
-            .replace("{equals}", &show(equals))
+            .replace("{sum}", &partly(sum, sum_blank))
+            .replace("{equals}", &partly(equals, equals_blank))
             .replace("{diff}", &show(equals - sum))
             .replace("{equals_label}", &label_of(&inst.equals))
             .replace("{sum_label}", &label_of(&inst.sum))

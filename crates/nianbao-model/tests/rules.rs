@@ -332,6 +332,59 @@ fn missing_values_are_one_summary_warning_and_skip_their_rules() {
 }
 
 #[test]
+fn a_rule_with_blank_values_is_judged_when_no_filling_could_satisfy_it() {
+    // A published table whose result rows already add up to more than （七）总计, with one row
+    // left blank: whatever the blank holds (a count is never negative), the column is wrong.
+    let mut report = huaian();
+    let granted = report.values[&key("granted.natural_person")]
+        .number_value()
+        .unwrap();
+    report.values.remove(&key("granted.natural_person"));
+    let partial = report.values[&key("partial.natural_person")]
+        .number_value()
+        .unwrap();
+    let source = report.values[&key("partial.natural_person")].source.clone();
+    report.set(
+        key("partial.natural_person"),
+        partial + granted + Decimal::from(5),
+        source,
+    );
+    let findings = check(&report);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    // 予以公开's row total has a blank term and its known terms are below its total: it could
+    // still hold, and is not judged.
+    assert_eq!(
+        sorted_rules(&rules),
+        ["t3.results_total", "t3.row_total", "values.missing"],
+        "{findings:#?}"
+    );
+    let results = findings
+        .iter()
+        .find(|f| f.rule == "t3.results_total")
+        .unwrap();
+    assert!(
+        results.message.contains("自然人")
+            && results
+                .message
+                .contains("另有 1 项未填写，即使按 0 计也已不符"),
+        "{}",
+        results.message
+    );
+
+    // The same blank with result rows below the total: not judged.
+    let mut report = huaian();
+    report.values.remove(&key("granted.natural_person"));
+    let rules: Vec<String> = check(&report).into_iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["values.missing"]);
+}
+
+fn sorted_rules<'a>(rules: &[&'a str]) -> Vec<&'a str> {
+    let mut v = rules.to_vec();
+    v.sort_unstable();
+    v
+}
+
+#[test]
 fn regulations_reported_by_a_department() {
     let mut report = huaian();
     report.meta.level = Some(AdminLevel::Department);
