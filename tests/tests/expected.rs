@@ -28,6 +28,7 @@ fn inputs() -> Vec<PathBuf> {
         "real/text",
         "real/verbatim",
         "docs",
+        "docs/kinds",
         "excel",
         "excel/titled",
         "samples",

@@ -443,10 +443,28 @@ impl Recogniser {
             return Placement::default();
         };
         if spec.is_positional() {
-            place_blocks(grid, spec, labels)
-        } else {
-            self.place_rows(grid, spec, labels)
+            return place_blocks(grid, spec, labels);
         }
+        let placement = self.place_rows(grid, spec, labels);
+        // A document's table whose header rows lost their merged cells (a mobile page's
+        // `<td>`s without `colspan`) puts its headers over the wrong columns: most rows read
+        // under them disagree with the same rows' cells counted. The headers then say nothing
+        // about the columns, and the rows are read by count alone, as a text's lines are.
+        let uncertain = placement
+            .problems
+            .iter()
+            .filter(|p| matches!(p.problem, Problem::Uncertain { .. }))
+            .count();
+        if grid.columns == Columns::Table && uncertain >= 2 && uncertain * 2 >= placement.score {
+            let mut by_order = grid.clone();
+            by_order.columns = Columns::Lines;
+            let mut reread = self.place_rows(&by_order, spec, labels);
+            if reread.values.len() > placement.values.len() {
+                reread.by_order = true;
+                return reread;
+            }
+        }
+        placement
     }
 
     /// Whether the cell reads as one of the format's column headers, without an enumerator
@@ -720,13 +738,15 @@ impl Recogniser {
             }
             // A document's row read both ways: the columns under the headers and the cells
             // counted must be the same cells, or neither reading is certain.
+            let counted_cell = |key: &ValueKey| -> Option<u32> {
+                let i = wanted.iter().position(|f| *f == key.field)?;
+                counted.as_ref().ok()?.get(i).copied()
+            };
             if grid.columns == Columns::Table
                 && let Ok(cells) = &counted
-                && placed.len() == wanted.len()
-                && placed
-                    .iter()
-                    .zip(cells)
-                    .any(|((_, c, _), counted)| grid.anchor(hit.r, *c) != (hit.r, *counted))
+                && placed.iter().any(|(key, c, _)| {
+                    counted_cell(key).is_some_and(|n| grid.anchor(hit.r, *c) != (hit.r, n))
+                })
             {
                 placement.problems.push(RowProblem {
                     row: row.key.clone(),
@@ -833,10 +853,14 @@ struct Hit<'l> {
 }
 
 /// Header hits, including headers whose text is split over two stacked cells (`商业` / `企业`).
+/// A cell with an enumerator (`3.其他`, `（七）总计`) is a row's label, never a column header.
 fn header_hits<'l>(grid: &CellGrid, labels: &'l Labels) -> Vec<Hit<'l>> {
     let mut joined = String::new();
     let mut hits = Vec::new();
     for (r, c, cell) in grid.label_cells() {
+        if split_enumerator(&cell.text).0.is_some() {
+            continue;
+        }
         if let Some((key, legacy)) = labels.find(&cell.norm) {
             hits.push(Hit {
                 r,
@@ -868,16 +892,16 @@ fn header_hits<'l>(grid: &CellGrid, labels: &'l Labels) -> Vec<Hit<'l>> {
 
 fn place_blocks(grid: &CellGrid, table: &TableSpec, labels: &TableLabels) -> Placement {
     // A text's lines do not keep the columns of the block headers.
-    let mut placement = if grid.columns == Columns::Lines {
+    let by_headers = if grid.columns == Columns::Lines {
         Placement::default()
     } else {
         place_blocks_by_headers(grid, table, labels)
     };
-    if placement.found() || grid.columns == Columns::Sheet {
-        return placement;
+    if grid.columns == Columns::Sheet {
+        return by_headers;
     }
-    // A document's table 4 whose headers are not read: a row of exactly as many cells as the
-    // table has values, none of them label text, one at least a number.
+    // In a document, the row of exactly as many cells as the table has values, none of them
+    // label text, one at least a number: its values in the format's value-cell order.
     let n = table.value_cells().len();
     let mut rows: BTreeMap<u32, Vec<(u32, &GridCell)>> = BTreeMap::new();
     for (&(r, c), cell) in &grid.cells {
@@ -888,19 +912,36 @@ fn place_blocks(grid: &CellGrid, table: &TableSpec, labels: &TableLabels) -> Pla
             && cells.iter().all(|(_, cell)| !cell.label)
             && cells.iter().any(|(_, cell)| cell.number)
     });
-    if let Some((&r, cells)) = row {
-        placement = Placement::default();
-        for (vc, (c, _)) in table.value_cells().iter().zip(cells) {
-            placement.values.insert(vc.key.clone(), (r, *c));
-        }
-        for row in &table.rows {
-            if let Some((c, _)) = cells.first() {
-                placement.rows.insert(row.key.clone(), (r, *c));
-            }
-        }
-        placement.score = table.rows.len();
+    let Some((&r, cells)) = row else {
+        return by_headers;
+    };
+    let mut by_count = Placement::default();
+    for (vc, (c, _)) in table.value_cells().iter().zip(cells) {
+        by_count.values.insert(vc.key.clone(), (r, *c));
     }
-    placement
+    for row in &table.rows {
+        if let Some((c, _)) = cells.first() {
+            by_count.rows.insert(row.key.clone(), (r, *c));
+        }
+    }
+    by_count.score = table.rows.len();
+    if !by_headers.found() {
+        // The headers are not read: the row of values alone says where they are.
+        return by_count;
+    }
+    // Headers read over that very row must put each value in the same cell; where they do
+    // not, they lost their merged cells' spans and say nothing about the columns.
+    let agrees = by_headers
+        .values
+        .iter()
+        .filter(|(_, (vr, _))| *vr == r)
+        .all(|(key, &(vr, vc))| by_count.values.get(key) == Some(&grid.anchor(vr, vc)));
+    if agrees {
+        by_headers
+    } else {
+        by_count.by_order = true;
+        by_count
+    }
 }
 
 fn place_blocks_by_headers(grid: &CellGrid, table: &TableSpec, labels: &TableLabels) -> Placement {
@@ -1055,6 +1096,9 @@ pub struct Placement {
     pub problems: Vec<RowProblem>,
     /// How many of the table's rows were found.
     pub score: usize,
+    /// The grid's column headers do not stand over its values (merged header cells written
+    /// without their spans): every row was read by counting its cells, in the format's order.
+    pub by_order: bool,
 }
 
 impl Placement {
@@ -1208,6 +1252,35 @@ pub fn table_findings(
                 .hint("请删除重复的行。"),
             );
         }
+    }
+    // Headers that do not stand over their values: the table was read by cell order.
+    let by_order: Vec<usize> = read
+        .parts
+        .iter()
+        .filter(|(_, p)| p.by_order)
+        .map(|(g, _)| *g)
+        .collect();
+    if !by_order.is_empty() {
+        let names: Vec<String> = by_order.iter().map(|g| at.grid_name(*g)).collect();
+        findings.push(
+            Finding::warning(
+                "import.columns_by_order",
+                format!(
+                    "{}中{}的列标题与数值列对不齐（合并单元格未标明跨列、跨行），已按单元格顺序读取：每行的数值个数与官方格式的列数一致，按官方列序（{}）取值",
+                    names.join("、"),
+                    table.name,
+                    table
+                        .fields
+                        .iter()
+                        .map(|f| f.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            )
+            .at_all(by_order.iter().map(|g| at.grid(*g)))
+            .expected_found("列标题位于各自数值的正上方", "列标题与数值列错位")
+            .hint("请与原表逐列核对；最好改用原网页的电脑版、DOCX 或 Excel 版本。"),
+        );
     }
     // Rows under 2019 headers: one finding for the table.
     let mut legacy_rows: Vec<(String, Location)> = Vec::new();
