@@ -325,7 +325,8 @@ fn second_title<'t>(
 ) -> Option<(usize, i32, i32, String)> {
     let mut first: Option<i32> = None;
     for (i, text) in texts {
-        if text.chars().nth(HEADING_MAX_CHARS + 20).is_some() {
+        // A link to another year's report (`上一篇：…2022年…`) is no second report.
+        if text.chars().nth(HEADING_MAX_CHARS + 20).is_some() || is_furniture(text) {
             continue;
         }
         let key = compact(text);
@@ -867,19 +868,49 @@ fn assemble(
         .unwrap_or(paras.len());
     let front = paras.get(..first_heading).unwrap_or_default();
     let mut title_end = read_title(front, format, report);
-    if title_end.is_none() {
-        // The page's own title, when the article has none: each statement alone.
-        let found = hints.iter().any(|hint| {
+    // The page's own statements of its title (metadata, headings, `<title>`), each alone.
+    let stated: Vec<(String, i32, &str)> = hints
+        .iter()
+        .filter_map(|hint| {
             let mut probe = Report::default();
-            read_title(std::slice::from_ref(hint), format, &mut probe).is_some() && {
-                report.meta.org = probe.meta.org;
-                report.meta.year = probe.meta.year;
-                true
-            }
-        });
-        if found {
+            read_title(std::slice::from_ref(hint), format, &mut probe)?;
+            Some((probe.meta.org, probe.meta.year, hint.text.as_str()))
+        })
+        .collect();
+    // The article's own title first; without one, the page's first statement.
+    let taken: Option<(String, i32, String)> = match title_end {
+        Some(end) => Some((
+            report.meta.org.clone(),
+            report.meta.year,
+            front
+                .get(..end)
+                .unwrap_or_default()
+                .iter()
+                .map(|p| p.text.trim())
+                .collect(),
+        )),
+        None => stated.first().map(|(org, year, text)| {
+            report.meta.org = org.clone();
+            report.meta.year = *year;
             title_end = Some(0);
-        }
+            (org.clone(), *year, text.to_string())
+        }),
+    };
+    // A statement naming another body or year is said, once.
+    if let Some((org, year, taken)) = &taken
+        && let Some((_, _, other)) = stated.iter().find(|(o, y, _)| o != org || y != year)
+    {
+        findings.push(
+            Finding::warning(
+                "import.meta_conflict",
+                format!(
+                    "网页对报告标题的写法不一致：“{taken}”与“{other}”，已按前者读取机关名称和年度（正文标题优先，其次网页的标题元数据、页面上的标题、浏览器标签页的标题）"
+                ),
+            )
+            .at(file_loc.clone())
+            .expected_found(taken.clone(), other.to_string())
+            .hint("请核对报告的机关名称和年度；如前者有误，请用 --org、--year 或 report.toml 指定。"),
+        );
     }
     if title_end.is_none()
         && let Some((end, org, year, written)) = garbled_title(front)
@@ -1023,8 +1054,46 @@ const FURNITURE_LINES: [&str; 8] = [
     "返回顶部",
 ];
 
-/// Whether a paragraph is page furniture: a `键：值` line of the page's header, a crawler's note
-/// (`页面链接与图片详见…`, `==== 正文 ====`), or a button's text.
+/// The words of a site's link bar and footer (`网站地图 | 联系我们 | 使用帮助`): a line made of
+/// nothing else is page furniture.
+const SITE_LINKS: [&str; 18] = [
+    "网站地图",
+    "联系我们",
+    "关于我们",
+    "使用帮助",
+    "网站声明",
+    "隐私声明",
+    "免责声明",
+    "无障碍",
+    "无障碍浏览",
+    "长者模式",
+    "适老化",
+    "繁体",
+    "简体",
+    "English",
+    "手机版",
+    "移动版",
+    "首页",
+    "返回首页",
+];
+
+/// Keys of a site's footer lines (`主办：…　承办：…`) and its links to the next report
+/// (`上一篇：…2022年…年度报告`).
+const FOOTER_KEYS: [&str; 9] = [
+    "主办",
+    "主办单位",
+    "承办",
+    "承办单位",
+    "技术支持",
+    "网站标识码",
+    "上一篇",
+    "下一篇",
+    "相关链接",
+];
+
+/// Whether a paragraph is page furniture: a `键：值` line of the page's header or footer, a
+/// crawler's note (`页面链接与图片详见…`, `==== 正文 ====`), a button's text (`【打印本页】
+/// 【关闭窗口】`), a link bar, or the site's registration (`ICP备`, `公网安备`, `版权所有`).
 fn is_furniture(text: &str) -> bool {
     let t = compact(text);
     if FURNITURE_LINES.contains(&t.as_str()) || t.starts_with("页面链接与图片详见") {
@@ -1038,11 +1107,45 @@ fn is_furniture(text: &str) -> bool {
     {
         return true;
     }
-    t.chars().count() <= 120
-        && FURNITURE_KEYS.iter().any(|key| {
+    let short = t.chars().count() <= 120;
+    let keyed = |keys: &[&str]| {
+        keys.iter().any(|key| {
             t.strip_prefix(key)
                 .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('：'))
         })
+    };
+    if short && (keyed(&FURNITURE_KEYS) || keyed(&FOOTER_KEYS)) {
+        return true;
+    }
+    // Buttons: `【打印本页】【关闭窗口】`, `[打印] [关闭]`.
+    let buttons = t.split(['】', ']']).filter(|b| !b.is_empty()).all(|b| {
+        b.strip_prefix('【')
+            .or_else(|| b.strip_prefix('['))
+            .is_some_and(|inner| (1..=8).contains(&inner.chars().count()))
+    });
+    if !t.is_empty() && buttons {
+        return true;
+    }
+    if short
+        && [
+            "ICP备",
+            "公网安备",
+            "版权所有",
+            "Copyright",
+            "copyright",
+            "©",
+        ]
+        .iter()
+        .any(|mark| t.contains(mark))
+    {
+        return true;
+    }
+    let links: Vec<&str> = text
+        .split(['|', '｜', '丨', '·', ' ', '\u{3000}', '\t'])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    !links.is_empty() && links.iter().all(|w| SITE_LINKS.contains(w))
 }
 
 /// A breadcrumb and share bar run into the first paragraph of a crawled page

@@ -592,20 +592,61 @@ impl Format {
     /// 机关名称 and 年度 read from a title as offices write it: the format's pattern, with
     /// `2024年度` for `2024年`, white space and book-title marks ignored, and a workbook's
     /// `…年度报告统计表` (or `附表`, `表格`) accepted. `None` when the text is not a title.
-    /// `某局关于2024年…` names 某局.
+    /// `某局关于2024年…` names 某局. The year may also open the title
+    /// (`2024年度某局政府信息公开工作年度报告`) or close it in brackets (`…年度报告（2024年度）`); a
+    /// site's tag before it (`【年报】`) and a note in brackets after it (`（修订版）`) are not part
+    /// of it.
     pub fn read_title(&self, text: &str) -> Option<(String, i32)> {
-        let pattern = regex::escape(&self.title.pattern)
+        let year = r"(?P<year>(?:19|20)\d{2})";
+        let escaped = regex::escape(&self.title.pattern);
+        let tail = r"(?:统计表|附表|表格|数据表)?$";
+        let written = escaped
             .replace(r"\{org\}", "(?P<org>.*?)")
-            .replace(r"\{year\}年", r"(?P<year>(?:19|20)\d{2})年度?")
-            .replace(r"\{year\}", r"(?P<year>(?:19|20)\d{2})");
-        let re = crate::text::shared_regex(&format!("^{pattern}(?:统计表|附表|表格|数据表)?$"))?;
+            .replace(r"\{year\}年", &format!("{year}年度?"))
+            .replace(r"\{year\}", year);
+        // The same words without the year, for the year before or after them.
+        let yearless = escaped
+            .replace(r"\{org\}", "(?P<org>.*?)")
+            .replace(r"\{year\}年度", "")
+            .replace(r"\{year\}年", "")
+            .replace(r"\{year\}", "");
+        let patterns = [
+            format!("^{written}{tail}"),
+            format!("^{year}年度?{yearless}{tail}"),
+            format!("^{yearless}[（(]{year}年度?[）)]{tail}"),
+        ];
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let compact = compact.trim_matches(['《', '》', '“', '”']);
-        let caps = re.captures(compact)?;
-        let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
-        let org = caps.name("org").map_or("", |m| m.as_str());
-        let org = org.strip_suffix("关于").unwrap_or(org);
-        Some((org.to_string(), year))
+        // A site's tag in front (`【年报】`) and a note after (`（修订版）`, `（全文）`).
+        let untagged = crate::text::shared_regex(r"^(?:【[^】]{1,10}】|\[[^\]]{1,10}\])")
+            .map_or(compact.to_string(), |re| {
+                re.replace(compact, "").into_owned()
+            });
+        let unnoted = crate::text::shared_regex(r"[（(][^（）()0-9]{1,8}[）)]$")
+            .map_or(untagged.clone(), |re| {
+                re.replace(&untagged, "").into_owned()
+            });
+        for candidate in [unnoted.as_str(), untagged.as_str(), compact] {
+            for pattern in &patterns {
+                let Some(caps) = crate::text::shared_regex(pattern).and_then(|re| {
+                    re.captures(candidate).map(|c| {
+                        (
+                            c.name("org").map_or("", |m| m.as_str()).to_string(),
+                            c.name("year").map(|m| m.as_str().to_string()),
+                        )
+                    })
+                }) else {
+                    continue;
+                };
+                let (org, year) = caps;
+                let Some(year) = year.and_then(|y| y.parse::<i32>().ok()) else {
+                    continue;
+                };
+                let org = org.strip_suffix("关于").unwrap_or(&org);
+                return Some((org.to_string(), year));
+            }
+        }
+        None
     }
 
     /// Whether a paragraph is a prompt or note of the draft templates ([`Format::template_notes`]).
@@ -1143,6 +1184,54 @@ pub fn chinese_numeral(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_as_sites_and_offices_write_them() {
+        let format = Format::national_2021();
+        let org = "深圳市南山区粤海街道办事处";
+        for (title, read) in [
+            (
+                "深圳市南山区粤海街道办事处2024年政府信息公开工作年度报告",
+                Some(2024),
+            ),
+            (
+                "深圳市南山区粤海街道办事处2024年度政府信息公开工作年度报告",
+                Some(2024),
+            ),
+            (
+                "2024年度深圳市南山区粤海街道办事处政府信息公开工作年度报告",
+                Some(2024),
+            ),
+            (
+                "深圳市南山区粤海街道办事处政府信息公开工作年度报告（2024年度）",
+                Some(2024),
+            ),
+            (
+                "【年报】深圳市南山区粤海街道办事处2024年政府信息公开工作年度报告",
+                Some(2024),
+            ),
+            (
+                "深圳市南山区粤海街道办事处2024年政府信息公开工作年度报告（修订版）",
+                Some(2024),
+            ),
+            (
+                "《深圳市南山区粤海街道办事处 2024 年政府信息公开工作年度报告》",
+                Some(2024),
+            ),
+            (
+                "深圳市南山区粤海街道办事处关于2024年政府信息公开工作年度报告",
+                Some(2024),
+            ),
+            ("深圳市南山区粤海街道办事处政府信息公开工作年度报告", None),
+            ("2024年政府信息公开工作总结", None),
+        ] {
+            assert_eq!(
+                format.read_title(title),
+                read.map(|y| (org.to_string(), y)),
+                "{title}"
+            );
+        }
+    }
 
     #[test]
     fn derived_values_are_made_once_per_format_and_not_carried_into_a_clone() {

@@ -284,6 +284,10 @@ pub fn number_value(n: Decimal) -> CellValue {
 /// (`12元` where the table asks for 万元, `3万元` in a count) makes the value unreadable rather
 /// than silently wrong by a factor of 10,000.
 pub fn parse_value_text(raw: &str, kind: ValueKind) -> CellValue {
+    if !digit_groups_are_thousands(raw) {
+        // `4 1236`: two numbers side by side (cells run together), not one.
+        return CellValue::Unreadable(raw.trim().to_string());
+    }
     let normal = normalized_value_text(raw);
     if normal.is_empty() {
         return CellValue::Empty(raw.trim().to_string());
@@ -315,6 +319,48 @@ pub fn is_out_of_range(raw: &str, kind: ValueKind) -> bool {
         && number
             .parse::<f64>()
             .is_ok_and(|f| !f.is_nan() && f.abs() > MAX_ABS_VALUE as f64)
+}
+
+/// Whether the separators between a value's digits (a space, a comma) group them as thousands
+/// (`41 236`, `1,234,567`): each group after the first of three digits, the first of one to
+/// three. A text without separators between digits is fine.
+fn digit_groups_are_thousands(raw: &str) -> bool {
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let is_separator = |c: char| c.is_whitespace() || matches!(c, ',' | '，');
+    let mut groups: Vec<usize> = Vec::new();
+    let mut current = 0usize;
+    let mut pending_separator = false;
+    for c in raw.trim().chars() {
+        if is_digit(c) {
+            if pending_separator && current > 0 {
+                groups.push(current);
+                current = 0;
+            }
+            pending_separator = false;
+            current += 1;
+        } else if is_separator(c) {
+            pending_separator = current > 0 || pending_separator;
+        } else {
+            // A point, a sign or a unit ends the digits that may be grouped.
+            if current > 0 {
+                groups.push(current);
+            }
+            current = 0;
+            pending_separator = false;
+            if !groups.is_empty() {
+                break;
+            }
+        }
+    }
+    if current > 0 {
+        groups.push(current);
+    }
+    match groups.split_first() {
+        Some((first, rest)) if !rest.is_empty() => {
+            (1..=3).contains(first) && rest.iter().all(|g| *g == 3)
+        }
+        _ => true,
+    }
 }
 
 /// A value's text with full-width digits and signs made ASCII and spaces and thousands
@@ -651,6 +697,24 @@ mod tests {
 
     #[test]
     fn units_must_fit_the_field() {
+        // Thousands may be grouped with spaces or commas; other groupings are two numbers.
+        assert_eq!(parse_value_text("41 236", ValueKind::Count), num("41236"));
+        assert_eq!(
+            parse_value_text("1,234,567", ValueKind::Count),
+            num("1234567")
+        );
+        assert_eq!(
+            parse_value_text("2,587.36", ValueKind::Amount),
+            num("2587.36")
+        );
+        assert_eq!(
+            parse_value_text("4 1236", ValueKind::Count),
+            CellValue::Unreadable("4 1236".into())
+        );
+        assert_eq!(
+            parse_value_text("0 0", ValueKind::Count),
+            CellValue::Unreadable("0 0".into())
+        );
         assert_eq!(parse_value_text("1.2万元", ValueKind::Amount), num("1.2"));
         assert_eq!(
             parse_value_text("12元", ValueKind::Amount),
