@@ -562,6 +562,9 @@ struct TextRow {
     no: usize,
     /// The label text, normalised.
     label: String,
+    /// The label's pieces as the line separates them (a group's words, then the item's:
+    /// `（四）无法`, `1.本机关不掌握相`), each normalised.
+    pieces: Vec<String>,
     /// Cells after the label (tab rows keep blank cells between values).
     cells: Vec<String>,
 }
@@ -574,12 +577,14 @@ fn text_row(line: &SourceLine, kinds: &[ValueKind]) -> TextRow {
             .iter()
             .rposition(|c| !c.is_empty() && !is_value_token(c, kinds))
             .map_or(0, |i| i + 1);
-        let label = cells
+        let pieces: Vec<String> = cells
             .get(..label_end)
             .unwrap_or_default()
             .iter()
             .map(|c| normalize_label(c))
-            .collect::<String>();
+            .filter(|p| !p.is_empty())
+            .collect();
+        let label = pieces.concat();
         let mut after: Vec<String> = cells
             .get(label_end..)
             .unwrap_or_default()
@@ -595,6 +600,7 @@ fn text_row(line: &SourceLine, kinds: &[ValueKind]) -> TextRow {
         return TextRow {
             no,
             label,
+            pieces,
             cells: after,
         };
     }
@@ -630,11 +636,18 @@ fn text_row(line: &SourceLine, kinds: &[ValueKind]) -> TextRow {
     }
     // Normalise each piece: a group fragment or a vertical letter in front of an item keeps
     // the item's enumerator in the middle of the line (`本  2.其他法律…`).
-    let label = label_tokens
+    let pieces: Vec<String> = label_tokens
         .iter()
         .map(|t| normalize_label(t))
-        .collect::<String>();
-    TextRow { no, label, cells }
+        .filter(|p| !p.is_empty())
+        .collect();
+    let label = pieces.concat();
+    TextRow {
+        no,
+        label,
+        pieces,
+        cells,
+    }
 }
 
 /// Whether a window of label text names a row: the whole label, or for a long label that wraps
@@ -801,6 +814,28 @@ pub(crate) fn map_text(
             .map(|r| r.label.as_str())
             .collect()
     };
+    // The same label text read column by column: a pdftotext row whose group and item labels
+    // both wrap (`（四）无法  1.本机关不掌握相` over `提供  关政府信息`) continues each piece on
+    // the lines below it, the last piece with the last (the item's words stand rightmost).
+    let column_window = |k: usize| -> String {
+        let Some(&at) = records.get(k) else {
+            return String::new();
+        };
+        let Some(own) = rows.get(at) else {
+            return String::new();
+        };
+        let to = records.get(k + 1).copied().unwrap_or(rows.len());
+        let mut pieces = own.pieces.clone();
+        for below in rows.get(at + 1..to).unwrap_or_default() {
+            let offset = pieces.len().saturating_sub(below.pieces.len());
+            for (i, piece) in below.pieces.iter().enumerate() {
+                if let Some(into) = pieces.get_mut(offset + i) {
+                    into.push_str(piece);
+                }
+            }
+        }
+        pieces.concat()
+    };
     let shared = TableLabels::shared(format);
     let Some(labelled) = shared.labelled.iter().find(|l| l.spec.id == spec.id) else {
         return false;
@@ -841,7 +876,11 @@ pub(crate) fn map_text(
                         && window_names(own, &other.labels)
                 })
         };
-        let named = |k: usize| window_names(&window(k), &target.labels) && !names_other(k);
+        let named = |k: usize| {
+            (window_names(&window(k), &target.labels)
+                || window_names(&column_window(k), &target.labels))
+                && !names_other(k)
+        };
         let hit = (cursor..(cursor + 2).min(records.len()))
             .find(|&k| named(k))
             .or_else(|| (cursor..(cursor + 2).min(records.len())).find(|&k| close_to(k, target)));
