@@ -34,6 +34,9 @@ pub(crate) struct Traditional {
     pub count: usize,
     pub examples: Vec<(char, char)>,
     pub first_line: usize,
+    /// Where the first converted character stands, when the text was not read by lines (a
+    /// DOCX paragraph or table).
+    pub place: Option<nianbao_model::Location>,
 }
 
 /// A text is in traditional characters when at least this many of its characters, and
@@ -75,6 +78,7 @@ fn simplified(text: &str) -> Option<(String, Traditional)> {
                 count,
                 examples,
                 first_line: first_line.unwrap_or(1),
+                place: None,
             },
         )
     })
@@ -101,6 +105,41 @@ impl Dropped {
         };
         format!("{name}（U+{:04X}）", self.first as u32)
     }
+}
+
+/// A DOCX document's paragraphs and table cells in simplified characters, when they are
+/// written in traditional ones (the same test and conversion as for a text): converted in
+/// place, and what was converted.
+pub(crate) fn simplify_blocks(blocks: &mut [crate::structure::Block]) -> Option<Traditional> {
+    use crate::structure::Block;
+    let mut all = String::new();
+    for block in blocks.iter() {
+        match block {
+            Block::Para(p) | Block::TitleHint(p) => all.push_str(&p.text),
+            Block::Table(grid) => grid.cells.iter().for_each(|c| all.push_str(&c.text)),
+        }
+        all.push('\n');
+    }
+    let (_, mut traditional) = simplified(&all)?;
+    let convert = |text: &mut String| {
+        let converted = fast2s::convert(text);
+        // Character for character, as the test above: a text it would lengthen stays.
+        if converted.chars().count() == text.chars().count() {
+            *text = converted;
+        }
+    };
+    for block in blocks.iter_mut() {
+        match block {
+            Block::Para(p) | Block::TitleHint(p) => {
+                if traditional.place.is_none() && fast2s::convert(&p.text) != p.text {
+                    traditional.place = Some(p.loc.clone());
+                }
+                convert(&mut p.text);
+            }
+            Block::Table(grid) => grid.cells.iter_mut().for_each(|c| convert(&mut c.text)),
+        }
+    }
+    Some(traditional)
 }
 
 /// Decodes a text or Markdown file.
@@ -261,6 +300,57 @@ mod tests {
         let traditional = decoded.traditional.unwrap();
         assert_eq!(traditional.first_line, 1);
         assert_eq!(traditional.examples.first(), Some(&('條', '条')));
+    }
+
+    #[test]
+    fn a_traditional_docx_is_read_in_simplified_characters() {
+        use crate::structure::{Block, Grid, GridCell, Para};
+        let para = |text: &str, n: usize| {
+            Block::Para(Para {
+                text: text.into(),
+                loc: nianbao_model::Location::paragraph("繁体.docx", n),
+            })
+        };
+        let mut blocks = vec![
+            para("武漢市生態環境局2020年政府信息公開工作年度報告", 1),
+            para(
+                "根據市政務服務和大數據管理局轉發的通知有關要求，現將我局2020年度政府信息公開情況報告如下。",
+                2,
+            ),
+            Block::Table(Grid {
+                index: 1,
+                slots: vec![vec![Some(0), Some(1)]],
+                cells: vec![
+                    GridCell {
+                        r: 0,
+                        c: 0,
+                        rowspan: 1,
+                        text: "規範性檔案".into(),
+                    },
+                    GridCell {
+                        r: 0,
+                        c: 1,
+                        rowspan: 1,
+                        text: "2".into(),
+                    },
+                ],
+                lines: Vec::new(),
+            }),
+        ];
+        let traditional = simplify_blocks(&mut blocks).unwrap();
+        assert_eq!(
+            traditional.place,
+            Some(nianbao_model::Location::paragraph("繁体.docx", 1))
+        );
+        let texts: Vec<String> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Para(p) | Block::TitleHint(p) => p.text.clone(),
+                Block::Table(g) => g.cells.iter().map(|c| c.text.clone()).collect(),
+            })
+            .collect();
+        assert_eq!(texts[0], "武汉市生态环境局2020年政府信息公开工作年度报告");
+        assert_eq!(texts[2], "规范性档案2");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!    statements (`<title>` without the site's name, `ArticleTitle`, headings) kept aside as
 //!    title hints. A crawled text that runs the whole report into one line is cut at its part
 //!    headings; page furniture (`发布时间：`, `来源：`, `附件下载`, breadcrumbs) is dropped. A text
-//!    or page in traditional characters is converted to simplified, character for character.
+//!    page or DOCX in traditional characters is converted to simplified, character for character.
 //! 2. **Structure** the paragraphs (module `structure`): the title gives 机关名称 and
 //!    年度 ([`Format::read_title`], the one title reader, `2024年度` included; a garbled title with
 //!    the official characters swapped is read with a warning), the part headings (`一、总体情况` …,
@@ -238,7 +238,7 @@ pub fn read_document_bytes_with(
     // Whether the grids hold a statistics table, when the reader found out while reading.
     let found_table = std::cell::Cell::new(false);
     let mut dropped = None;
-    let mut traditional = None;
+    let traditional;
     let (blocks, recognised) = match kind {
         Kind::Docx => {
             let labels = tables::TableLabels::shared(format);
@@ -253,7 +253,8 @@ pub fn read_document_bytes_with(
                 TableValues::Read => docx::TableReading::All,
                 TableValues::Skip => docx::TableReading::UntilFound(&recognise),
             };
-            let blocks = docx::read_blocks(display_name, bytes, reading)?;
+            let mut blocks = docx::read_blocks(display_name, bytes, reading)?;
+            traditional = decode::simplify_blocks(&mut blocks);
             let recognised = (table_values == TableValues::Skip).then(|| found_table.get());
             (blocks, recognised)
         }
@@ -369,7 +370,7 @@ fn finish(
                     examples.join("、")
                 ),
             )
-            .at(nianbao_model::Location::line(file, t.first_line))
+            .at(t.place.clone().unwrap_or_else(|| nianbao_model::Location::line(file, t.first_line)))
             .expected_found("简体字", "繁体字")
             .hint("报告应使用规范简体字。逐字转换可能有个别用字不当（如“文件”被转成“档案”），请对照原件核对机关名称、标题和表格栏目。"),
         );
