@@ -11,7 +11,7 @@
 //!    statements (`<title>` without the site's name, `ArticleTitle`, headings) kept aside as
 //!    title hints. A crawled text that runs the whole report into one line is cut at its part
 //!    headings; page furniture (`发布时间：`, `来源：`, `附件下载`, breadcrumbs) is dropped. A text
-//!    page or DOCX in traditional characters is converted to simplified, character for character.
+//!    file, page or DOCX in traditional characters is converted to simplified, character for character.
 //! 2. **Structure** the paragraphs (module `structure`): the title gives 机关名称 and
 //!    年度 ([`Format::read_title`], the one title reader, `2024年度` included; a garbled title with
 //!    the official characters swapped is read with a warning), the part headings (`一、总体情况` …,
