@@ -93,6 +93,37 @@ const HELP_TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args
 fn command() -> clap::Command {
     fn chinese(cmd: clap::Command) -> clap::Command {
         cmd.help_template(HELP_TEMPLATE).mut_args(|arg| {
+            // clap writes `[default: zh] [possible values: zh, en]` in English: said in the
+            // help text instead.
+            let mut notes = Vec::new();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            // A help text that names its default already (`默认 8017`) is not told it twice.
+            if !defaults.is_empty() && arg.get_action().takes_values() && !help.contains("默认") {
+                notes.push(format!("默认：{}", defaults.join("、")));
+            }
+            let possible: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !possible.is_empty() && arg.get_action().takes_values() {
+                notes.push(format!("可选：{}", possible.join("、")));
+            }
+            let arg = if !arg.get_action().takes_values() {
+                arg
+            } else if notes.is_empty() {
+                arg.hide_default_value(true)
+            } else {
+                arg.help(format!("{help}（{}）", notes.join("；")))
+                    .hide_default_value(true)
+                    .hide_possible_values(true)
+            };
             if arg.get_help_heading().is_some() {
                 arg
             } else if arg.is_positional() {
@@ -102,10 +133,37 @@ fn command() -> clap::Command {
             }
         })
     }
-    chinese(Cli::command())
+    let cmd = chinese(Cli::command())
         .subcommand_help_heading("命令")
         .subcommand_value_name("命令")
-        .mut_subcommands(chinese)
+        .mut_subcommands(chinese);
+    // The usage lines clap makes (`nianbao build [OPTIONS] <输入>...`), with its English
+    // placeholders in Chinese.
+    let mut built = cmd.clone();
+    built.build();
+    let chinese_usage = |usage: String| {
+        usage
+            .trim_start_matches("Usage: ")
+            .replace("[OPTIONS]", "[选项]")
+            .replace("<COMMAND>", "<命令>")
+            .replace("[COMMAND]", "[命令]")
+    };
+    let top_usage = chinese_usage(built.render_usage().to_string());
+    let sub_usages: Vec<(String, String)> = built
+        .get_subcommands_mut()
+        .map(|sub| {
+            (
+                sub.get_name().to_string(),
+                chinese_usage(sub.render_usage().to_string()),
+            )
+        })
+        .collect();
+    cmd.override_usage(top_usage).mut_subcommands(|sub| {
+        match sub_usages.iter().find(|(name, _)| name == sub.get_name()) {
+            Some((_, usage)) => sub.override_usage(usage.clone()),
+            None => sub,
+        }
+    })
 }
 
 fn parse() -> Result<Cli, clap::Error> {

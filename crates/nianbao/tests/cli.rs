@@ -303,6 +303,34 @@ fn help_is_in_chinese() {
         !text.contains("Options:") && !text.contains("Arguments:"),
         "{text}"
     );
+    // No English anywhere in the help: usage placeholders, defaults and choices included.
+    for command in [
+        "", "init", "check", "build", "batch", "sum", "formats", "serve",
+    ] {
+        let args: Vec<&str> = [command, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let text = stdout(&nianbao().args(&args).output().unwrap());
+        for english in [
+            "Usage",
+            "[OPTIONS]",
+            "<COMMAND>",
+            "[default:",
+            "[possible values:",
+        ] {
+            assert!(
+                !text.contains(english),
+                "nianbao {command} --help: {english}\n{text}"
+            );
+        }
+    }
+    let text = stdout(&nianbao().args(["build", "--help"]).output().unwrap());
+    assert!(
+        text.contains("用法：nianbao build [选项] <输入>...")
+            && text.contains("（默认：zh；可选：zh、en）"),
+        "{text}"
+    );
     // A usage error says what is wrong in Chinese and exits with 2.
     let out = nianbao().arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
