@@ -171,6 +171,16 @@ fn parse() -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&matches)
 }
 
+/// A run that could not be done, said on standard error and, when `--json` was asked for (a
+/// program reads the output), as the JSON document on standard output.
+fn fail(kind: &str, message: &str) -> ExitCode {
+    eprintln!("{message}");
+    if std::env::args_os().any(|a| a == "--json") {
+        println!("{}", output::error_json(kind, message));
+    }
+    ExitCode::from(EXIT_USAGE)
+}
+
 fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
@@ -180,9 +190,13 @@ fn main() -> ExitCode {
             return ExitCode::from(0);
         }
         Err(e) => {
-            eprintln!("用法错误：{}", usage_error_zh(&e));
-            eprintln!("运行 nianbao --help 或 nianbao <命令> --help 查看用法。");
-            return ExitCode::from(EXIT_USAGE);
+            return fail(
+                "usage",
+                &format!(
+                    "用法错误：{}\n运行 nianbao --help 或 nianbao <命令> --help 查看用法。",
+                    usage_error_zh(&e)
+                ),
+            );
         }
     };
     // Readers of third-party formats can panic on damaged files; every such call is contained and
@@ -193,16 +207,11 @@ fn main() -> ExitCode {
     }
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
-        Ok(Err(e)) => {
-            eprintln!("错误：{}", output::error_text(&e));
-            ExitCode::from(EXIT_USAGE)
-        }
-        Err(_) => {
-            eprintln!(
-                "错误：nianbao 内部出错，未能完成。请将输入文件和所用命令提供给维护人员（设置 NIANBAO_DEBUG=1 可显示详细信息）。"
-            );
-            ExitCode::from(EXIT_USAGE)
-        }
+        Ok(Err(e)) => fail("input", &format!("错误：{}", output::error_text(&e))),
+        Err(_) => fail(
+            "internal",
+            "错误：nianbao 内部出错，未能完成。请将输入文件和所用命令提供给维护人员（设置 NIANBAO_DEBUG=1 可显示详细信息）。",
+        ),
     }
 }
 

@@ -143,6 +143,16 @@ pub fn report_json(format: &Format, report: &Report) -> Value {
     })
 }
 
+/// The `--json` document of a run that could not be done (a usage error, a file that cannot
+/// be read, an internal error): the reason in Chinese, as on standard error.
+pub fn error_json(kind: &str, message: &str) -> Value {
+    json!({
+        "schema": JSON_SCHEMA,
+        "tool": { "name": "nianbao", "version": env!("CARGO_PKG_VERSION") },
+        "error": { "kind": kind, "message": message },
+    })
+}
+
 /// The whole `--json` document of `check` and `build`.
 pub fn check_json(
     format: &Format,

@@ -331,6 +331,28 @@ fn help_is_in_chinese() {
             && text.contains("（默认：zh；可选：zh、en）"),
         "{text}"
     );
+    // With --json, a run that cannot be done is a JSON document too.
+    for (args, kind) in [
+        (vec!["check", "--json", "--bogus"], "usage"),
+        (vec!["check", "--json", "不存在的文件.xlsx"], "input"),
+    ] {
+        let out = nianbao().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["schema"], "nianbao/1");
+        assert_eq!(json["error"]["kind"], kind, "{json}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(if kind == "usage" {
+                    "用法错误："
+                } else {
+                    "错误："
+                }),
+            "{json}"
+        );
+    }
     // A usage error says what is wrong in Chinese and exits with 2.
     let out = nianbao().arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
