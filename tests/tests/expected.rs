@@ -38,6 +38,13 @@ fn inputs() -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
+            // A folder's README says what its fixtures are; it is none of them.
+            if path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+            {
+                continue;
+            }
             let ext = path
                 .extension()
                 .map(|e| e.to_string_lossy().to_lowercase())

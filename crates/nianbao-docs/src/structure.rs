@@ -791,34 +791,6 @@ fn paragraph_of(para: &Para) -> Paragraph {
 }
 
 /// Places the paragraphs: title, opening, parts, closing.
-/// The report's year as its text states it, with the words that state it: its statistics
-/// period (`统计期限为2024年1月1日至2024年12月31日`, `自2023年1月1日起至2023年12月31日止`, a whole
-/// calendar year, the same year at both ends), or the opening's announcement of the report
-/// (`现将我局2020年度政府信息公开情况报告如下`). A sentence that only mentions a date
-/// (`截止2023年12月31日`) states no report's year.
-fn stated_year(text: &str) -> Option<(i32, String)> {
-    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
-    let res = RES.get_or_init(|| {
-        [
-            r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*(\d{4})\s*年\s*12\s*月\s*31\s*日",
-            r"(?:现将|现就|现向社会公布|特向社会公布)[^。，,]{0,24}?(\d{4})\s*年度?[^。，,]{0,12}?政府信息公开[^。，,]{0,16}?(?:报告如下|公布如下)",
-        ]
-        .iter()
-        .filter_map(|re| Regex::new(re).ok())
-        .collect()
-    });
-    res.iter().find_map(|re| {
-        let caps = re.captures(text)?;
-        let start: i32 = caps.get(1)?.as_str().parse().ok()?;
-        let end: i32 = match caps.get(2) {
-            Some(end) => end.as_str().parse().ok()?,
-            None => start,
-        };
-        (start == end && nianbao_model::report::REPORT_YEARS.contains(&start))
-            .then(|| (start, caps.get(0).map_or("", |m| m.as_str()).to_string()))
-    })
-}
-
 fn assemble(
     paras: Vec<Para>,
     hints: &[Para],
@@ -950,8 +922,9 @@ fn assemble(
         );
     }
     if report.meta.year == 0
-        && let Some(((year, stated), para)) =
-            paras.iter().find_map(|p| Some((stated_year(&p.text)?, p)))
+        && let Some(((year, stated), para)) = paras
+            .iter()
+            .find_map(|p| Some((nianbao_model::text::stated_year(&p.text)?, p)))
     {
         report.meta.year = year;
         findings.push(
@@ -1342,7 +1315,11 @@ mod tests {
             ("2023年1月1日—2024年12月31日", None),
             ("截止2023年12月31日", None),
         ] {
-            assert_eq!(stated_year(text).map(|(y, _)| y), year, "{text}");
+            assert_eq!(
+                nianbao_model::text::stated_year(text).map(|(y, _)| y),
+                year,
+                "{text}"
+            );
         }
     }
 

@@ -37,23 +37,12 @@ pub const META_LABELS: [&str; 6] = [
     "联系方式",
 ];
 
-/// A text cell with its normal form (for the metadata and the 2019 markers).
-#[derive(Debug, Clone)]
-struct TextCell {
-    r: u32,
-    c: u32,
-    norm: String,
-}
-
-/// The non-blank text cells of a grid, normalised, in reading order.
-fn text_cells(grid: &Grid) -> Vec<TextCell> {
+/// The non-blank text cells of a grid (row, column), in reading order.
+fn text_cells(grid: &Grid) -> Vec<(u32, u32)> {
     grid.cells
         .iter()
         .filter_map(|(&(r, c), cell)| match &cell.value {
-            Raw::Text(s) => {
-                let norm = normalize_label(s);
-                (!norm.is_empty()).then_some(TextCell { r, c, norm })
-            }
+            Raw::Text(s) if !normalize_label(s).is_empty() => Some((r, c)),
             _ => None,
         })
         .collect()
@@ -113,23 +102,44 @@ impl SheetPlaces<'_> {
 }
 
 /// Reads the metadata sheet's label/value rows.
+/// A form's note that the cell is to be sealed (`填报单位（盖章）：`, `某局（公章）`) is no part of
+/// a name.
+fn without_seal(text: &str) -> String {
+    match nianbao_model::text::shared_regex(
+        r"[（(]\s*(?:单位)?\s*(?:盖章|公章|签章|印章|章)\s*[）)]",
+    ) {
+        Some(re) => re.replace_all(text, "").into_owned(),
+        None => text.to_string(),
+    }
+}
+
 fn read_meta(grid: &Grid) -> Metadata {
     let mut meta = Metadata::default();
-    let cells = text_cells(grid);
-    for t in &cells {
-        let Some(label) = META_LABELS.iter().find(|l| normalize_label(l) == t.norm) else {
+    for (r, c) in text_cells(grid) {
+        let norm = normalize_label(&without_seal(&grid.text(r, c)));
+        let label = META_LABELS
+            .iter()
+            .find(|l| normalize_label(l) == norm)
+            // 基本信息 may name 机关名称 as a form does (`单位名称`, `填报单位`).
+            .or_else(|| {
+                ORG_LABELS
+                    .iter()
+                    .any(|l| normalize_label(l) == norm)
+                    .then_some(&META_LABELS[0])
+            });
+        let Some(label) = label else {
             continue;
         };
         // The value is the next non-empty cell to the right.
-        let value = (t.c + 1..(t.c + 4).min(MAX_COLS))
-            .find_map(|c| grid.get(t.r, c).filter(|cell| cell.value != Raw::Empty));
+        let value = (c + 1..(c + 4).min(MAX_COLS))
+            .find_map(|cc| grid.get(r, cc).filter(|cell| cell.value != Raw::Empty));
         let Some(value) = value else { continue };
         let text = match &value.value {
             Raw::Int(i) => i.to_string(),
             Raw::Number(f) => crate::value::decimal_from_float(*f)
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            Raw::Text(s) | Raw::Other(s) => s.trim().to_string(),
+            Raw::Text(s) | Raw::Other(s) => without_seal(s).trim().to_string(),
             Raw::Date(serial) => date_text(*serial),
             Raw::Empty => String::new(),
         };
@@ -202,7 +212,10 @@ fn meta_from_sheets(
                 continue;
             };
             let place = || Location::sheet_cell(file, &grid.name, a1(r, c));
-            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let compact: String = without_seal(text)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             if let Some((org, year)) = format.read_title(&compact) {
                 if !org.is_empty() {
                     orgs.push((org, place()));
@@ -229,7 +242,9 @@ fn meta_from_sheets(
                 } else if let Some(value) = (c + 1..(c + 6).min(MAX_COLS))
                     .find_map(|cc| grid.get(r, cc).map(|v| (cc, v)))
                     .and_then(|(cc, v)| match &v.value {
-                        Raw::Text(t) if !t.trim().is_empty() => Some((cc, t.trim().to_string())),
+                        Raw::Text(t) if !without_seal(t).trim().is_empty() => {
+                            Some((cc, without_seal(t).trim().to_string()))
+                        }
                         _ => None,
                     })
                 {
@@ -239,6 +254,31 @@ fn meta_from_sheets(
                     ));
                 }
                 break;
+            }
+        }
+    }
+    // A title row without its year (`某局政府信息公开工作年度报告统计表`) still names the body,
+    // and a `统计期限：2024年1月1日至2024年12月31日` row states the year.
+    if orgs.is_empty() || years.is_empty() {
+        for grid in grids {
+            if grid.name.trim() == META_SHEET || grid.name.trim() == FINDINGS_SHEET {
+                continue;
+            }
+            for (&(r, c), cell) in &grid.cells {
+                let Raw::Text(text) = &cell.value else {
+                    continue;
+                };
+                let place = || Location::sheet_cell(file, &grid.name, a1(r, c));
+                if orgs.is_empty()
+                    && let Some(org) = format.read_title_without_year(&without_seal(text))
+                {
+                    orgs.push((org, place()));
+                }
+                if years.is_empty()
+                    && let Some((year, _)) = nianbao_model::text::stated_year(text)
+                {
+                    years.push((year, place()));
+                }
             }
         }
     }

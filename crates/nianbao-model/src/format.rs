@@ -614,6 +614,7 @@ impl Format {
             format!("^{written}{tail}"),
             format!("^{year}年度?{yearless}{tail}"),
             format!("^{yearless}[（(]{year}年度?[）)]{tail}"),
+            format!("^{yearless}(?:统计表|附表|表格|数据表)[（(]{year}年度?[）)]$"),
         ];
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let compact = compact.trim_matches(['《', '》', '“', '”']);
@@ -647,6 +648,24 @@ impl Format {
             }
         }
         None
+    }
+
+    /// 机关名称 from a title that states no year (`某局政府信息公开工作年度报告统计表`, a
+    /// workbook's title row whose year is stated elsewhere): `None` when the text is no such
+    /// title or names no body.
+    pub fn read_title_without_year(&self, text: &str) -> Option<String> {
+        let yearless = regex::escape(&self.title.pattern)
+            .replace(r"\{org\}", "(?P<org>.+?)")
+            .replace(r"\{year\}年度", "")
+            .replace(r"\{year\}年", "")
+            .replace(r"\{year\}", "");
+        let re = crate::text::shared_regex(&format!("^{yearless}(?:统计表|附表|表格|数据表)?$"))?;
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = compact.trim_matches(['《', '》', '“', '”']);
+        let org = re.captures(compact)?.name("org")?.as_str();
+        let org = org.strip_suffix("关于").unwrap_or(org);
+        // A year in the words before the title makes it a title with a year, read elsewhere.
+        (!org.is_empty() && !org.chars().any(|c| c.is_ascii_digit())).then(|| org.to_string())
     }
 
     /// Whether a paragraph is a prompt or note of the draft templates ([`Format::template_notes`]).
@@ -1223,6 +1242,10 @@ mod tests {
                 Some(2024),
             ),
             ("深圳市南山区粤海街道办事处政府信息公开工作年度报告", None),
+            (
+                "深圳市南山区粤海街道办事处政府信息公开工作年度报告统计表（2024年度）",
+                Some(2024),
+            ),
             ("2024年政府信息公开工作总结", None),
         ] {
             assert_eq!(
@@ -1231,6 +1254,23 @@ mod tests {
                 "{title}"
             );
         }
+    }
+
+    #[test]
+    fn a_title_without_its_year_names_the_body() {
+        let format = Format::national_2021();
+        assert_eq!(
+            format.read_title_without_year("临川县自然资源局政府信息公开工作年度报告统计表"),
+            Some("临川县自然资源局".to_string())
+        );
+        assert_eq!(
+            format.read_title_without_year("政府信息公开工作年度报告"),
+            None
+        );
+        assert_eq!(
+            format.read_title_without_year("临川县自然资源局2024年政府信息公开工作年度报告"),
+            None
+        );
     }
 
     #[test]

@@ -581,6 +581,22 @@ impl Recogniser {
                 .count();
             let needed = if wanted.len() <= 3 { 1 } else { 2 };
             let columns_known = grid.columns != Columns::Lines;
+            // A column header (`总计`) among other headers (`总计 | 未经复议直接起诉`) stands in a
+            // header row: it names no row, though its words are a row's after the enumerator.
+            if self.is_bare_header(grid, hit.r, hit.c)
+                && grid.right_of(hit.r, hit.c).any(|(_, cell)| cell.label)
+            {
+                continue;
+            }
+            // A 2019 spelling with nothing to its right (`（六）其他处理` on a row of its own
+            // above its items) is the 2021 group's heading, not the 2019 single row.
+            if hit.legacy.is_some()
+                && grid
+                    .right_of(hit.r, hit.c)
+                    .all(|(_, cell)| cell.text.trim().is_empty())
+            {
+                continue;
+            }
             let target = if backed >= needed && columns_known {
                 &mut by_columns
             } else if grid.columns != Columns::Sheet {

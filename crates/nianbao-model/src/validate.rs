@@ -174,9 +174,20 @@ impl Validation<'_> {
             findings.push(
                 Finding::error(
                     "meta.year_invalid",
-                    format!("年度 {} 不是有效的报告年度", meta.year),
+                    if meta.year == 0 {
+                        "未填写报告年度".to_string()
+                    } else {
+                        format!("年度 {} 不是有效的报告年度", meta.year)
+                    },
                 )
-                .expected_found("2008 至 2100 之间的年份", meta.year.to_string())
+                .expected_found(
+                    "2008 至 2100 之间的年份",
+                    if meta.year == 0 {
+                        "未填写".to_string()
+                    } else {
+                        meta.year.to_string()
+                    },
+                )
                 .hint("在 report.toml 中填写 year，或用 --year 指定年度。"),
             );
         }
