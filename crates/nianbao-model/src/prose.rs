@@ -229,12 +229,14 @@ fn check_fee_conflict(
     if let Some(n) = report.number(&key)
         && n > Decimal::ZERO
         && no_fee.is_match(&compact(text))
+        // A text that tells of the notices (`发出收费通知1件，申请人未缴费`) says it all.
+        && !compact(text).contains("收费通知")
     {
         findings.push(
             Finding::warning(
                 "prose.fee_conflict",
                 format!(
-                    "第六部分称未收取信息处理费，但{}为 {n}，说明本年发出过收费通知",
+                    "第六部分只称未收取信息处理费，但{}为 {n}，说明本年发出过收费通知：按格式要求，应写明发出收费通知的件数和总金额以及实际收取的总金额",
                     format.value_label(&key)
                 ),
             )
@@ -245,7 +247,7 @@ fn check_fee_conflict(
                 .and_then(|c| c.source.clone())
                 .unwrap_or_default()
                 .with_value(key.to_string(), format.value_label(&key)))
-            .hint("发出收费通知但申请人未缴费的，属于正常情形；请核对正文表述与表三是否一致。"),
+            .hint("发出收费通知而申请人未缴费的，属于正常情形，实际收取为 0；请在第六部分补充发出收费通知的件数和金额。"),
         );
     }
 }

@@ -620,9 +620,20 @@ fn headings_parts_and_fee_statement() {
             ),
             (
                 "prose.fee_conflict",
-                "第六部分称未收取信息处理费，但表三（六）其他处理2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请·总计为 6，说明本年发出过收费通知"
+                "第六部分只称未收取信息处理费，但表三（六）其他处理2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请·总计为 6，说明本年发出过收费通知：按格式要求，应写明发出收费通知的件数和总金额以及实际收取的总金额"
             ),
         ])
+    );
+    // A text that tells of the notices is complete.
+    let mut told = huaian_with_prose();
+    told.parts[5].paragraphs = vec![para(
+        "本年度发出收费通知6件，申请人均未缴费，未收取信息处理费。",
+        6,
+    )];
+    assert!(
+        !check(&told).iter().any(|f| f.rule == "prose.fee_conflict"),
+        "{:#?}",
+        check(&told)
     );
 
     let mut report = huaian_with_prose();

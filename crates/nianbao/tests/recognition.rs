@@ -31,15 +31,25 @@ fn a_batch_over_titled_workbooks_builds_every_units_report() {
         })
         .collect();
     docx.sort();
-    assert_eq!(docx.len(), 3, "{docx:?} {stderr}");
-    // Each document is the unit's own report: its title names the 机关 the workbook gave.
-    for org in ["甲县人民政府", "乙县交通运输局", "丙镇人民政府"] {
-        let file = docx
-            .iter()
-            .find(|d| d.contains(&org[..org.len().min(6)]))
-            .unwrap_or_else(|| panic!("no DOCX for {org}: {docx:?}"));
-        let xml = support::document_xml(&std::fs::read(out.path().join(file)).unwrap());
-        assert!(xml.contains(org), "{file} does not name {org}");
-        assert!(xml.contains("2024"), "{file}");
+    assert_eq!(docx.len(), 6, "{docx:?} {stderr}");
+    // Each document is the unit's own report: its title names the 机关 the workbook gave —
+    // from a title row, a sheet name, a 填报单位 line with its seal note, a title with the year
+    // in brackets, or a yearless title with a 统计期限 row.
+    for (unit, org) in [
+        ("甲县", "甲县人民政府"),
+        ("乙县交通", "乙县交通运输局"),
+        ("丙镇", "丙镇人民政府"),
+        ("填报单位盖章", "临川县自然资源局"),
+        ("年度在括号", "临川县自然资源局"),
+        ("标题无年度-统计期限", "临川县自然资源局"),
+    ] {
+        let file = format!("{unit}.docx");
+        assert!(docx.contains(&file), "no DOCX for {unit}: {docx:?}");
+        let xml = support::document_xml(&std::fs::read(out.path().join(&file)).unwrap());
+        assert!(
+            xml.contains(org) && xml.contains("2024"),
+            "{file} does not name {org} 2024"
+        );
+        assert!(!xml.contains("盖章"), "{file}");
     }
 }
