@@ -582,6 +582,41 @@ fn meta_from_name(
     }
 }
 
+/// A report to be filed with none of its text (a unit that sent only its workbook): its DOCX
+/// would have the parts without tables empty. Said once; `sum`, which needs only numbers, does
+/// not check units this way.
+fn no_draft(report: &Report, format: &Format) -> Option<Finding> {
+    let has_text = !report.opening.is_empty()
+        || !report.closing.is_empty()
+        || report.parts.iter().any(|p| !p.paragraphs.is_empty());
+    if has_text {
+        return None;
+    }
+    let empty: Vec<String> = format
+        .parts
+        .iter()
+        .filter(|p| p.table.is_none())
+        .map(|p| {
+            format!(
+                "“{}、{}”",
+                nianbao_model::format::chinese_numeral(usize::from(p.number)),
+                p.heading
+            )
+        })
+        .collect();
+    Some(
+        Finding::warning(
+            "input.no_draft",
+            format!(
+                "没有读到报告正文（文稿）：生成的报告中{}没有内容",
+                empty.join("、")
+            ),
+        )
+        .expected_found("统计表和文稿（docx、md 或 txt）", "只有统计表")
+        .hint("请把本单位的文稿放在报告文件夹中（可用 nianbao init 生成文稿模板），或在统计表旁一并提交。"),
+    )
+}
+
 /// Reads, merges and validates a unit, with last year's report when one is named.
 pub fn check_unit(
     unit: &dyn UnitInputs,
@@ -621,6 +656,9 @@ fn check_unit_choosing_previous_timed(
     clock: Clock,
 ) -> Result<Checked> {
     let (report, format, mut findings) = read_unit_timed(unit, overrides, registry, clock)?;
+    if let Some(finding) = no_draft(&report, &format) {
+        findings.push(finding);
+    }
     let mut laps = Laps::new(clock);
     let named = match unit.previous() {
         Ok(None) => choose(&report)

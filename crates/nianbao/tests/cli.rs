@@ -1122,3 +1122,29 @@ fn a_drafts_tables_are_not_read_when_the_workbook_has_the_numbers() {
         3001
     );
 }
+
+#[test]
+fn a_unit_without_its_draft_is_told_its_text_is_missing() {
+    let rules = |args: &[&std::ffi::OsStr]| -> Vec<String> {
+        let out = nianbao().args(args).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let workbook = example().join("统计表.xlsx");
+    let only_workbook = rules(&["check".as_ref(), "--json".as_ref(), workbook.as_os_str()]);
+    assert_eq!(
+        only_workbook
+            .iter()
+            .filter(|r| *r == "input.no_draft")
+            .count(),
+        1,
+        "{only_workbook:?}"
+    );
+    let whole = rules(&["check".as_ref(), "--json".as_ref(), example().as_os_str()]);
+    assert!(!whole.iter().any(|r| r == "input.no_draft"), "{whole:?}");
+}
