@@ -509,6 +509,21 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
                 continue;
             }
         };
+        // A unit without a single number (its workbook missing) would make every total
+        // 未填写: it is left out and named, as a unit that cannot be read is.
+        if unit_findings.iter().any(|x| x.rule == "input.no_tables") {
+            findings.push(
+                Finding::error(
+                    "sum.unit_failed",
+                    format!("单位“{name}”中没有读到统计表数值，未计入汇总"),
+                )
+                .at(Location::file(shown_paths(paths)))
+                .expected_found("含统计表数值的文件", "没有统计表数值")
+                .hint("请补交该单位的统计表后重新汇总；汇总结果不含该单位。"),
+            );
+            left_out.push(name.clone());
+            continue;
+        }
         if report.meta.org.is_empty() {
             report.meta.org = unit.name.clone();
         }
@@ -617,7 +632,7 @@ pub fn sum(ctx: &Context, args: SumArgs) -> Result<u8> {
         if !left_out.is_empty() {
             writeln!(
                 out,
-                "未计入 {} 个单位（无法读取）：{}",
+                "未计入 {} 个单位（无法读取或没有统计表数值）：{}",
                 left_out.len(),
                 left_out.join("、")
             )?;

@@ -433,8 +433,9 @@ fn a_county_folder_with_a_roster() {
     assert_eq!(sum.status.code(), Some(1), "{sum_text}");
     assert!(sum_text.contains("已汇总 29 个单位："), "{sum_text}");
     assert!(
-        sum_text.contains("未计入 2 个单位（无法读取）：档案馆、卫东区审计局")
-            || sum_text.contains("未计入 2 个单位（无法读取）：卫东区审计局、档案馆"),
+        sum_text.contains("未计入 2 个单位（无法读取或没有统计表数值）：档案馆、卫东区审计局")
+            || sum_text
+                .contains("未计入 2 个单位（无法读取或没有统计表数值）：卫东区审计局、档案馆"),
         "{sum_text}"
     );
     assert!(sum_text.contains("[sum.unit_failed]"), "{sum_text}");
@@ -655,4 +656,41 @@ fn sum_names_blank_totals() {
         totals.ends_with("行政复议 未填写（卫东区乙局未填写）"),
         "{totals}"
     );
+}
+
+#[test]
+fn a_unit_without_numbers_is_left_out_of_the_sum_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = dir.path().join("卫东区审计局");
+    std::fs::create_dir_all(&with).unwrap();
+    std::fs::write(
+        with.join("统计表.xlsx"),
+        workbook_bytes(&nianbao_tests::huaian_scaled("卫东区审计局", 2024, 1)),
+    )
+    .unwrap();
+    let without = dir.path().join("卫东区民政局");
+    std::fs::create_dir_all(&without).unwrap();
+    std::fs::write(
+        without.join("草稿.md"),
+        "# 卫东区民政局2024年政府信息公开工作年度报告\n\n一、总体情况\n\n本年度工作有序开展。\n",
+    )
+    .unwrap();
+    let out = nianbao()
+        .arg("sum")
+        .arg(&with)
+        .arg(&without)
+        .arg("-o")
+        .arg(dir.path().join("汇总.xlsx"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    // Left out, named, and the run fails: the totals are the one unit's, not all 未填写.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("单位“卫东区民政局”中没有读到统计表数值，未计入汇总")
+            && text.contains("已汇总 1 个单位"),
+        "{text}"
+    );
+    assert!(!text.contains("未填写（"), "{text}");
 }
