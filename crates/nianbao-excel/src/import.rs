@@ -341,6 +341,94 @@ fn iso_date(raw: &Raw, text: &str) -> String {
     }
 }
 
+/// The report year a sheet states: its name (`2024年`, `某局2024年…统计表`) or its title row.
+fn grid_year(grid: &Grid, format: &Format) -> Option<i32> {
+    let from_name = format.read_title(&grid.name).map(|(_, y)| y).or_else(|| {
+        let digits: String = grid.name.chars().filter(char::is_ascii_digit).collect();
+        let name = grid.name.trim().trim_end_matches(['年', '度']);
+        (digits.len() == 4 && name.ends_with(&digits))
+            .then(|| digits.parse().ok())
+            .flatten()
+            .filter(|y| nianbao_model::report::REPORT_YEARS.contains(y))
+    });
+    from_name.or_else(|| {
+        grid.cells.values().find_map(|cell| match &cell.value {
+            Raw::Text(text) => format.read_title(&without_seal(text)).map(|(_, y)| y),
+            _ => None,
+        })
+    })
+}
+
+/// A workbook's sheets for one report year. Sheets stating two years (an office keeps last
+/// year's sheet beside this year's) are read for `year` when it is given — the others left
+/// out and said — and otherwise all kept, with an error naming the years: which report is
+/// meant cannot be told.
+pub fn grids_of_year(
+    file: &str,
+    grids: Vec<Grid>,
+    format: &Format,
+    year: Option<i32>,
+) -> (Vec<Grid>, Vec<Finding>) {
+    let years: Vec<Option<i32>> = grids.iter().map(|g| grid_year(g, format)).collect();
+    let mut distinct: Vec<i32> = years.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return (grids, Vec::new());
+    }
+    let sheets_of = |wanted: i32| -> Vec<String> {
+        grids
+            .iter()
+            .zip(&years)
+            .filter(|(_, y)| **y == Some(wanted))
+            .map(|(g, _)| format!("“{}”", g.name))
+            .collect()
+    };
+    let listed: Vec<String> = distinct
+        .iter()
+        .map(|y| format!("{y} 年（工作表{}）", sheets_of(*y).join("、")))
+        .collect();
+    match year.filter(|y| distinct.contains(y)) {
+        Some(wanted) => {
+            let others: Vec<String> = distinct
+                .iter()
+                .filter(|y| **y != wanted)
+                .map(|y| format!("{y} 年（工作表{}）", sheets_of(*y).join("、")))
+                .collect();
+            let finding = Finding::warning(
+                "import.two_years",
+                format!(
+                    "工作簿中有不止一个年度的统计表：{}；已按报告年度 {wanted} 年读取，未读取{}",
+                    listed.join("、"),
+                    others.join("、")
+                ),
+            )
+            .at(Location::file(file))
+            .hint("请核对读取的工作表是否正确；上报时最好每个年度一个工作簿。");
+            let kept = grids
+                .into_iter()
+                .zip(years)
+                .filter(|(_, y)| y.is_none_or(|y| y == wanted))
+                .map(|(g, _)| g)
+                .collect();
+            (kept, vec![finding])
+        }
+        None => {
+            let finding = Finding::error(
+                "import.two_years",
+                format!(
+                    "工作簿中有不止一个年度的统计表：{}，无法确定本报告是哪一年度的（各表暂按最先出现的工作表读取）",
+                    listed.join("、")
+                ),
+            )
+            .at(Location::file(file))
+            .expected_found("一个年度的统计表", listed.join("、"))
+            .hint("请用 --year（或 report.toml 中的 year）指定报告年度，只读取该年度的工作表；或删去其他年度的工作表。");
+            (grids, vec![finding])
+        }
+    }
+}
+
 /// Everything the importer found in a workbook.
 pub fn import_grids(file: &str, grids: &[Grid], format: &Format) -> (Report, Vec<Finding>) {
     let mut report = Report::default();

@@ -26,7 +26,8 @@
 //! `import.table_missing`, `import.row_missing`, `import.column_missing`, `import.row_ignored`,
 //! `import.duplicate_table`, `import.formula_recomputed`, `import.formula_no_value`,
 //! `import.legacy_2019`, `import.legacy_mapped`, `import.legacy_unmapped` (the 2019 layout,
-//! reported by `nianbao_model::legacy` as for documents), `import.sheet_too_large`.
+//! reported by `nianbao_model::legacy` as for documents), `import.sheet_too_large`,
+//! `import.two_years` (sheets of two report years: the one asked for is read, or an error).
 //!
 //! Importing never panics: only a regular file is read ([`nianbao_fs::read_regular`]: a FIFO or
 //! device named as the workbook is refused for what it is, without blocking), sizes are capped
@@ -220,7 +221,33 @@ pub fn import_workbook_bytes(
     bytes: &[u8],
     format: &Format,
 ) -> Result<Imported, ExcelError> {
+    import_workbook_bytes_for_year(display_name, bytes, format, None)
+}
+
+/// [`import_workbook_bytes`] for the report of `year` when the caller knows it (`--year`,
+/// report.toml): a workbook holding two years' tables (sheets `2023年` and `2024年`) is read
+/// from that year's sheets, the others said and left out. Without a year, such a workbook is an
+/// error (`import.two_years`) naming both.
+pub fn import_workbook_bytes_for_year(
+    display_name: &str,
+    bytes: &[u8],
+    format: &Format,
+    year: Option<i32>,
+) -> Result<Imported, ExcelError> {
     let grids = sheet::read_grids(display_name, bytes)?;
-    let (report, findings) = import::import_grids(display_name, &grids, format);
+    let (grids, mut year_findings) = import::grids_of_year(display_name, grids, format, year);
+    let (report, mut findings) = import::import_grids(display_name, &grids, format);
+    if year_findings
+        .iter()
+        .any(|f| f.severity == nianbao_model::Severity::Error)
+    {
+        // The two years are the one fact: each table found twice and the years that differ
+        // are that fact again.
+        findings.retain(|f| {
+            f.rule != "import.duplicate_table"
+                && !(f.rule == "import.meta_conflict" && f.message.contains("年度"))
+        });
+    }
+    findings.append(&mut year_findings);
     Ok(Imported { report, findings })
 }

@@ -156,8 +156,11 @@ fn read_unit_timed(
         ..MetaSources::default()
     };
     if let Some(file) = unit.workbook()? {
-        let imported = nianbao_excel::import_workbook_bytes(&file.name, &file.bytes, &format)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The year asked for decides between sheets of two years.
+        let year = overrides.year.or(unit.config().year);
+        let imported =
+            nianbao_excel::import_workbook_bytes_for_year(&file.name, &file.bytes, &format, year)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         take_meta(
             &mut report,
             &imported.report,

@@ -1148,3 +1148,44 @@ fn a_unit_without_its_draft_is_told_its_text_is_missing() {
     let whole = rules(&["check".as_ref(), "--json".as_ref(), example().as_os_str()]);
     assert!(!whole.iter().any(|r| r == "input.no_draft"), "{whole:?}");
 }
+
+#[test]
+fn a_workbook_of_two_years_is_read_for_the_year_asked() {
+    let workbook = root().join("tests/fixtures/excel/two-years.xlsx");
+    let run = |year: Option<&str>| -> serde_json::Value {
+        let mut cmd = nianbao();
+        cmd.args(["check", "--json"]);
+        if let Some(y) = year {
+            cmd.args(["--year", y]);
+        }
+        serde_json::from_slice(&cmd.arg(&workbook).output().unwrap().stdout).unwrap()
+    };
+    let rule = |json: &serde_json::Value, id: &str| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == id)
+            .map(|f| f["severity"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    // Not told which: an error naming both years, said once.
+    let unasked = run(None);
+    assert_eq!(rule(&unasked, "import.two_years"), ["error"], "{unasked}");
+    assert!(
+        rule(&unasked, "import.duplicate_table").is_empty(),
+        "{unasked}"
+    );
+    // Told: that year's sheet (2024: 62 new applications; the 2023 sheet has another figure).
+    let asked = run(Some("2024"));
+    assert_eq!(rule(&asked, "import.two_years"), ["warning"], "{asked}");
+    assert_eq!(
+        asked["report"]["values"]["new_received"]["total"]["value"], 62,
+        "{asked}"
+    );
+    let other = run(Some("2023"));
+    assert_ne!(
+        other["report"]["values"]["new_received"]["total"]["value"], 62,
+        "{other}"
+    );
+}
