@@ -257,6 +257,21 @@ fn meta_from_sheets(
             }
         }
     }
+    // A sheet named by the year alone (`2024年度`) or by the body alone (`临川县自然资源局`).
+    if orgs.is_empty() || years.is_empty() {
+        for grid in grids {
+            let name = grid.name.trim();
+            let place = || sheet_location(file, &grid.name);
+            if years.is_empty()
+                && let Some(year) = year_sheet_name(name)
+            {
+                years.push((year, place()));
+            }
+            if orgs.is_empty() && is_body_name(name) {
+                orgs.push((name.to_string(), place()));
+            }
+        }
+    }
     // A title row without its year (`某局政府信息公开工作年度报告统计表`) still names the body,
     // and a `统计期限：2024年1月1日至2024年12月31日` row states the year.
     if orgs.is_empty() || years.is_empty() {
@@ -341,16 +356,49 @@ fn iso_date(raw: &Raw, text: &str) -> String {
     }
 }
 
+/// The year a sheet's name is, alone: `2024`, `2024年`, `2024年度`.
+fn year_sheet_name(name: &str) -> Option<i32> {
+    let digits = name.trim_end_matches(['年', '度']);
+    (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|y| nianbao_model::report::REPORT_YEARS.contains(y))
+}
+
+/// Whether a sheet's name is a body's name (`临川县自然资源局`, `某镇人民政府`): Chinese only, and
+/// ending as the names of 行政机关 do. A sheet named for its content (`申请情况`, `表三`) is not.
+fn is_body_name(name: &str) -> bool {
+    const ENDINGS: [&str; 14] = [
+        "局",
+        "委员会",
+        "委",
+        "办公室",
+        "办事处",
+        "人民政府",
+        "政府",
+        "管委会",
+        "中心",
+        "厅",
+        "署",
+        "院",
+        "镇",
+        "乡",
+    ];
+    let chars = name.chars().count();
+    (4..=30).contains(&chars)
+        && name.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        && ENDINGS.iter().any(|e| name.ends_with(e))
+        && !["统计", "年报", "报告", "表"]
+            .iter()
+            .any(|w| name.contains(w))
+}
+
 /// The report year a sheet states: its name (`2024年`, `某局2024年…统计表`) or its title row.
 fn grid_year(grid: &Grid, format: &Format) -> Option<i32> {
-    let from_name = format.read_title(&grid.name).map(|(_, y)| y).or_else(|| {
-        let digits: String = grid.name.chars().filter(char::is_ascii_digit).collect();
-        let name = grid.name.trim().trim_end_matches(['年', '度']);
-        (digits.len() == 4 && name.ends_with(&digits))
-            .then(|| digits.parse().ok())
-            .flatten()
-            .filter(|y| nianbao_model::report::REPORT_YEARS.contains(y))
-    });
+    let from_name = format
+        .read_title(&grid.name)
+        .map(|(_, y)| y)
+        .or_else(|| year_sheet_name(grid.name.trim()));
     from_name.or_else(|| {
         grid.cells.values().find_map(|cell| match &cell.value {
             Raw::Text(text) => format.read_title(&without_seal(text)).map(|(_, y)| y),
@@ -760,6 +808,34 @@ mod tests {
     use super::*;
     use crate::sheet::{RawCell, read_grids};
     use nianbao_model::ValueKey;
+
+    #[test]
+    fn sheet_names_that_are_a_body_or_a_year() {
+        for name in [
+            "临川县自然资源局",
+            "某镇人民政府",
+            "某区发展和改革委员会",
+            "某街道办事处",
+        ] {
+            assert!(is_body_name(name), "{name}");
+        }
+        for name in [
+            "申请情况",
+            "表三",
+            "统计表",
+            "Sheet1",
+            "复议诉讼",
+            "政府信息公开年报",
+            "局",
+        ] {
+            assert!(!is_body_name(name), "{name}");
+        }
+        assert_eq!(year_sheet_name("2024年度"), Some(2024));
+        assert_eq!(year_sheet_name("2023年"), Some(2023));
+        assert_eq!(year_sheet_name("2024"), Some(2024));
+        assert_eq!(year_sheet_name("表2024"), None);
+        assert_eq!(year_sheet_name("1990年"), None);
+    }
 
     fn grid(name: &str, cells: &[(u32, u32, &str)]) -> Grid {
         let mut g = Grid {

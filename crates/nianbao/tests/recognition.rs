@@ -31,10 +31,10 @@ fn a_batch_over_titled_workbooks_builds_every_units_report() {
         })
         .collect();
     docx.sort();
-    assert_eq!(docx.len(), 6, "{docx:?} {stderr}");
+    assert_eq!(docx.len(), 8, "{docx:?} {stderr}");
     // Each document is the unit's own report: its title names the 机关 the workbook gave —
     // from a title row, a sheet name, a 填报单位 line with its seal note, a title with the year
-    // in brackets, or a yearless title with a 统计期限 row.
+    // in brackets, a yearless title with a 统计期限 row, or a sheet named by the body or the year.
     for (unit, org) in [
         ("甲县", "甲县人民政府"),
         ("乙县交通", "乙县交通运输局"),
@@ -42,6 +42,8 @@ fn a_batch_over_titled_workbooks_builds_every_units_report() {
         ("填报单位盖章", "临川县自然资源局"),
         ("年度在括号", "临川县自然资源局"),
         ("标题无年度-统计期限", "临川县自然资源局"),
+        ("工作表名为机关", "临川县自然资源局"),
+        ("工作表名为年度", "临川县自然资源局"),
     ] {
         let file = format!("{unit}.docx");
         assert!(docx.contains(&file), "no DOCX for {unit}: {docx:?}");
