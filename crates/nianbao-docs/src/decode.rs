@@ -121,22 +121,26 @@ pub(crate) fn simplify_blocks(blocks: &mut [crate::structure::Block]) -> Option<
         all.push('\n');
     }
     let (_, mut traditional) = simplified(&all)?;
+    // Whether the text changed. Character for character, as the test above: a text the
+    // conversion would lengthen stays.
     let convert = |text: &mut String| {
         let converted = fast2s::convert(text);
-        // Character for character, as the test above: a text it would lengthen stays.
-        if converted.chars().count() == text.chars().count() {
+        let changed = converted != *text && converted.chars().count() == text.chars().count();
+        if changed {
             *text = converted;
         }
+        changed
     };
     for block in blocks.iter_mut() {
         match block {
             Block::Para(p) | Block::TitleHint(p) => {
-                if traditional.place.is_none() && fast2s::convert(&p.text) != p.text {
+                if convert(&mut p.text) && traditional.place.is_none() {
                     traditional.place = Some(p.loc.clone());
                 }
-                convert(&mut p.text);
             }
-            Block::Table(grid) => grid.cells.iter_mut().for_each(|c| convert(&mut c.text)),
+            Block::Table(grid) => grid.cells.iter_mut().for_each(|c| {
+                convert(&mut c.text);
+            }),
         }
     }
     Some(traditional)

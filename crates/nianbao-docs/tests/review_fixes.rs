@@ -1,6 +1,8 @@
 //! Regressions found in review: template logic in drafts, small tables of a draft taken for
 //! statistics tables, value cells the reader did not recognise, and unbounded file sizes.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use nianbao_docs::{DocError, read_document, read_document_bytes, render_placeholders};
@@ -132,13 +134,7 @@ fn markers_and_units_in_cells_are_read_as_the_model_reads_them() {
 <tr><td>行政规范性文件</td><td>3</td><td>无</td><td>5件</td></tr>",
     );
     let imported = read_document_bytes("表二.html", page.as_bytes(), format).unwrap();
-    let value = |row: &str, field: &str| {
-        imported
-            .report
-            .values
-            .get(&ValueKey::new(row, field))
-            .map(|c| c.value.clone())
-    };
+    let value = |row: &str, field: &str| common::value_of(&imported.report, row, field);
     let number = |n: i64| Some(CellValue::Number(Decimal::from(n)));
     assert_eq!(
         value("regulations", "made"),

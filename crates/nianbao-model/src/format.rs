@@ -598,52 +598,41 @@ impl Format {
     /// of it.
     pub fn read_title(&self, text: &str) -> Option<(String, i32)> {
         let year = r"(?P<year>(?:19|20)\d{2})";
-        let escaped = regex::escape(&self.title.pattern);
-        let tail = r"(?:统计表|附表|表格|数据表)?$";
-        let written = escaped
+        let written = regex::escape(&self.title.pattern)
             .replace(r"\{org\}", "(?P<org>.*?)")
             .replace(r"\{year\}年", &format!("{year}年度?"))
             .replace(r"\{year\}", year);
         // The same words without the year, for the year before or after them.
-        let yearless = escaped
-            .replace(r"\{org\}", "(?P<org>.*?)")
-            .replace(r"\{year\}年度", "")
-            .replace(r"\{year\}年", "")
-            .replace(r"\{year\}", "");
+        let yearless = self.title_words_without_year();
         let patterns = [
-            format!("^{written}{tail}"),
-            format!("^{year}年度?{yearless}{tail}"),
-            format!("^{yearless}[（(]{year}年度?[）)]{tail}"),
-            format!("^{yearless}(?:统计表|附表|表格|数据表)[（(]{year}年度?[）)]$"),
+            format!("^{written}{TITLE_TABLE}?$"),
+            format!("^{year}年度?{yearless}{TITLE_TABLE}?$"),
+            format!("^{yearless}[（(]{year}年度?[）)]{TITLE_TABLE}?$"),
+            format!("^{yearless}{TITLE_TABLE}[（(]{year}年度?[）)]$"),
         ];
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let compact = compact.trim_matches(['《', '》', '“', '”']);
+        let compact = title_text(text);
         // A site's tag in front (`【年报】`) and a note after (`（修订版）`, `（全文）`).
         let untagged = crate::text::shared_regex(r"^(?:【[^】]{1,10}】|\[[^\]]{1,10}\])")
-            .map_or(compact.to_string(), |re| {
-                re.replace(compact, "").into_owned()
-            });
+            .map_or(compact.clone(), |re| re.replace(&compact, "").into_owned());
         let unnoted = crate::text::shared_regex(r"[（(][^（）()0-9]{1,8}[）)]$")
             .map_or(untagged.clone(), |re| {
                 re.replace(&untagged, "").into_owned()
             });
-        for candidate in [unnoted.as_str(), untagged.as_str(), compact] {
+        for candidate in [&unnoted, &untagged, &compact] {
             for pattern in &patterns {
-                let Some(caps) = crate::text::shared_regex(pattern).and_then(|re| {
-                    re.captures(candidate).map(|c| {
-                        (
-                            c.name("org").map_or("", |m| m.as_str()).to_string(),
-                            c.name("year").map(|m| m.as_str().to_string()),
-                        )
-                    })
-                }) else {
+                let Some(caps) =
+                    crate::text::shared_regex(pattern).and_then(|re| re.captures(candidate))
+                else {
                     continue;
                 };
-                let (org, year) = caps;
-                let Some(year) = year.and_then(|y| y.parse::<i32>().ok()) else {
+                let Some(year) = caps
+                    .name("year")
+                    .and_then(|y| y.as_str().parse::<i32>().ok())
+                else {
                     continue;
                 };
-                let org = org.strip_suffix("关于").unwrap_or(&org);
+                let org = caps.name("org").map_or("", |m| m.as_str());
+                let org = org.strip_suffix("关于").unwrap_or(org);
                 return Some((org.to_string(), year));
             }
         }
@@ -654,18 +643,22 @@ impl Format {
     /// workbook's title row whose year is stated elsewhere): `None` when the text is no such
     /// title or names no body.
     pub fn read_title_without_year(&self, text: &str) -> Option<String> {
-        let yearless = regex::escape(&self.title.pattern)
-            .replace(r"\{org\}", "(?P<org>.+?)")
-            .replace(r"\{year\}年度", "")
-            .replace(r"\{year\}年", "")
-            .replace(r"\{year\}", "");
-        let re = crate::text::shared_regex(&format!("^{yearless}(?:统计表|附表|表格|数据表)?$"))?;
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let compact = compact.trim_matches(['《', '》', '“', '”']);
-        let org = re.captures(compact)?.name("org")?.as_str();
+        let yearless = self.title_words_without_year();
+        let re = crate::text::shared_regex(&format!("^{yearless}{TITLE_TABLE}?$"))?;
+        let compact = title_text(text);
+        let org = re.captures(&compact)?.name("org")?.as_str();
         let org = org.strip_suffix("关于").unwrap_or(org);
         // A year in the words before the title makes it a title with a year, read elsewhere.
         (!org.is_empty() && !org.chars().any(|c| c.is_ascii_digit())).then(|| org.to_string())
+    }
+
+    /// The title pattern as a regular expression without its year (`{org}` captured as `org`).
+    fn title_words_without_year(&self) -> String {
+        regex::escape(&self.title.pattern)
+            .replace(r"\{org\}", "(?P<org>.*?)")
+            .replace(r"\{year\}年度", "")
+            .replace(r"\{year\}年", "")
+            .replace(r"\{year\}", "")
     }
 
     /// Whether a paragraph is a prompt or note of the draft templates ([`Format::template_notes`]).
@@ -1172,6 +1165,15 @@ impl TableSpec {
             }
         }
     }
+}
+
+/// What a workbook's title may add after the report's name (`…年度报告统计表`).
+const TITLE_TABLE: &str = "(?:统计表|附表|表格|数据表)";
+
+/// A title as compared: without white space and the book-title marks around it.
+fn title_text(text: &str) -> String {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.trim_matches(['《', '》', '“', '”']).to_string()
 }
 
 /// What occupies one slot of a table grid.

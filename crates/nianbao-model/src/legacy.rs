@@ -25,6 +25,36 @@ const UNMAPPED_REACH: u32 = 16;
 /// Most marker cells named in the `import.legacy_2019` finding.
 const MARKERS_NAMED: usize = 5;
 
+/// The labels only the 2019 format has (`对外公开总数量`), normalised once per format
+/// ([`Format::derived`]): the recogniser, the grid readers and the text readers look for the
+/// same ones the same way.
+#[derive(Debug, Default)]
+pub struct Markers(Vec<String>);
+
+impl Markers {
+    /// The format's markers.
+    pub fn of(format: &Format) -> std::sync::Arc<Markers> {
+        format.derived(|f| {
+            Markers(
+                f.legacy_2019
+                    .markers
+                    .iter()
+                    .map(|m| normalize_label(m))
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+            )
+        })
+    }
+
+    /// The marker a normalised text holds.
+    pub fn in_text(&self, norm: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|m| norm.contains(m.as_str()))
+            .map(String::as_str)
+    }
+}
+
 /// What a source showed of the 2019 layout.
 #[derive(Debug, Clone, Default)]
 pub struct LegacyUse {
@@ -79,13 +109,7 @@ impl LegacyUse {
         at: &dyn Locate,
     ) -> LegacyUse {
         let mut found = LegacyUse::default();
-        let markers: Vec<String> = format
-            .legacy_2019
-            .markers
-            .iter()
-            .map(|m| normalize_label(m))
-            .filter(|m| !m.is_empty())
-            .collect();
+        let markers = Markers::of(format);
         for (table, read) in format.tables.iter().zip(reads) {
             for (g, placement) in &read.parts {
                 for (key, indices) in &placement.legacy {
@@ -113,7 +137,7 @@ impl LegacyUse {
                 if !cell.label || cell.norm.is_empty() {
                     continue;
                 }
-                if markers.iter().any(|m| cell.norm.contains(m.as_str())) {
+                if markers.in_text(&cell.norm).is_some() {
                     found.markers.push(at.cell(g, r, c));
                 }
                 for (index, label) in unmapped.iter().enumerate() {
@@ -226,17 +250,8 @@ impl LegacyUse {
 /// The first 2019 marker (normalised) among some texts, for a reader that cannot place a
 /// 2019 table's columns and refuses it (`import.legacy_columns`).
 pub fn marker_in<'t>(format: &Format, mut texts: impl Iterator<Item = &'t str>) -> Option<String> {
-    let markers: Vec<String> = format
-        .legacy_2019
-        .markers
-        .iter()
-        .map(|m| normalize_label(m))
-        .filter(|m| !m.is_empty())
-        .collect();
-    texts.find_map(|t| {
-        let norm = normalize_label(t);
-        markers.iter().find(|m| norm.contains(m.as_str())).cloned()
-    })
+    let markers = Markers::of(format);
+    texts.find_map(|t| markers.in_text(&normalize_label(t)).map(str::to_string))
 }
 
 /// The finding of a 2019 table whose columns a reader cannot tell apart (a text's lines, where

@@ -369,9 +369,9 @@ pub struct Recogniser {
     headers: HashSet<String>,
     /// The kinds of value the format's tables hold.
     pub kinds: Vec<ValueKind>,
-    /// The labels only the 2019 format has, normalised: a row read by count under a header row
-    /// holding one would take the 2019 columns for the 2021 ones.
-    markers: Vec<String>,
+    /// The labels only the 2019 format has: a row read by count under a header row holding one
+    /// would take the 2019 columns for the 2021 ones.
+    markers: Arc<crate::legacy::Markers>,
 }
 
 impl Recogniser {
@@ -404,13 +404,7 @@ impl Recogniser {
                 .map(|l| normalize_label(l))
                 .collect(),
             kinds: kinds_of(format.tables.iter()),
-            markers: format
-                .legacy_2019
-                .markers
-                .iter()
-                .map(|m| normalize_label(m))
-                .filter(|m| !m.is_empty())
-                .collect(),
+            markers: crate::legacy::Markers::of(format),
         }
     }
 
@@ -425,15 +419,9 @@ impl Recogniser {
         grid.label_cells()
             .filter(|(hr, _, _)| *hr < r && r - *hr <= HEADER_REACH)
             .filter(|(hr, _, _)| own_header.is_none_or(|own| *hr > own))
-            .filter_map(|(hr, _, cell)| {
-                let marker = self
-                    .markers
-                    .iter()
-                    .find(|m| cell.norm.contains(m.as_str()))?;
-                Some((hr, marker))
-            })
+            .filter_map(|(hr, _, cell)| Some((hr, self.markers.in_text(&cell.norm)?)))
             .max_by_key(|(hr, _)| *hr)
-            .map(|(_, marker)| marker.clone())
+            .map(|(_, marker)| marker.to_string())
     }
 
     /// Where the values of the format's table number `table` (in format order) stand in a grid.

@@ -5,6 +5,14 @@ use std::path::PathBuf;
 
 use nianbao_model::{CellValue, Decimal, Report, ValueKey};
 
+/// What a report holds for `row.field`, if anything.
+pub fn value_of(report: &Report, row: &str, field: &str) -> Option<CellValue> {
+    report
+        .values
+        .get(&ValueKey::new(row, field))
+        .map(|c| c.value.clone())
+}
+
 /// A file under the workspace's `tests/fixtures/`.
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
